@@ -1,0 +1,79 @@
+"""The geometry every back-end produces: words and lines that know their page and box.
+
+Back-ends (pdfplumber, python-docx, Tesseract, plain OCR text) turn a file into a
+:class:`Document`; the plan parser reads only this, so every input format gives the same record.
+Coordinates are PDF points from the page's top-left corner; back-ends without geometry
+(DOCX, plain text) leave boxes at zero and keep only the reading order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    page: int  # 1-based
+    x0: float = 0.0
+    top: float = 0.0
+    x1: float = 0.0
+    bottom: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of text in reading order. ``words`` may be empty for back-ends without geometry."""
+
+    text: str
+    page: int
+    x0: float = 0.0
+    top: float = 0.0
+    x1: float = 0.0
+    bottom: float = 0.0
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A ruled table: rows of cell texts (``None`` for a merged/empty cell)."""
+
+    page: int
+    rows: tuple[tuple[str | None, ...], ...]
+    bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(slots=True)
+class Page:
+    number: int  # 1-based
+    width: float = 0.0
+    height: float = 0.0
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    ocr: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(slots=True)
+class Document:
+    path: str
+    sha256: str
+    format: Literal["pdf", "docx", "text"]
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.number for p in self.pages if p.ocr]
+
+    def lines(self) -> list[Line]:
+        return [line for page in self.pages for line in page.lines]
+
+
+class Backend(Protocol):
+    """Turns one file into a :class:`Document`. Raises ``InputError`` for unusable input."""
+
+    def read(self, path: str) -> Document: ...

@@ -1,0 +1,47 @@
+"""The pipeline as plain function calls: read -> parse -> allocate -> check -> write.
+
+This is what ``piao run`` executes (no orchestration server to wait for); the Prefect flows in
+:mod:`flows.plan_flow` wrap exactly these stage functions as tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractors import parse_plan, read_document
+from outputs import write_outputs
+from pipeline.allocation import allocate
+from pipeline.checks import run_checks
+from pipeline.classification import load_classification
+from pipeline.record import PlanRecord
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    ocr: str = "auto"  # auto | always | never
+    classification: str | None = None
+    max_pages: int = 300
+    page_timeout: float = 120.0
+
+
+def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
+    """Read and parse one plan file into a record (no findings, no allocations yet)."""
+    doc = read_document(
+        str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout
+    )
+    return parse_plan(doc)
+
+
+def process(record: PlanRecord, classification: dict[int, str] | None = None) -> PlanRecord:
+    """Allocate the budget and run the consistency checks."""
+    return run_checks(allocate(record, classification))
+
+
+def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
+    """The whole pipeline on one plan; every output lands in ``out_dir`` or none does."""
+    # A bad classification file fails before the (long) read, not after it.
+    classification = load_classification(options.classification) if options.classification else None
+    record = process(extract(path, options), classification)
+    write_outputs(record, out_dir)
+    return record

@@ -1,0 +1,88 @@
+"""Consistency checks: small functions over the record (never over the PDF again).
+
+Each rule is registered by id with :func:`rule`; its severity and Italian message template live
+in ``messages.yaml`` beside this file (data, not code). :func:`run_checks` runs them all.
+
+A rule function takes the record and yields :class:`RuleHit` (objective, page, template values);
+the registry turns hits into :class:`~pipeline.record.Finding` with the templated message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.record import Finding, PlanRecord
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    objective: int | None = None
+    page: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    #: optional message variant key in messages.yaml (e.g. "missing" vs "range")
+    variant: str | None = None
+    #: override the rule's default severity for this hit
+    severity: str | None = None
+
+
+RuleFn = Callable[[PlanRecord], Iterable[RuleHit]]
+_RULES: dict[str, RuleFn] = {}
+
+
+def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function under its contract id."""
+
+    def register(fn: RuleFn) -> RuleFn:
+        _RULES[rule_id] = fn
+        return fn
+
+    return register
+
+
+@cache
+def catalogue() -> dict[str, dict[str, Any]]:
+    """Rule id -> {severity, message, [variants]} from messages.yaml."""
+    return yaml.safe_load((Path(__file__).with_name("messages.yaml")).read_text(encoding="utf-8"))
+
+
+def registered_rules() -> dict[str, RuleFn]:
+    _load_rule_modules()
+    return dict(_RULES)
+
+
+def _load_rule_modules() -> None:
+    # Importing the modules registers their rules.
+    from pipeline.checks import allocation_rules, card_rules, plan_rules  # noqa: F401
+
+
+def findings_for(rule_id: str, record: PlanRecord) -> list[Finding]:
+    """Run one rule and render its hits as findings."""
+    _load_rule_modules()
+    entry = catalogue()[rule_id]
+    out = []
+    for hit in _RULES[rule_id](record):
+        template = entry["variants"][hit.variant] if hit.variant else entry["message"]
+        out.append(
+            Finding(
+                rule=rule_id,
+                severity=hit.severity or entry["severity"],
+                objective=hit.objective,
+                page=hit.page,
+                message=template.format(**hit.values),
+            )
+        )
+    return out
+
+
+def run_checks(record: PlanRecord) -> PlanRecord:
+    """Return a copy of the record with ``findings`` replaced by every rule's findings."""
+    findings = [f for rule_id in registered_rules() for f in findings_for(rule_id, record)]
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (f.objective is not None, f.objective or 0, order[f.severity], f.rule))
+    return record.model_copy(update={"findings": findings})

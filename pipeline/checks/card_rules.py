@@ -1,0 +1,1 @@
+"""Rules: see pipeline.checks (stub, to be written)."""

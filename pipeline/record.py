@@ -1,0 +1,163 @@
+"""The record of a Piano della Performance: the one data model every stage reads and writes.
+
+Field names follow ``CONTRACT.md`` (``plan.json``, schema_version "1"). Keys not named in the
+contract are additions (allowed by it): they carry provenance (pages) and the plan's printed
+summary table, which the checks and the allocation need.
+
+Unknown values are ``None`` (``null`` in JSON), never a guess presented as a fact.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+#: A JSON number: ints stay ints (``"weight_pct": 25``), fractions stay floats.
+Number = Union[int, float]
+
+Kind = Literal["generale", "intersettoriale", "settore"]
+Severity = Literal["error", "warning", "info"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Source(_Model):
+    file: str
+    sha256: str
+    pages: int
+    ocr_pages: list[int] = Field(default_factory=list, description="1-based pages read by OCR")
+    format: Literal["pdf", "docx", "text"] | None = None
+
+
+class Budget(_Model):
+    total: Number | None = None
+    allocated: Number | None = None
+    reserve: Number | None = None
+    welfare: Number | None = None
+    page: int | None = None
+
+
+class StaffBand(_Model):
+    """One row of the plan's head-count table. ``min``/``max`` are inclusive; ``None`` is open.
+
+    The row "Tutto il personale dipendente" has both bounds ``None`` and ``all_staff`` true.
+    """
+
+    label: str
+    min: int | None = None
+    max: int | None = None
+    coefficient: Number
+    all_staff: bool = False
+
+
+class SummaryRow(_Model):
+    """A row of the plan's printed summary table ("Riepilogo obiettivi"), values as printed."""
+
+    number: int | None = None
+    title: str | None = None
+    scope: str | None = None
+    strategic_level: str | None = None
+    staff_count: int | None = None
+    strategic_weight: Number | None = None
+    staff_coefficient: Number | None = None
+    points: Number | None = None
+    amount_eur: Number | None = None
+    page: int | None = None
+
+
+class Plan(_Model):
+    entity: str | None = None
+    province: str | None = None
+    title: str | None = None
+    period: str | None = None
+    year: int | None = None
+    budget: Budget = Field(default_factory=Budget)
+    strategic_weights: dict[str, Number] = Field(default_factory=dict)
+    staff_bands: list[StaffBand] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    #: The printed summary table, when the plan has one.
+    summary: list[SummaryRow] = Field(default_factory=list)
+    #: The TOTALE row of the summary table, as printed.
+    summary_total_eur: Number | None = None
+    #: Where each plan-level value was read: {"strategic_weights": 3, "staff_bands": 3, ...}.
+    pages: dict[str, int] = Field(default_factory=dict)
+
+
+class Indicator(_Model):
+    name: str | None = None
+    target: str | None = Field(None, description="the Quantità cell as printed")
+    target_value: Number | None = None
+    weight_pct: Number | None = None
+    activity: str | None = None
+    page: int | None = None
+
+
+class Objective(_Model):
+    number: int | None = None
+    number_printed: bool = True
+    scope_line: str | None = None
+    kind: Kind | None = None
+    title: str | None = None
+    timeframe: str | None = None
+    threshold_pct: Number | None = None
+    staff_text: str | None = None
+    staff_count: int | None = None
+    strategic_level: str | None = None
+    pages: list[int] = Field(default_factory=list, description="[first page, last page]")
+    description: str | None = None
+    phases: str | None = None
+    activities: str | None = None
+    verification: str | None = None
+    indicators: list[Indicator] = Field(default_factory=list)
+    #: Page each field was read from: {"title": 8, "threshold_pct": 9, ...}.
+    field_pages: dict[str, int] = Field(default_factory=dict)
+
+    def page_of(self, field: str) -> int | None:
+        """The page a field came from, else the card's first page."""
+        return self.field_pages.get(field) or (self.pages[0] if self.pages else None)
+
+
+class Finding(_Model):
+    rule: str
+    severity: Severity
+    objective: int | None = None
+    page: int | None = None
+    message: str
+
+
+class Allocation(_Model):
+    objective: int | None
+    strategic_level: str | None = None
+    strategic_weight: Number | None = None
+    staff_count: int | None = None
+    staff_coefficient: Number | None = None
+    points: Number | None = None
+    amount_eur: Number | None = None
+    #: Settore/area the amount is booked to (the card's scope line).
+    scope: str | None = None
+    #: Where the strategicità came from: "plan", "classification" or None.
+    strategic_level_source: str | None = None
+
+
+class PlanRecord(_Model):
+    schema_version: Literal["1"] = SCHEMA_VERSION
+    source: Source
+    plan: Plan = Field(default_factory=Plan)
+    objectives: list[Objective] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    allocations: list[Allocation] = Field(default_factory=list)
+
+    def objective(self, number: int) -> Objective | None:
+        return next((o for o in self.objectives if o.number == number), None)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "PlanRecord":
+        return cls.model_validate_json(text)
