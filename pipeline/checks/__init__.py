@@ -1,7 +1,7 @@
 """Consistency checks: small functions over the record (never over the PDF again).
 
 Each rule is registered by id with :func:`rule`; its severity and Italian message template live
-in ``messages.yaml`` beside this file (data, not code). :func:`run_checks` runs them all.
+in ``messages*.yaml`` beside this file (data, not code). :func:`run_checks` runs them all.
 
 A rule function takes the record and yields :class:`RuleHit` (objective, page, template values);
 the registry turns hits into :class:`~pipeline.record.Finding` with the templated message.
@@ -47,8 +47,11 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 @cache
 def catalogue() -> dict[str, dict[str, Any]]:
-    """Rule id -> {severity, message, [variants]} from messages.yaml."""
-    return yaml.safe_load((Path(__file__).with_name("messages.yaml")).read_text(encoding="utf-8"))
+    """Rule id -> {severity, message, [variants]} from every ``messages*.yaml`` beside this file."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in sorted(Path(__file__).parent.glob("messages*.yaml")):
+        merged.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return merged
 
 
 def registered_rules() -> dict[str, RuleFn]:

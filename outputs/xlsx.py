@@ -1,0 +1,11 @@
+"""xlsx output (stub, to be written)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.record import PlanRecord
+
+
+def write_xlsx(record: PlanRecord, path: str | Path) -> None:
+    raise NotImplementedError
