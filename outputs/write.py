@@ -1,13 +1,85 @@
-"""Write every output file for one record (stub: plan.json only, to be made atomic)."""
+"""Write the complete set of outputs for one record, or nothing.
+
+Every file is first written into a temporary folder beside ``out_dir`` (same file system); only
+when all of them are complete are they moved into place with atomic renames. A failure while
+writing leaves ``out_dir`` exactly as it was, earlier outputs included.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from outputs.allegato import write_allegato
+from outputs.data import (
+    write_allocations_csv,
+    write_findings_csv,
+    write_indicators_csv,
+    write_json,
+    write_objectives_csv,
+)
+from outputs.verifica import write_verifica
+from outputs.xlsx import write_xlsx
+from pipeline.errors import InputError
 from pipeline.record import PlanRecord
 
+#: file name -> writer(record, path). The contract's files, in the order they are written.
+FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
+    "plan.json": write_json,
+    "objectives.csv": write_objectives_csv,
+    "indicators.csv": write_indicators_csv,
+    "findings.csv": write_findings_csv,
+    "allocations.csv": write_allocations_csv,
+    "piano.xlsx": write_xlsx,
+    "verifica.docx": write_verifica,
+    "allegato.docx": write_allegato,
+}
+OUTPUT_FILES = tuple(FILE_WRITERS)
 
-def write_outputs(record: PlanRecord, out_dir: str | Path) -> None:
+
+def write_outputs(
+    record: PlanRecord,
+    out_dir: str | Path,
+    writers: dict[str, Callable[[PlanRecord, Path], None]] | None = None,
+) -> list[Path]:
+    """Write plan.json, the CSVs, piano.xlsx, verifica.docx and allegato.docx into ``out_dir``.
+
+    ``writers`` replaces :data:`FILE_WRITERS` (e.g. ``piao render`` writes only the DOCX files).
+    Returns the paths written.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "plan.json").write_text(record.to_json(), encoding="utf-8")
+    writers = FILE_WRITERS if writers is None else writers
+    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as err:
+        raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
+    try:
+        for name, writer in writers.items():
+            writer(record, staging / name)
+        return _commit(staging, out, list(writers))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _commit(staging: Path, out: Path, names: list[str]) -> list[Path]:
+    """Move a complete staging folder into place."""
+    if not out.exists():
+        try:
+            os.rename(staging, out)  # one atomic step: the folder appears complete
+            return [out / n for n in names]
+        except OSError:
+            pass  # e.g. created meanwhile by someone else: fall back to file-by-file
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
+    if not os.access(out, os.W_OK):
+        raise InputError(str(out), "la cartella di destinazione non è scrivibile")
+    for name in names:
+        os.replace(staging / name, out / name)  # each file is replaced atomically
+    return [out / n for n in names]

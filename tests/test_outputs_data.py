@@ -1,0 +1,72 @@
+"""plan.json and the CSVs follow the contract; outputs are written completely or not at all."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from outputs.data import write_json
+from outputs.write import FILE_WRITERS, write_outputs
+from pipeline.record import Finding, PlanRecord
+from tests.records import expected_record
+
+DATA_WRITERS = {k: v for k, v in FILE_WRITERS.items() if k.endswith((".json", ".csv"))}
+
+
+def test_plan_json_round_trips_and_keeps_numbers_as_numbers(tmp_path):
+    record = expected_record()
+    write_json(record, tmp_path / "plan.json")
+    raw = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert raw["schema_version"] == "1"
+    weight = raw["objectives"][0]["indicators"][0]["weight_pct"]
+    assert isinstance(weight, (int, float)) and not isinstance(weight, bool)
+    assert PlanRecord.model_validate(raw) == record
+
+
+def test_csvs_are_rfc4180_utf8_with_one_row_per_item(tmp_path):
+    record = expected_record()
+    record = record.model_copy(update={"findings": [
+        Finding(rule="weights-sum", severity="error", objective=2, page=9,
+                message='Somma dei pesi 90, "attesa" 100; verificare')]})
+    write_outputs(record, tmp_path / "out", writers=DATA_WRITERS)
+    out = tmp_path / "out"
+    raw = (out / "indicators.csv").read_bytes()
+    assert b"\r\n" in raw and raw.decode("utf-8")
+    with (out / "indicators.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == sum(len(o.indicators) for o in record.objectives)
+    with (out / "objectives.csv").open(encoding="utf-8", newline="") as fh:
+        objectives = list(csv.DictReader(fh))
+    assert [int(r["number"]) for r in objectives] == [o.number for o in record.objectives]
+    # unknown values are empty cells, not "None"
+    assert all(r["staff_count"] != "None" for r in objectives)
+    with (out / "findings.csv").open(encoding="utf-8", newline="") as fh:
+        (finding,) = list(csv.DictReader(fh))
+    assert finding["message"] == record.findings[0].message  # quotes and commas survive
+
+
+def test_failed_run_leaves_previous_outputs_untouched(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(expected_record(), out, writers=DATA_WRITERS)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(record, path):
+        path.write_bytes(b"half")
+        raise RuntimeError("disk full")
+
+    changed = expected_record().model_copy(update={"objectives": []})
+    with pytest.raises(RuntimeError):
+        write_outputs(changed, out, writers={**DATA_WRITERS, "piano.xlsx": broken})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left behind
+
+
+def test_failed_first_run_creates_nothing(tmp_path):
+    def broken(record, path):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_outputs(expected_record(), tmp_path / "new", writers={"plan.json": broken})
+    assert list(tmp_path.iterdir()) == []
