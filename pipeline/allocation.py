@@ -1,9 +1,357 @@
-"""Split the allocated budget among objectives by strategicità weight x staff coefficient (stub)."""
+"""Split the allocated budget among objectives by strategicità weight x staff coefficient.
+
+The plan's own rules fix the split: each objective scores the weight of its strategicità times the
+coefficient of its staff band, and ``budget.allocated`` is shared in proportion to the scores.
+Amounts are integer cents by the largest-remainder method, so they add up exactly to the budget.
+
+Where the inputs come from, in order of preference:
+
+- strategicità: the plan's printed summary table, else the card itself (if the extractor found it
+  there), else the ``--classification`` file, else unknown;
+- head-count: the summary table's "N. dipendenti", else the one counted on the card;
+- coefficient: the plan's band table; a card whose staff is the whole staff takes the
+  "tutto il personale" band; a head-count no band covers takes the next band up.
+
+Amounts depend on the sum of all scores, so when any objective cannot be scored no amount is
+known: every ``amount_eur`` stays ``None`` (and the checks say which objectives lack what).
+"""
 
 from __future__ import annotations
 
-from pipeline.record import PlanRecord
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from pipeline.money import from_cents, to_cents
+from pipeline.record import Allocation, Objective, PlanRecord, StaffBand, SummaryRow
+
+Score = int | float | Decimal | Fraction
+
+
+# --------------------------------------------------------------------------- apportionment
+
+
+def _exact(value: Score) -> Fraction:
+    if isinstance(value, float):
+        return Fraction(repr(value))  # the decimal the float was meant to be (0.1 -> 1/10)
+    return Fraction(value)
+
+
+def apportion_cents(total_cents: int, scores: Sequence[Score]) -> list[int]:
+    """Split ``total_cents`` in proportion to ``scores`` by the largest-remainder method.
+
+    Each share is the floor of its exact quota; the cents left over go one each to the largest
+    remainders, ties broken by position (callers list objectives by number). The result adds up
+    exactly to ``total_cents``, each share is within one cent of its exact quota, and a higher
+    score never gets less. Computed in exact fractions: no float error.
+    """
+    if total_cents < 0:
+        raise ValueError("total_cents must not be negative")
+    exact = [_exact(s) for s in scores]
+    if any(s < 0 for s in exact):
+        raise ValueError("scores must not be negative")
+    weight_sum = sum(exact, Fraction(0))
+    if total_cents == 0:
+        return [0] * len(exact)
+    if weight_sum == 0:
+        raise ValueError("at least one score must be positive")
+    quotas = [total_cents * s / weight_sum for s in exact]
+    shares = [q.numerator // q.denominator for q in quotas]
+    left = total_cents - sum(shares)
+    by_remainder = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - shares[i]), i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return shares
+
+
+# --------------------------------------------------------------------------- strategicità
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, words only: ``"1. Una-Tantum"`` -> ``"una tantum"``."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"^\d+\s+", "", text)  # a leading list number ("1. strategico")
+
+
+def _stem(folded: str) -> str:
+    # Italian gender/number endings: strategico / strategica / strategici.
+    return re.sub(r"[aeio]\b", "", folded)
+
+
+def match_level(level: str | None, weights: Mapping[str, Score]) -> tuple[str, Score] | None:
+    """The plan's (name, weight) for a strategicità as written anywhere, or None."""
+    if not level or not weights:
+        return None
+    wanted = fold(level)
+    if not wanted:
+        return None
+    for name, weight in weights.items():
+        if fold(name) == wanted:
+            return name, weight
+    stems = [(name, weight) for name, weight in weights.items() if _stem(fold(name)) == _stem(wanted)]
+    return stems[0] if len(stems) == 1 else None
+
+
+# --------------------------------------------------------------------------- staff bands
+
+_WHOLE_STAFF = re.compile(
+    r"\b(?:tutt[oaie]\s+(?:(?:il|i|le|gli|l)\s+)?(?:personale|dipendenti)"
+    r"|(?:intero|l\s+intero)\s+personale|personale\s+tutto)\b"
+)
+#: After "tutto il personale": a qualifier that narrows it to part of the staff...
+_NARROWING = re.compile(
+    r"^\s*(?:\w+\s+){0,2}?(?:del|della|dello|dell|dei|degli|delle|di|da|presso|assegnat\w*"
+    r"|appartenent\w*|afferent\w*|addett\w*|in\s+servizio)\s+(\w+)"
+)
+#: ...unless what follows names the whole entity.
+_WHOLE_ENTITY = {"ente", "comune", "amministrazione", "struttura", "ogni", "tutti", "tutte", "tutto"}
+
+
+def is_whole_staff(staff_text: str | None) -> bool:
+    """Whether a card's staff line involves the whole staff ("Tutto il personale dipendente").
+
+    "Tutto il personale del Comando di Polizia Locale" is part of the staff, not all of it.
+    """
+    if not staff_text:
+        return False
+    text = fold(staff_text)
+    for match in _WHOLE_STAFF.finditer(text):
+        rest = text[match.end():]
+        narrowed = _NARROWING.match(rest)
+        if narrowed is None or narrowed.group(1) in _WHOLE_ENTITY:
+            return True
+    return False
+
+
+def _is_all_staff_band(band: StaffBand) -> bool:
+    return band.all_staff or (band.min is None and band.max is None)
+
+
+def _covers(band: StaffBand, count: int) -> bool:
+    if _is_all_staff_band(band):
+        return False
+    return (band.min is None or count >= band.min) and (band.max is None or count <= band.max)
+
+
+@dataclass(frozen=True)
+class BandChoice:
+    """The staff band an objective is priced at, and why."""
+
+    band: StaffBand | None
+    #: the head-count fell in no band and the next band up was taken
+    fallback: bool = False
+    #: priced at the whole-staff band because the card's staff is the whole staff
+    whole_staff: bool = False
+
+
+def choose_band(bands: Sequence[StaffBand], count: int | None, whole_staff: bool = False) -> BandChoice:
+    """The plan's band for a head-count (or for the whole staff); next band up where none covers."""
+    if whole_staff:
+        band = next((b for b in bands if _is_all_staff_band(b)), None)
+        if band is not None:
+            return BandChoice(band, whole_staff=True)
+    if count is None or count < 1:
+        return BandChoice(None)
+    covering = next((b for b in bands if _covers(b, count)), None)
+    if covering is not None:
+        return BandChoice(covering)
+    above = [b for b in bands if not _is_all_staff_band(b) and b.min is not None and b.min > count]
+    if above:
+        return BandChoice(min(above, key=lambda b: b.min), fallback=True)
+    return BandChoice(None)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class ObjectiveScore:
+    """Everything the allocation decided for one objective (the checks read this too)."""
+
+    objective: Objective
+    number: int | None
+    level: str | None = None
+    #: "plan" (summary table or card) or "classification"
+    level_source: str | None = None
+    weight: Score | None = None
+    staff_count: int | None = None
+    #: "summary" or "card"
+    staff_source: str | None = None
+    band: BandChoice = field(default_factory=lambda: BandChoice(None))
+    points: Fraction | None = None
+    #: why the objective has no points (machine keys, see pipeline.checks.allocation_rules)
+    missing: list[str] = field(default_factory=list)
+
+
+def summary_rows(record: PlanRecord) -> dict[int, SummaryRow]:
+    """The printed summary table by objective number (first row wins)."""
+    rows: dict[int, SummaryRow] = {}
+    for row in record.plan.summary:
+        if row.number is not None:
+            rows.setdefault(row.number, row)
+    return rows
+
+
+def _ordered(objectives: Sequence[Objective]) -> list[Objective]:
+    indexed = list(enumerate(objectives))
+    indexed.sort(key=lambda p: (p[1].number is None, p[1].number or 0, p[0]))
+    return [o for _, o in indexed]
+
+
+def score_objectives(
+    record: PlanRecord, classification: Mapping[int, str] | None = None
+) -> list[ObjectiveScore]:
+    """Score every objective (ordered by number) under the plan's own rules."""
+    classification = classification or {}
+    summary = summary_rows(record)
+    weights = record.plan.strategic_weights
+    previous = {a.objective: a.strategic_level_source for a in record.allocations}
+    scores = []
+    for obj in _ordered(record.objectives):
+        row = summary.get(obj.number) if obj.number is not None else None
+        s = ObjectiveScore(objective=obj, number=obj.number)
+
+        # strategicità: summary table, card, classification file
+        card_level = obj.strategic_level if previous.get(obj.number) != "classification" else None
+        for level, source in (
+            (row.strategic_level if row else None, "plan"),
+            (card_level, "plan"),
+            (classification.get(obj.number) if obj.number is not None else None, "classification"),
+        ):
+            if level and level.strip():
+                s.level, s.level_source = level.strip(), source
+                break
+        matched = match_level(s.level, weights)
+        if matched:
+            s.level, s.weight = matched[0], matched[1]
+        elif s.level is None:
+            s.missing.append("strategic-level")
+        else:
+            s.missing.append("strategic-weight")
+
+        # head-count and band
+        if row is not None and row.staff_count is not None:
+            s.staff_count, s.staff_source = row.staff_count, "summary"
+        elif obj.staff_count is not None:
+            s.staff_count, s.staff_source = obj.staff_count, "card"
+        s.band = choose_band(record.plan.staff_bands, s.staff_count, is_whole_staff(obj.staff_text))
+        if s.band.band is None:
+            s.missing.append("staff-count" if s.staff_count is None else "staff-band")
+
+        if s.weight is not None and s.band.band is not None:
+            s.points = _exact(s.weight) * _exact(s.band.band.coefficient)
+            if s.points < 0:
+                s.missing.append("negative-points")
+        scores.append(s)
+    return scores
+
+
+def _number(value: Fraction | Score) -> int | float:
+    value = _exact(value)
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def allocate(record: PlanRecord, classification: dict[int, str] | None = None) -> PlanRecord:
-    return record
+    """Return a copy of the record with ``allocations`` filled (and objectives' strategicità)."""
+    scores = score_objectives(record, classification)
+    allocated = record.plan.budget.allocated
+    amounts: list[int] | None = None
+    points = [s.points for s in scores]
+    if (
+        scores
+        and allocated is not None
+        and allocated >= 0
+        and all(p is not None and p >= 0 for p in points)
+        and sum(points) > 0
+    ):
+        amounts = apportion_cents(to_cents(allocated), points)  # type: ignore[arg-type]
+
+    allocations = []
+    levels: dict[int, str | None] = {}
+    for i, s in enumerate(scores):
+        band = s.band.band
+        allocations.append(
+            Allocation(
+                objective=s.number,
+                strategic_level=s.level,
+                strategic_weight=_number(s.weight) if s.weight is not None else None,
+                staff_count=s.staff_count,
+                staff_coefficient=_number(band.coefficient) if band is not None else None,
+                points=_number(s.points) if s.points is not None else None,
+                amount_eur=from_cents(amounts[i]) if amounts is not None else None,
+                scope=s.objective.scope_line,
+                strategic_level_source=s.level_source if s.level is not None else None,
+                staff_band=band.label if band is not None else None,
+            )
+        )
+        if s.number is not None:
+            levels[s.number] = s.level
+    objectives = [
+        o.model_copy(update={"strategic_level": levels[o.number]}) if o.number in levels else o
+        for o in record.objectives
+    ]
+    return record.model_copy(update={"allocations": allocations, "objectives": objectives})
+
+
+# --------------------------------------------------------------------------- totals
+
+_AREA_START = re.compile(r"\s*(?:/|\bAREA\b|\bAREE\b)", re.IGNORECASE)
+
+
+def settore_of(scope: str | None, kind: str | None = None) -> str:
+    """The settore part of a card's scope line ("SETTORE TERRITORIO / AREA X" -> "SETTORE TERRITORIO").
+
+    Objectives assigned to the whole structure or to several settori are grouped by their kind.
+    """
+    if kind == "generale":
+        return "Obiettivi generali"
+    if kind == "intersettoriale":
+        return "Obiettivi intersettoriali"
+    if not scope:
+        return "Non indicato"
+    head = _AREA_START.split(scope, maxsplit=1)[0]
+    head = re.sub(r"[\s\-–—/,]+$", "", head).strip()
+    return head or scope.strip()
+
+
+@dataclass
+class ScopeTotal:
+    """Total points and money of the objectives booked to one settore or settore/area."""
+
+    scope: str
+    objectives: list[int | None]
+    points: float | None
+    amount_eur: float | None
+
+
+def totals_by_scope(record: PlanRecord, by: str = "scope") -> list[ScopeTotal]:
+    """Totals per settore/area (``by="scope"``: the card's scope line) or per settore
+    (``by="settore"``), in order of each group's first objective. Sums are exact (cents)."""
+    if by not in ("scope", "settore"):
+        raise ValueError("by must be 'scope' or 'settore'")
+    kinds = {o.number: o.kind for o in record.objectives}
+    groups: dict[str, tuple[str, list[Allocation]]] = {}
+    for a in record.allocations:
+        label = a.scope if by == "scope" else settore_of(a.scope, kinds.get(a.objective))
+        label = label or "Non indicato"
+        groups.setdefault(fold(label), (label, []))[1].append(a)
+    totals = []
+    for label, items in groups.values():
+        pts = [a.points for a in items]
+        amounts = [a.amount_eur for a in items]
+        totals.append(
+            ScopeTotal(
+                scope=label,
+                objectives=[a.objective for a in items],
+                points=_number(sum(_exact(p) for p in pts)) if all(p is not None for p in pts) else None,
+                amount_eur=from_cents(sum(to_cents(x) for x in amounts))
+                if all(x is not None for x in amounts)
+                else None,
+            )
+        )
+    return totals

@@ -142,6 +142,8 @@ class Allocation(_Model):
     scope: str | None = None
     #: Where the strategicità came from: "plan", "classification" or None.
     strategic_level_source: str | None = None
+    #: Label of the plan's staff band the coefficient was taken from ("Da 4 a 5").
+    staff_band: str | None = None
 
 
 class PlanRecord(_Model):

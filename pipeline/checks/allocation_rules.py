@@ -1,1 +1,214 @@
-"""Rules: see pipeline.checks (stub, to be written)."""
+"""Rules over the allocation: printed amounts against the plan's own rules, and what is missing.
+
+Messages and severities: ``messages_allocation.yaml``. The rules read ``record.allocations``
+(filled by :func:`pipeline.allocation.allocate`) and, where they need to know why, re-score the
+objectives with the same functions the allocation used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pipeline.allocation import ObjectiveScore, allocate, score_objectives
+from pipeline.checks import RuleHit, rule
+from pipeline.money import format_eur, to_cents
+from pipeline.record import Allocation, PlanRecord
+
+
+def _allocations(record: PlanRecord) -> list[Allocation]:
+    if record.allocations or not record.objectives:
+        return record.allocations
+    return allocate(record).allocations
+
+
+def _scores(record: PlanRecord) -> list[ObjectiveScore]:
+    """Re-score with the strategicità the allocation took from the classification file."""
+    supplied = {
+        a.objective: a.strategic_level
+        for a in record.allocations
+        if a.strategic_level_source == "classification" and a.objective is not None and a.strategic_level
+    }
+    return score_objectives(record, supplied)
+
+
+def _num(value: float | int) -> str:
+    """Italian decimal: 2.5 -> "2,50", 40 -> "40"."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _label(number: int | None) -> str:
+    return str(number) if number is not None else "senza numero"
+
+
+def _count_text(n: int) -> str:
+    return "l'obiettivo" if n == 1 else f"{n} obiettivi"
+
+
+def _summary_page(record: PlanRecord) -> int | None:
+    pages = [r.page for r in record.plan.summary if r.page is not None]
+    return record.plan.pages.get("summary_total") or (max(pages) if pages else record.plan.pages.get("summary"))
+
+
+@rule("allocation-mismatch")
+def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
+    """Every printed amount more than a cent away from the computed one; a wrong printed total."""
+    computed = {a.objective: a for a in _allocations(record) if a.objective is not None}
+    for row in record.plan.summary:
+        alloc = computed.get(row.number) if row.number is not None else None
+        if row.amount_eur is None or alloc is None or alloc.amount_eur is None:
+            continue
+        diff = to_cents(row.amount_eur) - to_cents(alloc.amount_eur)
+        if abs(diff) <= 1:
+            continue
+        values = {
+            "objective": _label(row.number),
+            "printed": format_eur(row.amount_eur),
+            "computed": format_eur(alloc.amount_eur),
+            "difference": format_eur(diff / 100),
+        }
+        variant = None
+        if (
+            row.points is not None
+            and alloc.points is not None
+            and abs(to_cents(row.points) - to_cents(alloc.points)) > 0
+            and alloc.strategic_weight is not None
+            and alloc.staff_coefficient is not None
+        ):
+            variant = "points"
+            values |= {
+                "printed_points": _num(row.points),
+                "computed_points": _num(alloc.points),
+                "weight": _num(alloc.strategic_weight),
+                "coefficient": _num(alloc.staff_coefficient),
+            }
+        yield RuleHit(objective=row.number, page=row.page, values=values, variant=variant)
+
+    printed_total = record.plan.summary_total_eur
+    allocated = record.plan.budget.allocated
+    if printed_total is None:
+        return
+    if allocated is not None and to_cents(printed_total) != to_cents(allocated):
+        yield RuleHit(
+            page=_summary_page(record),
+            variant="total",
+            values={
+                "printed": format_eur(printed_total),
+                "allocated": format_eur(allocated),
+                "difference": format_eur((to_cents(printed_total) - to_cents(allocated)) / 100),
+            },
+        )
+    amounts = [r.amount_eur for r in record.plan.summary]
+    if amounts and all(a is not None for a in amounts):
+        printed_sum = sum(to_cents(a) for a in amounts)  # type: ignore[arg-type]
+        if printed_sum != to_cents(printed_total):
+            yield RuleHit(
+                page=_summary_page(record),
+                variant="sum",
+                severity="warning",
+                values={
+                    "printed_sum": format_eur(printed_sum / 100),
+                    "printed": format_eur(printed_total),
+                    "difference": format_eur((printed_sum - to_cents(printed_total)) / 100),
+                },
+            )
+
+
+def _example_level(record: PlanRecord) -> str:
+    weights = record.plan.strategic_weights
+    return next(iter(weights)) if weights else "strategico"
+
+
+@rule("strategic-level-missing")
+def strategic_level_missing(record: PlanRecord) -> Iterator[RuleHit]:
+    """Objectives without a strategicità, or with one the plan's weight table does not list."""
+    scores = _scores(record)
+    missing = [s for s in scores if "strategic-level" in s.missing]
+    if missing:
+        yield RuleHit(
+            page=record.plan.pages.get("summary") or record.plan.pages.get("strategic_weights"),
+            values={
+                "count_text": _count_text(len(missing)),
+                "objectives": ", ".join(_label(s.number) for s in missing),
+                "example_number": missing[0].number if missing[0].number is not None else 1,
+                "example_level": _example_level(record),
+            },
+        )
+    unknown = [s for s in scores if "strategic-weight" in s.missing]
+    if unknown:
+        allowed = ", ".join(record.plan.strategic_weights) or "nessuno (tabella dei pesi non trovata)"
+        yield RuleHit(
+            page=record.plan.pages.get("strategic_weights"),
+            variant="unknown",
+            values={
+                "count_text": _count_text(len(unknown)),
+                "objectives": ", ".join(f"{_label(s.number)} («{s.level}»)" for s in unknown),
+                "allowed": allowed,
+            },
+        )
+
+
+@rule("staff-band-fallback")
+def staff_band_fallback(record: PlanRecord) -> Iterator[RuleHit]:
+    """A head-count no band covers: priced at the next band up (or at none, if none is above)."""
+    for s in _scores(record):
+        if s.staff_count is None or s.staff_count < 1 or s.band.whole_staff:
+            continue
+        page = s.objective.page_of("staff_count") if s.staff_source == "card" else None
+        if page is None:
+            page = record.plan.pages.get("staff_bands")
+        if s.band.fallback and s.band.band is not None:
+            yield RuleHit(
+                objective=s.number,
+                page=page,
+                values={
+                    "objective": _label(s.number),
+                    "count": s.staff_count,
+                    "band": s.band.band.label,
+                    "coefficient": _num(s.band.band.coefficient),
+                },
+            )
+        elif s.band.band is None and record.plan.staff_bands:
+            yield RuleHit(
+                objective=s.number,
+                page=page,
+                variant="none",
+                values={"objective": _label(s.number), "count": s.staff_count},
+            )
+
+
+_REASONS = {
+    "strategic-level": "strategicità non indicata",
+    "strategic-weight": "strategicità non prevista dalla tabella dei pesi",
+    "staff-count": "numero di dipendenti non indicato né contabile dalla scheda",
+    "staff-band": "nessuna fascia del personale applicabile",
+    "negative-points": "punteggio negativo",
+}
+
+
+@rule("allocation-incomplete")
+def allocation_incomplete(record: PlanRecord) -> Iterator[RuleHit]:
+    """Why no amount could be computed (the budget or some objective's score is unknown)."""
+    if not record.objectives:
+        return
+    allocations = _allocations(record)
+    if allocations and all(a.amount_eur is not None for a in allocations):
+        return
+    if record.plan.budget.allocated is None:
+        yield RuleHit(page=record.plan.budget.page, variant="budget")
+        return
+    scores = _scores(record)
+    by_reason: dict[str, list[str]] = {}
+    for s in scores:
+        for reason in s.missing:
+            by_reason.setdefault(reason, []).append(_label(s.number))
+    details = [
+        f"{_REASONS[reason]} per "
+        + (f"l'obiettivo {numbers[0]}" if len(numbers) == 1 else f"gli obiettivi {', '.join(numbers)}")
+        for reason, numbers in by_reason.items()
+    ]
+    if not details and scores and all(s.points == 0 for s in scores):
+        details = ["tutti i punteggi sono nulli"]
+    if details:
+        yield RuleHit(page=_summary_page(record), values={"details": "; ".join(details)})

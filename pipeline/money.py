@@ -1,0 +1,48 @@
+"""Money helpers: exact cents and the Italian way of printing amounts (1.234,56 EUR).
+
+Amounts in the record are JSON numbers rounded to cents; arithmetic on them goes through integer
+cents (:func:`to_cents`) so that sums and comparisons carry no float error.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+Amount = int | float | Decimal | Fraction
+
+
+def to_decimal(value: Amount) -> Decimal:
+    """The value as a Decimal; floats go through their shortest repr (0.1 -> Decimal('0.1'))."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def to_cents(value: Amount) -> int:
+    """Euros -> integer cents, rounding half away from zero (12.345 -> 1235)."""
+    return int((to_decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> float:
+    """Integer cents -> euros as a JSON-friendly float (1234 -> 12.34)."""
+    return float(Decimal(cents) / 100)
+
+
+def format_eur(value: Amount | None, unit: str = "EUR", missing: str = "n.d.") -> str:
+    """Italian money text: ``format_eur(1234.5)`` -> ``"1.234,50 EUR"``; None -> ``"n.d."``.
+
+    ``unit`` may be ``"€"`` (``"€ 1.234,50"`` is not produced: the unit always follows) or ``""``
+    for the bare figure.
+    """
+    if value is None:
+        return missing
+    cents = to_cents(value)
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    text = f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
+    return f"{text} {unit}" if unit else text
