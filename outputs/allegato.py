@@ -1,11 +1,593 @@
-"""allegato output (stub, to be written)."""
+"""``allegato.docx``: the Allegato (the plan's objective cards) rebuilt in Word from the record alone.
+
+The document has the shape an office gives it: a cover, an index, the introduction with its rules
+as real tables (strategicità weights, head-count bands, macro-categories, the budget), a landscape
+summary table with the allocation, then one card per page with the plan's own labels and a real
+indicators table. Word styles carry the structure (Title, Heading 1 for the parts, Heading 2 for
+each "OBIETTIVO N."), the footer numbers the pages with a PAGE field, numbers and money are Italian
+(``91.223,09``).
+
+Only what the record knows is written: an unknown value leaves its label empty, never "None".
+The fixed wording lives in ``allegato.yaml`` beside this module.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pipeline.record import PlanRecord
+import yaml
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from pipeline.record import Objective, Plan, PlanRecord
+
+FONT = "Liberation Serif"
+BODY_PT = 11
+TABLE_PT = 10
+SUMMARY_PT = 9
+HEADER_FILL = "D9D9D9"
+
+#: Card indicators table: column widths (cm) for an A4 portrait page with 2 cm margins.
+INDICATOR_WIDTHS_CM = (5.0, 2.8, 9.2)
+#: Summary table: column widths (cm) for an A4 landscape page with 2 cm margins.
+SUMMARY_WIDTHS_CM = (0.9, 7.3, 5.0, 2.4, 1.9, 2.3, 1.9, 2.0, 2.0)
+
+#: The bullet glyphs of the plan: "•" (Symbol) for the kinds, "❑" (Wingdings) for macro-categories.
+BULLET_SYMBOL = ("\uf0b7", "Symbol")
+BULLET_BOX = ("\uf071", "Wingdings")
+
+#: A weight line already present at the end of an indicator's activity (not to be written twice).
+_WEIGHT_TAIL = re.compile(r"\(?\s*se\s+complet\w*[^()]*?\d[\d.,]*\s*%[^()]*\)?\s*$", re.IGNORECASE)
+#: Characters XML cannot hold (OCR sometimes leaves form feeds and the like).
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ALLEGATO = re.compile(r"\ballegato\s+([A-Za-z0-9]+)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _text() -> dict[str, Any]:
+    with open(Path(__file__).with_name("allegato.yaml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+# --------------------------------------------------------------------------------------------
+# Italian formatting
+# --------------------------------------------------------------------------------------------
+
+
+def it_number(value: float | int | None, decimals: int | None = None) -> str:
+    """``91223.09`` -> ``"91.223,09"``; ``40`` -> ``"40"``; ``None`` -> ``""``.
+
+    ``decimals=None`` prints integers bare and fractions with at most two decimals.
+    """
+    if value is None:
+        return ""
+    if decimals is None:
+        if float(value).is_integer():
+            decimals = 0
+        else:
+            text = f"{float(value):,.2f}".rstrip("0")
+            return text.translate(str.maketrans(",.", ".,"))
+    return f"{float(value):,.{decimals}f}".translate(str.maketrans(",.", ".,"))
+
+
+def it_money(value: float | int | None) -> str:
+    """``91223.09`` -> ``"€ 91.223,09"``."""
+    return "" if value is None else f"€ {it_number(value, 2)}"
+
+
+def it_percent(value: float | int | None) -> str:
+    return "" if value is None else f"{it_number(value)}%"
+
+
+def _clean(text: str | None) -> str:
+    return "" if text is None else _XML_BAD.sub("", str(text)).strip()
+
+
+def _lines(text: str | None) -> list[str]:
+    """A record text field as the paragraphs it was written in (blank lines dropped)."""
+    return [ln.strip() for ln in _clean(text).splitlines() if ln.strip()]
+
+
+def allegato_label(plan: Plan) -> str:
+    """"Allegato 2" when the plan's title names its number, else "Allegato"."""
+    m = _ALLEGATO.search(plan.title or "")
+    return f"Allegato {m.group(1)}" if m else "Allegato"
+
+
+# --------------------------------------------------------------------------------------------
+# Low-level Word helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _set_run_font(run, size: float | None = None, bold: bool | None = None, italic: bool | None = None):
+    run.font.name = FONT
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    if size is not None:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.font.bold = bold
+    if italic is not None:
+        run.font.italic = italic
+    return run
+
+
+def _spacing(p: Paragraph, before: float = 0, after: float = 0) -> None:
+    pf = p.paragraph_format
+    pf.space_before = Pt(before)
+    pf.space_after = Pt(after)
+    pf.line_spacing = 1.0
+
+
+def _para(container, text: str = "", *, style: str | None = None, size: float | None = None,
+          bold: bool | None = None, italic: bool | None = None, align=None, before: float = 0,
+          after: float = 4, keep_next: bool = False, page_break: bool = False) -> Paragraph:
+    p = container.add_paragraph(style=style)
+    if text:
+        _set_run_font(p.add_run(text), size, bold, italic)
+    if align is not None:
+        p.alignment = align
+    _spacing(p, before, after)
+    if keep_next:
+        p.paragraph_format.keep_with_next = True
+    if page_break:
+        p.paragraph_format.page_break_before = True
+    return p
+
+
+def _labelled(container, label: str, value: str | None, *, bold_value: bool = False,
+              after: float = 6, keep_next: bool = False) -> Paragraph:
+    """"Label: value" in one justified paragraph, then one paragraph per further line of value."""
+    lines = _lines(value)
+    p = _para(container, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=after, keep_next=keep_next)
+    _set_run_font(p.add_run(label), bold=True)
+    if lines:
+        _set_run_font(p.add_run(" " + lines[0]), bold=bold_value)
+    for line in lines[1:]:
+        _para(container, line, bold=bold_value, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=4)
+    return p
+
+
+def _add_field(p: Paragraph, instr: str, cached: str, size: float | None = None) -> None:
+    """A Word field (PAGE, PAGEREF...) with ``cached`` as its displayed value until updated."""
+    def run_with(xml: str):
+        r = p.add_run()
+        _set_run_font(r, size)
+        r._element.append(parse_xml(xml))
+        return r
+
+    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="begin"/>')
+    run_with(f'<w:instrText {nsdecls("w")} xml:space="preserve"> {instr} </w:instrText>')
+    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="separate"/>')
+    _set_run_font(p.add_run(cached), size)
+    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>')
+
+
+def _bookmark(p: Paragraph, name: str, bid: int) -> None:
+    p._p.insert(1 if p._p.pPr is not None else 0,
+                parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{bid}" w:name="{name}"/>'))
+    p._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{bid}"/>'))
+
+
+def _bullet_numbering(doc: DocxDocument, glyph: str, font: str) -> int:
+    """Add a one-level bullet list definition; returns its numId."""
+    numbering = doc.part.numbering_part.element
+    abstract_ids = [int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))]
+    aid = max(abstract_ids, default=-1) + 1
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
+        '<w:multiLevelType w:val="hybridMultilevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
+        f'<w:lvlText w:val="{glyph}"/><w:lvlJc w:val="left"/>'
+        '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr>'
+        f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
+        "</w:lvl></w:abstractNum>"
+    )
+    nums = numbering.findall(qn("w:num"))
+    if nums:
+        nums[0].addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    return numbering.add_num(aid).numId
+
+
+def _bullet(container, text: str, num_id: int) -> Paragraph:
+    p = _para(container, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=2)
+    p._p.get_or_add_pPr().get_or_add_numPr().get_or_add_numId().val = num_id
+    p._p.pPr.numPr.get_or_add_ilvl().val = 0
+    return p
+
+
+def _shade(cell: _Cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    tc_pr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+
+
+def _repeat_header(table: Table) -> None:
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+
+
+def _cant_split(row) -> None:
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")} w:val="true"/>'))
+
+
+def _fill(cell: _Cell, text: str | Iterable[str], *, size: float, bold: bool = False,
+          align=WD_ALIGN_PARAGRAPH.LEFT) -> None:
+    """Write one paragraph per line into a (fresh) cell."""
+    lines = [text] if isinstance(text, str) else list(text)
+    lines = lines or [""]
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    for i, line in enumerate(lines):
+        p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        if line:
+            _set_run_font(p.add_run(line), size, bold)
+        p.alignment = align
+        _spacing(p, 1, 1)
+
+
+def _table(container, header: list[str], widths_cm: Iterable[float], size: float) -> Table:
+    widths = list(widths_cm)
+    table = container.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for cell, title in zip(table.rows[0].cells, header):
+        _fill(cell, title, size=size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _shade(cell, HEADER_FILL)
+    _repeat_header(table)
+    for col, w in zip(table.columns, widths):
+        col.width = Cm(w)
+    return table
+
+
+def _add_row(table: Table, values: list[str | list[str]], widths_cm: Iterable[float], size: float,
+             aligns: list, bold: bool = False):
+    row = table.add_row()
+    _cant_split(row)
+    for cell, value, w, align in zip(row.cells, values, widths_cm, aligns):
+        cell.width = Cm(w)
+        _fill(cell, value, size=size, bold=bold, align=align)
+    return row
+
+
+def _fix_widths(table: Table, widths_cm: Iterable[float]) -> None:
+    widths = list(widths_cm)
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths):
+            cell.width = Cm(w)
+
+
+# --------------------------------------------------------------------------------------------
+# Document set-up: styles, sections, header and footer
+# --------------------------------------------------------------------------------------------
+
+
+def _style_font(style, size: float, bold: bool | None = None, italic: bool | None = False) -> None:
+    style.font.name = FONT
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    style.font.size = Pt(size)
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    if bold is not None:
+        style.font.bold = bold
+    style.font.italic = italic
+    ppr = style.element.pPr
+    if ppr is not None:  # the default template draws a blue rule under the Title style
+        for border in ppr.findall(qn("w:pBdr")):
+            ppr.remove(border)
+
+
+def _new_document() -> DocxDocument:
+    doc = Document()
+    _style_font(doc.styles["Normal"], BODY_PT, italic=None)
+    _style_font(doc.styles["Title"], 24, bold=True)
+    _style_font(doc.styles["Heading 1"], 14, bold=True)
+    _style_font(doc.styles["Heading 2"], 12, bold=True)
+    for name in ("Header", "Footer"):
+        _style_font(doc.styles[name], 10, italic=None)
+    for name in ("Title", "Heading 1", "Heading 2"):
+        doc.styles[name].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        doc.styles[name].paragraph_format.space_before = Pt(0)
+    section = doc.sections[0]
+    _page(section, landscape=False)
+    return doc
+
+
+def _page(section, landscape: bool) -> None:
+    a4_short, a4_long = Cm(21.0), Cm(29.7)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (a4_long, a4_short) if landscape else (a4_short, a4_long)
+    section.left_margin = section.right_margin = Cm(2.0)
+    section.top_margin = Cm(2.5)
+    section.bottom_margin = Cm(2.0)
+    section.header_distance = Cm(1.25)
+    section.footer_distance = Cm(1.0)
+
+
+def _header_footer(doc: DocxDocument, label: str) -> None:
+    """Every page but the cover: the Allegato's label top right, the page number bottom centre."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _set_run_font(header.add_run(label), 10, italic=True)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _add_field(footer, "PAGE", "1", size=10)
+
+
+# --------------------------------------------------------------------------------------------
+# The parts of the Allegato
+# --------------------------------------------------------------------------------------------
+
+
+def _cover(doc: DocxDocument, plan: Plan, label: str) -> None:
+    t = _text()["cover"]
+    _para(doc, label, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
+    _para(doc, after=110)
+    if plan.entity:
+        entity = _clean(plan.entity).upper()
+        if not entity.startswith(("COMUNE", "CITTÀ", "CITTA", "UNIONE", "PROVINCIA")):
+            entity = t["entity_prefix"] + entity
+        _para(doc, entity, size=26, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+    if plan.province:
+        _para(doc, f"PROVINCIA DI {_clean(plan.province).upper()}", size=14,
+              align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _para(doc, after=110)
+    title = _para(doc, t["plan"], style="Title", size=24, bold=True, after=6)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if plan.period or plan.year:
+        _para(doc, t["period"].format(period=_clean(plan.period) or plan.year), size=16, bold=True,
+              align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    _para(doc, after=110)
+    for line in t["lines"]:
+        _para(doc, line, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+
+
+def _index(doc: DocxDocument, has_cards: bool, cards_page_guess: int) -> None:
+    t = _text()["index"]
+    _para(doc, t["heading"], size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=24,
+          page_break=True)
+    entries = [(t["intro"], "allegato_intro", 3)]
+    if has_cards:
+        entries.append((t["cards"], "allegato_schede", cards_page_guess))
+    for text, bookmark, guess in entries:
+        p = _para(doc, text, after=12)
+        p.paragraph_format.tab_stops.add_tab_stop(Cm(17.0), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        _set_run_font(p.add_run("\t" + t["page"]))
+        _add_field(p, f"PAGEREF {bookmark} \\h", str(guess))
+
+
+def _introduction(doc: DocxDocument, plan: Plan) -> None:
+    t = _text()["intro"]
+    period = _clean(plan.period)
+    heading = _para(doc, t["heading"], style="Heading 1", size=14, bold=True, after=12,
+                    page_break=True)
+    _bookmark(heading, "allegato_intro", 1)
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    of_piao = t["of_piao"].format(period=period) if period else ""
+    _para(doc, t["opening"].format(of_piao=of_piao), align=justify, after=4)
+    _para(doc, t["kinds_lead"], align=justify, after=4)
+    dot = _bullet_numbering(doc, *BULLET_SYMBOL)
+    for kind in t["kinds"]:
+        _bullet(doc, kind, dot)
+    _para(doc, after=0)
+    _para(doc, t["weights_lead"], align=justify, after=6)
+
+    if plan.strategic_weights:
+        table = _table(doc, t["strategic_header"], (10.0, 3.0), BODY_PT)
+        for i, (level, weight) in enumerate(plan.strategic_weights.items(), start=1):
+            _add_row(table, [f"{i}. {_clean(level)}", it_number(weight)], (10.0, 3.0), BODY_PT,
+                     [WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER])
+        _fix_widths(table, (10.0, 3.0))
+        _para(doc, after=0)
+    if plan.staff_bands:
+        table = _table(doc, t["staff_header"], (10.0, 3.0), BODY_PT)
+        for band in plan.staff_bands:
+            _add_row(table, [_clean(band.label), it_number(band.coefficient, 2)], (10.0, 3.0), BODY_PT,
+                     [WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER])
+        _fix_widths(table, (10.0, 3.0))
+        _para(doc, after=0)
+
+    if plan.categories:
+        _para(doc, t["categories_lead"], align=justify, after=4)
+        box = _bullet_numbering(doc, *BULLET_BOX)
+        for category in plan.categories:
+            _bullet(doc, _clean(category), box)
+        _para(doc, after=0)
+
+    of_entity = t["of_entity"].format(entity=_clean(plan.entity)) if plan.entity else ""
+    _para(doc, t["condition"].format(of_entity=of_entity), align=justify, after=4)
+    budget = _budget_sentence(plan)
+    if budget:
+        _para(doc, budget, align=justify, after=4)
+    _para(doc, t["summary_lead"], align=justify, after=4)
+
+
+def _budget_sentence(plan: Plan) -> str:
+    """The budget paragraph, with a clause for each known part of the fund."""
+    t = _text()["intro"]
+    b = plan.budget
+    parts: list[str] = []
+    if b.total is not None:
+        parts.append(t["budget_total"].format(total=it_money(b.total)))
+        if b.allocated is not None:
+            parts.append(t["budget_allocated"].format(allocated=it_money(b.allocated)))
+    elif b.allocated is not None:
+        parts.append(t["budget_allocated_only"].format(allocated=it_money(b.allocated)))
+    if parts and b.reserve is not None:
+        parts.append(t["budget_reserve"].format(reserve=it_money(b.reserve)))
+    if parts and b.welfare is not None:
+        parts.append(t["budget_welfare"].format(welfare=it_money(b.welfare)))
+    if not parts:
+        return ""
+    return " ".join(parts).rstrip(" ,") + "."
+
+
+def summary_rows(record: PlanRecord) -> list[dict[str, Any]]:
+    """The rows of the summary table: the allocation if there is one, else the plan's printed
+    summary, else what the cards themselves say (number, title, scope, strategicità, staff)."""
+    rows: list[dict[str, Any]] = []
+    if record.allocations:
+        for a in record.allocations:
+            obj = record.objective(a.objective) if a.objective is not None else None
+            rows.append(dict(number=a.objective, title=obj.title if obj else None,
+                             scope=a.scope or (obj.scope_line if obj else None),
+                             level=a.strategic_level, staff=a.staff_count, weight=a.strategic_weight,
+                             coefficient=a.staff_coefficient, points=a.points, amount=a.amount_eur))
+    elif record.plan.summary:
+        for s in record.plan.summary:
+            obj = record.objective(s.number) if s.number is not None else None
+            rows.append(dict(number=s.number, title=s.title or (obj.title if obj else None),
+                             scope=s.scope or (obj.scope_line if obj else None),
+                             level=s.strategic_level, staff=s.staff_count, weight=s.strategic_weight,
+                             coefficient=s.staff_coefficient, points=s.points, amount=s.amount_eur))
+    else:
+        for o in record.objectives:
+            rows.append(dict(number=o.number, title=o.title, scope=o.scope_line, level=o.strategic_level,
+                             staff=o.staff_count, weight=None, coefficient=None, points=None, amount=None))
+    return rows
+
+
+def _total(values: list[Any]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known), 2) if known else None
+
+
+def _summary(doc: DocxDocument, record: PlanRecord) -> None:
+    t = _text()["summary"]
+    plan = record.plan
+    of_year = t["of_year"].format(year=plan.year) if plan.year else ""
+    _para(doc, t["heading"].format(of_year=of_year), style="Heading 1", size=13, bold=True, after=10)
+    rows = summary_rows(record)
+    left, center, right = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
+    aligns = [center, left, left, center, center, center, center, right, right]
+    table = _table(doc, t["header"], SUMMARY_WIDTHS_CM, SUMMARY_PT)
+    for r in rows:
+        _add_row(table, [
+            "" if r["number"] is None else str(r["number"]), _clean(r["title"]), _clean(r["scope"]),
+            _clean(r["level"]), "" if r["staff"] is None else str(r["staff"]), it_number(r["weight"]),
+            it_number(r["coefficient"], 2), it_number(r["points"], 2), it_number(r["amount"], 2),
+        ], SUMMARY_WIDTHS_CM, SUMMARY_PT, aligns)
+    points = _total([r["points"] for r in rows])
+    amount = _total([r["amount"] for r in rows])
+    if not record.allocations and plan.summary and plan.summary_total_eur is not None:
+        amount = plan.summary_total_eur  # the printed TOTALE, as printed
+    if points is not None or amount is not None:
+        row = _add_row(table, [t["total"], "", "", "", "", "", "", it_number(points, 2),
+                               it_number(amount, 2)], SUMMARY_WIDTHS_CM, SUMMARY_PT,
+                       [right] * 9, bold=True)
+        merged = row.cells[0].merge(row.cells[6])
+        for extra in merged.paragraphs[1:]:  # merging keeps the empty cells' paragraphs
+            extra._p.getparent().remove(extra._p)
+    _fix_widths(table, SUMMARY_WIDTHS_CM)
+    _para(doc, after=0)
+    allocated = plan.budget.allocated
+    note = t["note"].format(allocated=it_money(allocated)) if allocated is not None else t["note_no_budget"]
+    _para(doc, note, size=9, after=0)
+
+
+def _indicator_activity(activity: str | None, weight: float | int | None) -> list[str]:
+    lines = _lines(activity)
+    if lines and _WEIGHT_TAIL.search(lines[-1]):
+        # The record kept the card's own weight line: drop it, the weight below is the record's.
+        last = _WEIGHT_TAIL.sub("", lines[-1]).strip()
+        lines = lines[:-1] + ([last] if last else [])
+    if weight is not None:
+        lines.append(_text()["card"]["weight"].format(weight=it_percent(weight)))
+    return lines
+
+
+def _card(doc: DocxDocument, plan: Plan, obj: Objective, first: bool) -> None:
+    t = _text()["card"]
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    head = _para(doc, t["heading"], size=14, bold=True, align=center, after=0, keep_next=True,
+                 page_break=not first)
+    if first:
+        _bookmark(head, "allegato_schede", 2)
+    if plan.year:
+        _para(doc, t["year"].format(year=plan.year), size=12, bold=True, align=center, after=12,
+              keep_next=True)
+    if obj.scope_line:
+        _para(doc, _clean(obj.scope_line), size=11, bold=True, align=center, after=12, keep_next=True)
+    number = t["number"].format(number=obj.number) if obj.number is not None else t["number_unknown"]
+    _para(doc, number, style="Heading 2", size=12, bold=True, after=12, keep_next=True)
+
+    title = " ".join(_lines(obj.title))
+    _labelled(doc, t["title"], title, bold_value=True)
+    _labelled(doc, t["description"], obj.description)
+    _labelled(doc, t["timeframe"], obj.timeframe)
+    _labelled(doc, t["phases"], obj.phases)
+    _para(doc, t["activities"], bold=True, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=6, keep_next=True)
+    for line in _lines(obj.activities):
+        _para(doc, line, align=WD_ALIGN_PARAGRAPH.JUSTIFY, after=4)
+
+    if obj.indicators:
+        _para(doc, after=0, keep_next=True)
+        table = _table(doc, t["indicators_header"], INDICATOR_WIDTHS_CM, TABLE_PT)
+        left = WD_ALIGN_PARAGRAPH.LEFT
+        for ind in obj.indicators:
+            _add_row(table, [_lines(ind.name) or [""], _lines(ind.target) or [""],
+                             _indicator_activity(ind.activity, ind.weight_pct)],
+                     INDICATOR_WIDTHS_CM, TABLE_PT, [left, center, left])
+        _fix_widths(table, INDICATOR_WIDTHS_CM)
+        _para(doc, after=0)
+
+    _labelled(doc, t["threshold"], it_percent(obj.threshold_pct), bold_value=True)
+    _labelled(doc, t["staff"], obj.staff_text)
+    _labelled(doc, t["verification"], obj.verification)
+
+
+def estimate_cards_page(record: PlanRecord) -> int:
+    """A first guess of the page where the cards start, shown until the index field is updated
+    (LibreOffice updates it on opening; Word on F9): cover, index, two pages of introduction, the
+    summary table at about eleven rows a page."""
+    rows = len(summary_rows(record))
+    return 3 + 2 + max(1, -(-rows // 11))
 
 
 def write_allegato(record: PlanRecord, path: str | Path) -> None:
-    raise NotImplementedError
+    """Write the Allegato for ``record`` to ``path`` (.docx)."""
+    plan = record.plan
+    doc = _new_document()
+    _header_footer(doc, allegato_label(plan))
+    _cover(doc, plan, allegato_label(plan))
+    _index(doc, bool(record.objectives), estimate_cards_page(record))
+    _introduction(doc, plan)
+
+    summary = doc.add_section(WD_SECTION.NEW_PAGE)
+    _page(summary, landscape=True)
+    summary.different_first_page_header_footer = False
+    _summary(doc, record)
+
+    if record.objectives:
+        cards = doc.add_section(WD_SECTION.NEW_PAGE)
+        _page(cards, landscape=False)
+        cards.different_first_page_header_footer = False
+        for i, obj in enumerate(record.objectives):
+            _card(doc, plan, obj, first=i == 0)
+
+    props = doc.core_properties
+    props.title = " - ".join(x for x in (_text()["cover"]["plan"].title(), _clean(plan.entity),
+                                         _clean(plan.period)) if x)
+    props.author = _clean(plan.entity)
+    props.language = "it-IT"
+    doc.save(str(path))
