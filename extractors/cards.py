@@ -1,0 +1,689 @@
+"""Parse the objective cards ("schede obiettivo") of a Piano della Performance.
+
+Input is the layout :class:`~extractors.layout.Document` any back-end produces (PDF text layer,
+DOCX, Tesseract, plain OCR text); output is a list of :class:`~pipeline.record.Objective`.
+
+A card reads::
+
+    PERFORMANCE ORGANIZZATIVA / ANNO 2025 / <scope line> / OBIETTIVO N. x / OBIETTIVO: <title> /
+    Descrizione dell'obiettivo / Tempi di attuazione / Fasi di attuazione / Attività operative ... /
+    <indicators table: Indicatori operativi | Quantità | Attività riferibile agli indicatori> /
+    Soglia minima risultato atteso / Personale da coinvolgere ... / Indicatori per la verifica ...
+
+The card is cut into fields by its labels (patterns in ``cards_patterns.yaml``). Indicators come
+from the ruled table when the back-end found one (digital PDF, DOCX): fragments of a table broken
+across pages are joined and a row split by the page break is merged back. Without a table
+(scans, OCR text) the indicator region is read from the lines alone: by column position when the
+words have boxes, by the shape of the text otherwise (rows end at the "(se completata =
+raggiungimento X% obiettivo)" line, the quantity is the "n.1 azione"-like token).
+
+General rules only: nothing here knows one plan's titles, numbers or pages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from extractors.layout import Document, Line, Table
+from pipeline.record import Indicator, Objective
+
+try:  # another module of this package; imported lazily so the parser works while it is written
+    from extractors.staff import count_staff
+except Exception:  # pragma: no cover - only while extractors/staff.py does not exist yet
+    count_staff = None  # type: ignore[assignment]
+
+PATTERNS_FILE = Path(__file__).with_name("cards_patterns.yaml")
+
+FIELDS = ("title", "description", "timeframe", "phases", "activities", "indicators",
+          "threshold", "staff", "verification")
+
+
+@cache
+def patterns() -> dict[str, Any]:
+    """The card patterns, compiled (case-insensitive)."""
+    raw = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
+    flags = re.IGNORECASE
+
+    def comp(value: Any) -> Any:
+        if isinstance(value, str):
+            return re.compile(value, flags)
+        if isinstance(value, dict):
+            return {k: comp(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [comp(v) for v in value]
+        return value
+
+    return comp(raw)
+
+
+# -- text helpers --------------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u00b4": "'", "`": "'", "\u00a0": " "})
+
+
+def _norm(text: str) -> str:
+    """One line for matching: single spaces, one apostrophe style (accents and case kept)."""
+    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip()
+
+
+def ocr_fix(text: str) -> str:
+    """Undo OCR slips that are safe to undo anywhere in Italian prose (general rules).
+
+    "I'" for "l'", "Awvio"/"Awio" for "Avvio", "dellArea" for "dell'Area", "€&"/"&" for "è",
+    stray "|" column rules.
+    """
+    t = text
+    t = re.sub(r"(?<![A-Za-zÀ-ÿ])I(['’])(?=[A-Za-zÀ-ÿ])", r"l\1", t)
+    t = re.sub(r"\b([Aa])wv?(?=i[oa])", r"\1vv", t)
+    t = re.sub(r"\b([Dd]ell|[Nn]ell|[Aa]ll|[Dd]all|[Ss]ull)(?=[A-ZÀ-Ü][a-zà-ù])", r"\1'", t)
+    t = re.sub(r"€&", "è", t)
+    t = re.sub(r"(?<=\s)[€&](?=\s+[a-zà-ù])", "è", t)
+    t = re.sub(r"\s*\|\s*", " ", t)
+    t = re.sub(r"^[\s\[\]|]+", "", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def quantity_fix(text: str) -> str:
+    """OCR slips in quantity cells: "nA20" -> "n.120", "n.1azione" -> "n.1 azione", "n-12" -> "n.12",
+    "nazioni"/"no azioni" -> "n. azioni", ".1 azione" -> "n.1 azione", "n.s" -> "n.5"."""
+    t = text
+    t = re.sub(r"\bnA(\d*)\b", r"n.1\1", t)
+    t = re.sub(r"\bn[-·,]\s?(\d)", r"n.\1", t)
+    t = re.sub(r"\bn\.s\b", "n.5", t)
+    t = re.sub(r"\bn\s*°\s*(\d)", r"n°\1", t)
+    t = re.sub(r"\b(?:no\s+|n)(azion[ei])\b", r"n. \1", t)
+    t = re.sub(r"(?:(?<=\s)|^)\.(\d+\s+azion)", r"n.\1", t)
+    t = re.sub(r"(\bn\s*[.°]\s*\d+)(?=[a-zA-Zà-ù])", r"\1 ", t)
+    return t
+
+
+def join_lines(parts: list[str]) -> str:
+    """Join wrapped lines of one paragraph or cell into one string.
+
+    A line ending in a hyphen or slash glued to a word continues the word ("SUE-SUAP-" +
+    "commercio"); a long single-token line cut mid-word by a narrow cell continues likewise.
+    """
+    out = ""
+    for raw in parts:
+        p = _norm(raw)
+        if not p:
+            continue
+        if not out:
+            out = p
+            continue
+        last = out.split(" ")[-1]
+        glue = False
+        if out.endswith("/"):
+            glue = True
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[:1].isalpha():
+            glue = True
+        elif " " not in last and len(last) >= 22 and p[:1].islower() and last[-1:].isalpha():
+            glue = True  # a word broken by a narrow table cell
+        out = out + p if glue else out + " " + p
+    return out.strip()
+
+
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+
+
+def _to_number(token: str) -> int | float:
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
+        token = token.replace(".", "")
+    token = token.replace(",", ".")
+    value = float(token)
+    return int(value) if value.is_integer() else value
+
+
+def target_value(target: str | None) -> int | float | None:
+    """The number a Quantità cell states: "n.1 azione" -> 1, "Almeno n.32 vie su 45 (70%)" -> 32,
+    "3 documenti" -> 3, "n. azioni" / "Continua" -> None. The first number printed is the target."""
+    if not target:
+        return None
+    t = quantity_fix(target)
+    m = re.search(r"(?<![\d/])(" + _NUM + r")(?![\d/])", t)
+    if not m:
+        return None
+    # a date ("entro il 31/07/2025") is not a quantity
+    return _to_number(m.group(1))
+
+
+def weight_of(text: str) -> tuple[int | float | None, str]:
+    """(weight %, text without the weight phrase) from "(se completata = raggiungimento X% obiettivo)"."""
+    pat = patterns()["weight"]
+    found = list(pat.finditer(text))
+    if not found:
+        return None, text
+    m = found[-1]
+    rest = (text[: m.start()] + " " + text[m.end():]).strip()
+    return _to_number(m.group(1)), re.sub(r"\s+", " ", rest).strip()
+
+
+def kind_of(scope: str | None) -> str | None:
+    """generale / intersettoriale / settore, from the card's scope line."""
+    if not scope:
+        return None
+    k = patterns()["kind"]
+    if k["intersettoriale"].search(scope):
+        return "intersettoriale"
+    if k["generale"].search(scope):
+        return "generale"
+    if len(k["settore_word"].findall(scope)) >= 2:
+        return "intersettoriale"
+    return "settore"
+
+
+def _count_staff(text: str | None, year: int | None) -> int | None:
+    if not text:
+        return None
+    fn = count_staff
+    if fn is None:
+        try:
+            from extractors.staff import count_staff as fn  # type: ignore[no-redef]
+        except Exception:
+            return None
+    return fn(text, year)
+
+
+# -- card segmentation ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Card:
+    start: int  # index of the first header line (banner) in the line list
+    number_line: int
+    end: int
+    number: int | None
+    scope_lines: list[int]
+    year: int | None = None
+
+
+@dataclass
+class _Row:
+    name: list[str] = field(default_factory=list)
+    target: list[str] = field(default_factory=list)
+    activity: list[str] = field(default_factory=list)
+    weight: int | float | None = None
+    page: int | None = None
+
+
+def _number_token(token: str) -> int | None:
+    if not token:
+        return None
+    token = token.translate(str.maketrans("OoIl", "0011"))
+    return int(token) if token.isdigit() else None
+
+
+def _find_cards(texts: list[str]) -> list[_Card]:
+    p = patterns()
+    cards: list[_Card] = []
+    for i, t in enumerate(texts):
+        m = p["card_number"].match(t)
+        if not m or len(t) > 30:
+            continue
+        # the header block above: banner, year, scope (within a few lines)
+        lo = cards[-1].number_line + 1 if cards else 0
+        banner = year_idx = None
+        j = i - 1
+        seen = 0
+        while j >= lo and seen < 8:
+            if texts[j]:
+                seen += 1
+                if p["card_banner"].match(texts[j]):
+                    banner = j
+                    break
+                if year_idx is None and p["card_year"].match(texts[j]):
+                    year_idx = j
+            j -= 1
+        top = year_idx if year_idx is not None else banner
+        if top is None:
+            # no banner, no year: the scope is the non-empty line right above
+            k = i - 1
+            while k >= lo and not texts[k]:
+                k -= 1
+            scope = [k] if k >= lo else []
+            start = scope[0] if scope else i
+        else:
+            scope = [k for k in range(top + 1, i) if texts[k]]
+            start = banner if banner is not None else top
+        year = None
+        if year_idx is not None:
+            ym = p["card_year"].match(texts[year_idx])
+            year = int(ym.group(1)) if ym else None
+        if cards:
+            cards[-1].end = start
+        cards.append(_Card(start=start, number_line=i, end=len(texts), number=_number_token(m.group(1)),
+                           scope_lines=scope, year=year))
+    return cards
+
+
+def _label_of(text: str, state: str | None) -> tuple[str, str] | None:
+    """(field, rest of line) when the line opens a field."""
+    labels = patterns()["labels"]
+    order = ("verification", "staff", "threshold", "indicators", "activities", "phases",
+             "timeframe", "description", "title")
+    for name in order:
+        if name == "title" and state is not None:
+            continue
+        m = labels[name].match(text)
+        if m:
+            return name, text[m.end():].strip()
+    return None
+
+
+# -- indicators from ruled tables ----------------------------------------------------------------
+
+
+def _header_columns(row: tuple[str | None, ...]) -> tuple[int, int, int] | None:
+    th = patterns()["table_header"]
+    cells = [_norm(c or "") for c in row]
+    name = next((i for i, c in enumerate(cells) if th["name"].search(c)), None)
+    target = next((i for i, c in enumerate(cells) if th["target"].search(c)), None)
+    activity = next((i for i, c in enumerate(cells) if th["activity"].search(c)), None)
+    if name is None or target is None:
+        return None
+    if activity is None:
+        activity = max(name, target) + 1 if max(name, target) + 1 < len(cells) else None
+    if activity is None:
+        return None
+    return name, target, activity
+
+
+def _is_indicator_table(table: Table) -> bool:
+    return bool(table.rows) and _header_columns(table.rows[0]) is not None
+
+
+def _cell_lines(cell: str | None) -> list[str]:
+    return [ln for ln in (cell or "").split("\n") if ln.strip()]
+
+
+def _rows_from_tables(tables: list[Table]) -> list[_Row]:
+    rows: list[_Row] = []
+    cols = (0, 1, 2)
+    for t_index, table in enumerate(tables):
+        first_data = True
+        for r_index, raw in enumerate(table.rows):
+            hdr = _header_columns(raw)
+            if hdr is not None:
+                cols = hdr
+                continue
+            if all(not (c or "").strip() for c in raw):
+                continue
+            get = lambda k: raw[cols[k]] if cols[k] < len(raw) else None  # noqa: E731
+            name, target, activity = _cell_lines(get(0)), _cell_lines(get(1)), _cell_lines(get(2))
+            continuation = (
+                rows and first_data and t_index > 0
+                and (not name or rows[-1].weight is None)
+            )
+            first_data = False
+            if continuation:
+                row = rows[-1]
+            else:
+                row = _Row(page=table.page)
+                rows.append(row)
+            row.name += name
+            row.target += target
+            row.activity += activity
+            w, _ = weight_of(_norm(" ".join(row.activity)))
+            row.weight = w
+    return rows
+
+
+# -- indicators from lines -----------------------------------------------------------------------
+
+
+def _strip_header(text: str) -> str:
+    for frag in patterns()["header_fragments"]:
+        text = frag.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip(" |")
+
+
+def _has_boxes(lines: list[Line]) -> bool:
+    return bool(lines) and all(ln.words and any(w.x1 > 0 for w in ln.words) for ln in lines)
+
+
+def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
+    """Assign words to the three columns by x (header positions), rows by the weight lines."""
+    th = patterns()["table_header"]
+    q_x = a_x = None
+    for ln in lines:
+        words = list(ln.words)
+        for k, w in enumerate(words):
+            wt = _norm(w.text)
+            if q_x is None and th["target"].match(wt):
+                q_x = w.x0
+            elif q_x is not None and a_x is None and re.match(r"attivit", wt, re.I) and w.x0 > q_x:
+                nxt = " ".join(x.text for x in words[k:k + 3])
+                if th["activity"].search(_norm(nxt)):
+                    a_x = w.x0
+        if q_x is not None and a_x is not None:
+            break
+    if q_x is None or a_x is None:
+        return None
+    b1, b2 = q_x - 4, a_x - 4
+    # per column: (page, top, bottom, text)
+    cols: list[list[tuple[int, float, float, str]]] = [[], [], []]
+    for ln in lines:
+        if _is_header_line(ln.text):
+            continue
+        groups: list[list[Any]] = [[], [], []]
+        for w in ln.words:
+            groups[0 if w.x0 < b1 else 1 if w.x0 < b2 else 2].append(w)
+        for c, ws in enumerate(groups):
+            if ws:
+                text = " ".join(w.text for w in ws)
+                cols[c].append((ln.page, min(w.top for w in ws), max(w.bottom for w in ws), text))
+    # rows: activity blocks ending at weight lines
+    bands: list[tuple[tuple[int, float], tuple[int, float], _Row]] = []
+    acc: list[tuple[int, float, float, str]] = []
+    rows: list[_Row] = []
+    for item in cols[2]:
+        acc.append(item)
+        w, _ = weight_of(_norm(" ".join(a[3] for a in acc)))
+        if w is not None:
+            row = _Row(activity=[a[3] for a in acc], weight=w, page=acc[0][0])
+            rows.append(row)
+            bands.append(((acc[0][0], acc[0][1]), (acc[-1][0], acc[-1][2]), row))
+            acc = []
+    if acc:
+        if rows and not weight_of(_norm(" ".join(a[3] for a in acc)))[0]:
+            rows[-1].activity += [a[3] for a in acc]
+        else:
+            row = _Row(activity=[a[3] for a in acc], page=acc[0][0])
+            rows.append(row)
+            bands.append(((acc[0][0], acc[0][1]), (acc[-1][0], acc[-1][2]), row))
+    if not rows:
+        return None
+
+    def dist(page: int, y: float, band: tuple[tuple[int, float], tuple[int, float], _Row]) -> float:
+        (p0, y0), (p1, y1), _ = band
+        key, lo, hi = (page, y), (p0, y0), (p1, y1)
+        if lo <= key <= hi:
+            return 0.0
+        if key < lo:
+            return (p0 - page) * 1000.0 + (y0 - y)
+        return (page - p1) * 1000.0 + (y - y1)
+
+    for c in (0, 1):
+        for page, top, bottom, text in cols[c]:
+            mid = (top + bottom) / 2
+            best = min(bands, key=lambda b: dist(page, mid, b))
+            (best[2].name if c == 0 else best[2].target).append(text)
+    return rows
+
+
+def _is_header_line(text: str) -> bool:
+    return not _strip_header(_norm(text))
+
+
+_QTY_WORDS = (r"azion[ei]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
+              r"attivit\S*|nominativi|incontri|vie|riunion[ei]|sabati|presenze|giornat[ae]")
+
+
+def _qty_regex() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:\b(?:almeno|circa)\s+(?:il\s+)?)?"
+        r"(?:\bn\s*[.°º]\s*(?:\d[\d.]*)?\s*(?:" + _QTY_WORDS + r")?(?:\s*/\s*anno)?"
+        r"|\b\d[\d.]*\s+(?:" + _QTY_WORDS + r")\b(?:\s*/\s*anno)?)",
+        re.IGNORECASE,
+    )
+
+
+def _rows_from_plain_lines(texts: list[tuple[int, str]]) -> list[_Row]:
+    """Plain text, no boxes: rows end at weight lines; the quantity is the counted token.
+
+    The name is the text left of the quantity on the row's lines, plus short lines (narrow
+    column) around it; the rest is the activity. Heuristic by nature: OCR interleaves the cells.
+    """
+    qty_re = _qty_regex()
+    rows: list[_Row] = []
+    cur = _Row()
+    for page, raw in texts:
+        t = quantity_fix(_strip_header(raw))
+        if not t:
+            continue
+        if cur.page is None:
+            cur.page = page
+        w, rest = weight_of(t)
+        # split on the column rule "|" when present
+        name_part, qty_part, act_part = "", "", rest
+        m = qty_re.search(rest)
+        if m and m.group(0).strip() and re.search(r"\d|azion", m.group(0)):
+            name_part = rest[: m.start()].strip(" |")
+            qty_part = m.group(0).strip()
+            act_part = rest[m.end():].strip(" |")
+        elif "|" in rest:
+            left, _, right = rest.partition("|")
+            if len(left) <= 30:
+                name_part, act_part = left.strip(), right.strip()
+        elif len(rest) <= 32 and not rest.startswith("-"):
+            name_part, act_part = rest, ""
+        if name_part:
+            cur.name.append(name_part)
+        if qty_part:
+            cur.target.append(qty_part)
+        if act_part:
+            cur.activity.append(act_part)
+        if w is not None:
+            cur.weight = w
+            rows.append(cur)
+            cur = _Row()
+    if cur.name or cur.target or cur.activity:
+        if rows and cur.weight is None:
+            rows[-1].name += cur.name
+            rows[-1].target += cur.target
+            rows[-1].activity += cur.activity
+        else:
+            rows.append(cur)
+    return rows
+
+
+def _indicator_from_row(row: _Row, ocr: bool) -> Indicator:
+    fix = ocr_fix if ocr else _norm
+    name = join_lines([fix(x) for x in row.name]) or None
+    target = join_lines([fix(quantity_fix(x) if ocr else x) for x in row.target]) or None
+    activity_text = join_lines([fix(x) for x in row.activity])
+    weight, activity_text = weight_of(activity_text)
+    if row.weight is not None:
+        weight = row.weight
+    return Indicator(
+        name=name,
+        target=target,
+        target_value=target_value(target),
+        weight_pct=weight,
+        activity=activity_text or None,
+        page=row.page,
+    )
+
+
+# -- the parser ----------------------------------------------------------------------------------
+
+
+def parse_cards(doc: Document, year: int | None = None) -> list[Objective]:
+    """Every objective card of the document, in order.
+
+    ``year`` is the plan's year (used by staff counting for texts like "2025: ...; 2026: ...");
+    when ``None`` the card's own "ANNO" line is used.
+    """
+    lines: list[Line] = []
+    ocr_flags: list[bool] = []
+    for page in doc.pages:
+        for ln in page.lines:
+            lines.append(ln)
+            ocr_flags.append(page.ocr or doc.format == "text")
+    texts = [_norm(ln.text) for ln in lines]
+    cards = _find_cards(texts)
+    heights = {p.number: p.height for p in doc.pages}
+    all_tables = [t for p in doc.pages for t in p.tables if _is_indicator_table(t)]
+    used: set[int] = set()
+    objectives: list[Objective] = []
+    for k, card in enumerate(cards):
+        nxt = cards[k + 1] if k + 1 < len(cards) else None
+        obj = _parse_card(card, lines, texts, ocr_flags, heights, all_tables, used, nxt, lines_all=lines,
+                          year=year)
+        objectives.append(obj)
+    _fill_numbers(objectives)
+    return objectives
+
+
+def _fill_numbers(objectives: list[Objective]) -> None:
+    """A card printed without a number gets the one its position implies."""
+    for i, o in enumerate(objectives):
+        if o.number is not None:
+            continue
+        prev = next((objectives[j].number for j in range(i - 1, -1, -1) if objectives[j].number is not None), None)
+        if prev is not None:
+            o.number = prev + (i - max(j for j in range(i) if objectives[j].number is not None))
+        else:
+            nxt = next(((j, objectives[j].number) for j in range(i + 1, len(objectives))
+                        if objectives[j].number is not None), None)
+            o.number = nxt[1] - (nxt[0] - i) if nxt else i + 1
+
+
+def _is_footer(line: Line, height: float) -> bool:
+    """A page number printed in the footer (only recognisable with geometry)."""
+    return bool(height) and line.top > 0.9 * height and re.fullmatch(r"\W*\d{1,3}\W*", line.text or "") is not None
+
+
+def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: list[bool],
+                heights: dict[int, float], tables: list[Table], used: set[int], nxt: _Card | None,
+                lines_all: list[Line], year: int | None) -> Objective:
+    p = patterns()
+    ocr = any(ocr_flags[card.start:card.end])
+    fix = ocr_fix if ocr else _norm
+    buckets: dict[str, list[int]] = {f: [] for f in FIELDS}
+    buckets["other"] = []
+    first_text: dict[str, str] = {}
+    state: str | None = None
+    for i in range(card.number_line + 1, card.end):
+        t = texts[i]
+        if not t:
+            continue
+        if _is_footer(lines[i], heights.get(lines[i].page, 0.0)):
+            continue
+        if state != "indicators" and re.fullmatch(r"\W*\d{1,3}\W*", t) and state not in (None, "title"):
+            # a bare page number in text without geometry (never inside the indicator region)
+            continue
+        lab = _label_of(t, state)
+        if lab is not None and not (state == "indicators" and lab[0] == "indicators"):
+            state, rest = lab
+            buckets[state].append(i)
+            first_text[f"{state}:{i}"] = rest
+            continue
+        if state == "staff" and p["sub_heading"].match(t):
+            state = "other"
+        if state == "threshold" and buckets["threshold"] and i != buckets["threshold"][0]:
+            state = "other"
+        if state is None:
+            state = "other"
+        buckets[state].append(i)
+
+    def text_of(name: str) -> str | None:
+        parts = []
+        for i in buckets[name]:
+            key = f"{name}:{i}"
+            parts.append(first_text[key] if key in first_text else texts[i])
+        out = join_lines([fix(x) for x in parts])
+        return out or None
+
+    def page_of(name: str) -> int | None:
+        idx = buckets[name]
+        return lines[idx[0]].page if idx else None
+
+    scope = join_lines([fix(texts[i]) for i in card.scope_lines]) or None
+    threshold_txt = text_of("threshold")
+    threshold = None
+    if threshold_txt:
+        m = p["threshold_value"].search(threshold_txt)
+        if m:
+            threshold = _to_number(m.group(1))
+    staff_text = text_of("staff")
+    if staff_text:
+        staff_text = staff_text.strip()
+
+    # indicators: the card's ruled table(s) when present, else its line region
+    pages_span = sorted({lines[i].page for i in range(card.start, card.end) if texts[i]})
+    first_page = pages_span[0] if pages_span else None
+    last_page = pages_span[-1] if pages_span else None
+    mine = _tables_for_card(card, lines, tables, used, first_page, last_page, nxt)
+    if mine:
+        rows = _rows_from_tables(mine)
+    else:
+        region = [lines[i] for i in buckets["indicators"]]
+        region_txt = [(lines[i].page, first_text.get(f"indicators:{i}", texts[i])) for i in buckets["indicators"]]
+        rows = None
+        if _has_boxes(region):
+            rows = _rows_from_boxed_lines(region)
+        if rows is None:
+            rows = _rows_from_plain_lines(region_txt)
+    indicators = [_indicator_from_row(r, ocr) for r in rows if r.name or r.target or r.weight is not None]
+
+    field_pages: dict[str, int] = {}
+    for f_name, key in (("title", "title"), ("timeframe", "timeframe"), ("description", "description"),
+                        ("phases", "phases"), ("activities", "activities"), ("threshold_pct", "threshold"),
+                        ("staff_text", "staff"), ("staff_count", "staff"), ("verification", "verification"),
+                        ("indicators", "indicators")):
+        pg = page_of(key)
+        if pg is not None:
+            field_pages[f_name] = pg
+    if mine:
+        field_pages["indicators"] = mine[0].page
+    field_pages["number"] = lines[card.number_line].page
+    if card.scope_lines:
+        field_pages["scope_line"] = lines[card.scope_lines[0]].page
+
+    number_printed = card.number is not None
+    return Objective(
+        number=card.number,
+        number_printed=number_printed,
+        scope_line=scope,
+        kind=kind_of(scope),
+        title=text_of("title"),
+        timeframe=text_of("timeframe"),
+        threshold_pct=threshold,
+        staff_text=staff_text,
+        staff_count=_count_staff(staff_text, year if year is not None else card.year),
+        pages=[first_page, last_page] if first_page is not None else [],
+        description=text_of("description"),
+        phases=text_of("phases"),
+        activities=text_of("activities"),
+        verification=text_of("verification"),
+        indicators=indicators,
+        field_pages=field_pages,
+    )
+
+
+def _tables_for_card(card: _Card, lines: list[Line], tables: list[Table], used: set[int],
+                     first_page: int | None, last_page: int | None, nxt: _Card | None) -> list[Table]:
+    """The indicator table of a card: one fragment per page, on consecutive pages of the card.
+
+    With geometry, a fragment on the card's first page must lie below the card's number line and
+    one on the next card's first page above that card's banner. Without geometry (DOCX), tables
+    are taken in document order, one per page.
+    """
+    if first_page is None:
+        return []
+    start_line = lines[card.number_line]
+    next_line = lines[nxt.start] if nxt is not None else None
+    mine: list[Table] = []
+    for idx, t in enumerate(tables):
+        if idx in used or t.page < first_page or t.page > last_page:
+            continue
+        has_geo = any(t.bbox)
+        if has_geo and t.page == start_line.page and start_line.bottom and t.bbox[1] < start_line.top:
+            continue
+        if has_geo and next_line is not None and t.page == next_line.page and next_line.top \
+                and t.bbox[1] > next_line.top:
+            continue
+        if mine and t.page != mine[-1].page + 1:
+            break
+        if mine and t.page == mine[-1].page:
+            break
+        mine.append(t)
+        used.add(idx)
+    return mine
