@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, default=None, help="parallel plans (default: cores)")
     batch.add_argument("--dask-address", metavar="ADDR",
                        help="run on an existing Dask cluster (e.g. tcp://host:8786)")
+    render = sub.add_parser("render", help="allegato.docx and verifica.docx from an edited plan.json")
+    render.add_argument("plan_json", metavar="PLAN_JSON")
+    render.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    render.add_argument("--fail-on", choices=["error", "warning"],
+                        help="exit 1 when findings of this severity (or worse) are present")
+    render.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return parser
 
 
@@ -74,11 +80,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return run_batch(args)
 
 
+def _cmd_render(args: argparse.Namespace) -> int:
+    from flows.run import RENDER_FILES, render_plan
+
+    record = render_plan(args.plan_json, args.out)
+    if not args.quiet:
+        print(f"{Path(args.plan_json).name}: {len(record.objectives)} obiettivi -> "
+              f"{', '.join(RENDER_FILES)} in {args.out}")
+    return _exit_for(record.findings, args.fail_on)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "render":
+            return _cmd_render(args)
         return _cmd_batch(args)
     except InputError as err:
         print(f"piao: {err}", file=sys.stderr)

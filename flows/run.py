@@ -11,6 +11,8 @@ from pathlib import Path
 
 from extractors import parse_plan, read_document
 from outputs import write_outputs
+from outputs.schema import load_plan
+from outputs.write import FILE_WRITERS
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
 from pipeline.classification import load_classification
@@ -44,4 +46,21 @@ def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOpt
     classification = load_classification(options.classification) if options.classification else None
     record = process(extract(path, options), classification)
     write_outputs(record, out_dir)
+    return record
+
+
+#: What ``piao render`` writes: the documents, regenerated from a record a user has corrected.
+RENDER_FILES = ("allegato.docx", "verifica.docx")
+
+
+def render_plan(json_path: str | Path, out_dir: str | Path) -> PlanRecord:
+    """Regenerate the Word documents from an (edited) ``plan.json``, without the original plan.
+
+    The file is validated against the published JSON Schema (a malformed one raises
+    ``InputError`` naming the field's path); allocation and checks are redone on the record as
+    corrected, so the report and the summary table agree with the edit; then allegato.docx and
+    verifica.docx land in ``out_dir`` (both or neither).
+    """
+    record = process(load_plan(json_path))
+    write_outputs(record, out_dir, writers={name: FILE_WRITERS[name] for name in RENDER_FILES})
     return record

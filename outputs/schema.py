@@ -1,0 +1,129 @@
+"""The published JSON Schema of ``plan.json`` and the validation of a record a user has edited.
+
+The schema is :class:`~pipeline.record.PlanRecord`'s own (``model_json_schema()``), published in
+``schema/plan.schema.json`` by ``scripts/export_schema.py`` (a test keeps the file equal to the
+model). :func:`load_plan` reads a ``plan.json``, validates it against that schema and returns the
+record, or raises :class:`~pipeline.errors.InputError` with one line naming the first bad field's
+path, e.g. ``objectives/3/indicators/0/weight_pct: 'abc' is not of type 'number'``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+from pydantic import ValidationError as PydanticError
+
+from pipeline.errors import InputError
+from pipeline.record import PlanRecord
+
+#: Where the schema is published (repository root / schema).
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "plan.schema.json"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def plan_schema() -> dict[str, Any]:
+    """The JSON Schema of plan.json: the record model's, with the dialect it is written in."""
+    return {"$schema": DIALECT, **PlanRecord.model_json_schema()}
+
+
+def schema_text(schema: dict[str, Any] | None = None) -> str:
+    """The schema as published: stable key order, two-space indent, UTF-8 text, final newline."""
+    return json.dumps(plan_schema() if schema is None else schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_schema(path: str | Path = SCHEMA_PATH) -> Path:
+    """Write the schema file (the published copy by default); returns its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(schema_text(), encoding="utf-8")
+    return path
+
+
+@lru_cache(maxsize=1)
+def published_schema() -> dict[str, Any]:
+    """The published schema; the model's own where the file is not there (e.g. an installed wheel)."""
+    try:
+        return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return plan_schema()
+
+
+def _path(error: ValidationError) -> str:
+    return "/".join(str(p) for p in error.absolute_path) or "(radice)"
+
+
+def _type_names(value: Any) -> list[str]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def describe(error: ValidationError) -> str:
+    """One line for one schema error: ``path: message``.
+
+    Pydantic writes optional numbers as ``anyOf: [integer, number, null]``; the raw message for a
+    string there ("is not valid under any of the given schemas") names no type, so alternatives
+    that are plain type checks are folded into one: "'abc' is not of type 'number'".
+    """
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        here = [e for e in error.context if not e.relative_path]
+        if error.instance is not None:  # "is not of type 'null'" says nothing useful
+            here = [e for e in here if not (e.validator == "type" and e.validator_value == "null")]
+        if here and all(e.validator == "type" for e in here):
+            types: list[str] = []
+            for e in here:
+                types += [t for t in _type_names(e.validator_value) if t not in types]
+            if "number" in types and "integer" in types:
+                types.remove("integer")
+            names = ", ".join(repr(t) for t in types)
+            return f"{_path(error)}: {error.instance!r} is not of type {names}"
+        if len(here) == 1:
+            return f"{_path(error)}: {here[0].message}"
+        deepest = best_match(error.context)
+        if deepest is not None:
+            return f"{_path(deepest)}: {deepest.message}"
+    return f"{_path(error)}: {error.message}"
+
+
+def _order(error: ValidationError) -> tuple:
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path)
+
+
+def schema_errors(data: Any, schema: dict[str, Any] | None = None) -> list[str]:
+    """Every way ``data`` breaks the schema, one line each, in document order (empty: valid)."""
+    schema = published_schema() if schema is None else schema
+    validator_cls = jsonschema.validators.validator_for(schema)
+    errors = sorted(validator_cls(schema).iter_errors(data), key=_order)
+    return [describe(e) for e in errors]
+
+
+def load_plan(path: str | Path) -> PlanRecord:
+    """Read and validate a ``plan.json``; a malformed one raises ``InputError`` (one line)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise InputError(str(path), "file non trovato") from err
+    except IsADirectoryError as err:
+        raise InputError(str(path), "è una cartella, non un file plan.json") from err
+    except UnicodeDecodeError as err:
+        raise InputError(str(path), "non è un file di testo UTF-8") from err
+    except OSError as err:
+        raise InputError(str(path), f"impossibile leggere il file ({err.strerror})") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(str(path), f"JSON non valido (riga {err.lineno}, colonna {err.colno}): {err.msg}") from err
+    problems = schema_errors(data)
+    if problems:
+        more = f" (e altri {len(problems) - 1} errori)" if len(problems) > 1 else ""
+        raise InputError(str(path), problems[0] + more)
+    try:
+        return PlanRecord.model_validate(data)
+    except PydanticError as err:  # the schema and the model disagree: still one line with a path
+        first = err.errors()[0]
+        where = "/".join(str(p) for p in first["loc"]) or "(radice)"
+        raise InputError(str(path), f"{where}: {first['msg']}") from err
