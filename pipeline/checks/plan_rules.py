@@ -1,1 +1,185 @@
-"""Rules: see pipeline.checks (stub, to be written)."""
+"""Rules over the plan as a whole: numbering of the cards, the staff-band table, the budget."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from pipeline.checks import RuleHit, rule
+from pipeline.checks.card_rules import card_name, join_it
+from pipeline.money import format_eur, to_cents
+from pipeline.record import PlanRecord, StaffBand
+
+# ---------------------------------------------------------------- numbering
+
+
+def _ranges_text(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] -> "3-5 e 9"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return join_it([str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs])
+
+
+def _missing_text(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"manca il numero {numbers[0]}"
+    return f"mancano i numeri {_ranges_text(numbers)}"
+
+
+@rule("numbering")
+def numbering(record: PlanRecord) -> Iterator[RuleHit]:
+    objectives = record.objectives
+    for o in objectives:
+        if not o.number_printed and o.number is not None:
+            yield RuleHit(o.number, o.page_of("title"), {"card": card_name(o), "number": o.number},
+                          "unprinted")
+        elif o.number is None:
+            yield RuleHit(None, o.page_of("title"), {"page": o.page_of("title") or "n.d."}, "none")
+
+    pages: dict[int, list[str]] = defaultdict(list)
+    for o in objectives:
+        if o.number is not None:
+            pages[o.number].append(str(o.page_of("title") or "n.d."))
+    for number, where in sorted(pages.items()):
+        if len(where) > 1:
+            yield RuleHit(number, None, {"number": number, "times": len(where),
+                                         "pages": join_it(where)}, "repeated", "error")
+
+    numbered = [o for o in objectives if o.number is not None]
+    previous = None
+    for o in numbered:
+        n = o.number
+        assert n is not None
+        if previous is not None and n < previous:
+            yield RuleHit(n, o.page_of("title"), {"card": card_name(o), "number": n,
+                                                  "previous": previous}, "order")
+        elif previous is not None and n > previous + 1:
+            gap = list(range(previous + 1, n))
+            yield RuleHit(None, o.page_of("title"), {
+                "numbers_text": _missing_text(gap),
+                "before": previous, "after": n}, "missing")
+        previous = n if previous is None else max(previous, n)
+    if numbered:
+        first = min(o.number for o in numbered if o.number is not None)
+        if first > 1:
+            yield RuleHit(None, numbered[0].page_of("title"), {
+                "numbers_text": _missing_text(list(range(1, first))), "before": "l'inizio",
+                "after": first}, "missing")
+
+
+# ---------------------------------------------------------------- staff bands
+
+
+def band_label(b: StaffBand) -> str:
+    return f"«{b.label}»"
+
+
+def _covers(b: StaffBand, n: int) -> bool:
+    if b.all_staff or (b.min is None and b.max is None):
+        return False
+    return (b.min is None or n >= b.min) and (b.max is None or n <= b.max)
+
+
+def band_coverage(bands: list[StaffBand]) -> tuple[list[list[int]], list[tuple[list[int], list[StaffBand]]]]:
+    """(gaps, overlaps) of the head-count table over 1 .. its largest finite bound + 1.
+
+    Each gap is a run of uncovered head-counts; each overlap a run covered by the same >1 rows.
+    A table with no open-ended row is not faulted for head-counts above its last row.
+    """
+    counted = [b for b in bands if not b.all_staff and (b.min is not None or b.max is not None)]
+    bounds = [v for b in counted for v in (b.min, b.max) if v is not None]
+    if not counted or not bounds:
+        return [], []
+    top = max(bounds)
+    open_ended = any(b.max is None for b in counted)
+    limit = top if not open_ended else top + 1
+    gaps: list[list[int]] = []
+    overlaps: list[tuple[list[int], list[StaffBand]]] = []
+    for n in range(1, limit + 1):
+        rows = [b for b in counted if _covers(b, n)]
+        if not rows:
+            if n > top and not open_ended:
+                continue
+            if gaps and gaps[-1][-1] == n - 1:
+                gaps[-1].append(n)
+            else:
+                gaps.append([n])
+        elif len(rows) > 1:
+            if overlaps and overlaps[-1][0][-1] == n - 1 and overlaps[-1][1] == rows:
+                overlaps[-1][0].append(n)
+            else:
+                overlaps.append(([n], rows))
+    return gaps, overlaps
+
+
+def _counts_text(run: list[int]) -> str:
+    if len(run) == 1:
+        return "il caso di " + ("1 dipendente" if run[0] == 1 else f"{run[0]} dipendenti")
+    return f"i casi da {run[0]} a {run[-1]} dipendenti"
+
+
+def _neighbours(bands: list[StaffBand], run: list[int]) -> str:
+    below = [b for b in bands if not b.all_staff and b.max is not None and b.max < run[0]]
+    above = [b for b in bands if not b.all_staff and b.min is not None and b.min > run[-1]]
+    parts = []
+    if below:
+        parts.append(f"la riga {band_label(max(below, key=lambda b: b.max or 0))} si ferma a "
+                     f"{max(b.max for b in below if b.max is not None)}")
+    if above:
+        first = min(above, key=lambda b: b.min or 0)
+        parts.append(f"la riga {band_label(first)} parte da {first.min}")
+    return "; ".join(parts) or "nessuna riga lo comprende"
+
+
+def _objectives_in(record: PlanRecord, run: list[int]) -> list[str]:
+    """Cards (and summary rows) whose head-count falls in ``run``."""
+    out: dict[object, str] = {}
+    for o in record.objectives:
+        if o.staff_count is not None and o.staff_count in run:
+            out[o.number] = f"obiettivo n. {o.number} ({o.staff_count} dipendenti nella scheda)"
+    for row in record.plan.summary:
+        if row.staff_count is not None and row.staff_count in run and row.number not in out:
+            out[row.number] = (f"obiettivo n. {row.number} ({row.staff_count} dipendenti nel "
+                               f"riepilogo)")
+    return [out[k] for k in sorted(out, key=lambda k: (k is None, k if isinstance(k, int) else 0))]
+
+
+@rule("staff-band-gap")
+def staff_band_gap(record: PlanRecord) -> Iterator[RuleHit]:
+    bands = record.plan.staff_bands
+    page = record.plan.pages.get("staff_bands")
+    gaps, overlaps = band_coverage(bands)
+    for run in gaps:
+        objectives = _objectives_in(record, run)
+        values = {"counts_text": _counts_text(run), "neighbours": _neighbours(bands, run),
+                  "objectives": join_it(objectives), "counts": run}
+        yield RuleHit(None, page, values, "gap_objectives" if objectives else "gap")
+    for run, rows in overlaps:
+        objectives = _objectives_in(record, run)
+        values = {"counts_text": _counts_text(run), "bands": join_it([band_label(b) for b in rows]),
+                  "objectives": join_it(objectives)}
+        yield RuleHit(None, page, values, "overlap_objectives" if objectives else "overlap")
+
+
+# ---------------------------------------------------------------- budget
+
+
+@rule("budget-sum")
+def budget_sum(record: PlanRecord) -> Iterator[RuleHit]:
+    b = record.plan.budget
+    if b.total is None or b.allocated is None:
+        return
+    parts = [b.allocated, b.reserve or 0, b.welfare or 0]
+    total_cents = to_cents(b.total)
+    parts_cents = sum(to_cents(p) for p in parts)
+    if total_cents == parts_cents:
+        return
+    yield RuleHit(None, b.page or record.plan.pages.get("budget"), {
+        "total": format_eur(b.total), "allocated": format_eur(b.allocated),
+        "reserve": format_eur(b.reserve or 0), "welfare": format_eur(b.welfare or 0),
+        "parts": format_eur(parts_cents / 100), "difference": format_eur((total_cents - parts_cents) / 100),
+    })
