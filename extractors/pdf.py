@@ -1,0 +1,272 @@
+"""PDF back-end on pdfplumber: every word with its page and box, visual lines, ruled tables.
+
+Each page is read once (``extract_words`` + ``find_tables``, the same work as a bare pdfplumber
+pass); long documents are split between two processes. Pages whose text layer is missing or
+garbage are handed to the OCR back-end (``--ocr auto``), or every page is (``--ocr always``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from extractors.layout import Document, Line, Page, Table, Word
+from pipeline.errors import InputError
+
+#: Words whose ``top`` differs by at most this many points (or this share of the word height)
+#: belong to the same visual line.
+LINE_TOLERANCE_PT = 3.0
+LINE_TOLERANCE_SHARE = 0.5
+#: Below this many pages a second process costs more than it saves.
+PARALLEL_MIN_PAGES = 8
+#: Text-layer quality thresholds (``--ocr auto``).
+MIN_LETTER_SHARE = 0.45  # letters among the non-space characters
+MAX_CID_SHARE = 0.2  # "(cid:NN)" words: glyphs without a Unicode mapping
+MAX_REPLACEMENT_SHARE = 0.1  # U+FFFD among the characters
+FEW_CHARS = 40  # a page with fewer characters and a page-size image is a scan
+IMAGE_AREA_SHARE = 0.5
+
+#: Italian causes for the CLI's one-line error.
+MESSAGES = {
+    "encrypted": "il PDF è protetto da password",
+    "damaged": "il PDF è danneggiato o incompleto",
+    "empty": "il file è vuoto",
+    "no_pages": "il PDF non contiene pagine",
+    "too_many": "il PDF ha {n} pagine, più del massimo consentito ({max})",
+    "ocr_missing": "servirebbe l'OCR per {n} pagine senza testo, ma il modulo OCR non è disponibile",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """One page as read from the text layer, with the verdict on that layer."""
+
+    page: Page
+    usable: bool
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+def _cause(err: BaseException) -> str:
+    """Map a pdfplumber/pdfminer failure to an Italian cause."""
+    chain = list(_chain(err))
+    # pdfplumber wraps pdfminer's exception as an argument, not as the cause.
+    chain += [a for e in chain for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+    names = {type(e).__name__ for e in chain}
+    text = " ".join(repr(e) for e in chain).lower()
+    if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"} or "password" in text:
+        return MESSAGES["encrypted"]
+    return MESSAGES["damaged"]
+
+
+def _chain(err: BaseException | None) -> Iterable[BaseException]:
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__
+
+
+def _open(path: str):
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(path)
+        pdf.pages  # noqa: B018 - forces the page tree to be parsed now
+    except InputError:
+        raise
+    except Exception as err:  # pdfminer raises many unrelated types for bad files
+        raise InputError(path, _cause(err)) from err
+    return pdf
+
+
+# -- one page ------------------------------------------------------------------------------------
+
+
+def words_to_lines(words: list[Word]) -> list[Line]:
+    """Group words into visual lines (by ``top`` with a tolerance), each sorted left to right."""
+    groups: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        if groups:
+            ref = groups[-1][0]
+            tol = max(LINE_TOLERANCE_PT, LINE_TOLERANCE_SHARE * (ref.bottom - ref.top))
+            if abs(w.top - ref.top) <= tol:
+                groups[-1].append(w)
+                continue
+        groups.append([w])
+    lines = []
+    for group in groups:
+        group.sort(key=lambda w: w.x0)
+        lines.append(Line(
+            text=" ".join(w.text for w in group),
+            page=group[0].page,
+            x0=min(w.x0 for w in group),
+            top=min(w.top for w in group),
+            x1=max(w.x1 for w in group),
+            bottom=max(w.bottom for w in group),
+            words=tuple(group),
+        ))
+    return lines
+
+
+def text_layer_usable(words: list[Word], page_area: float = 0.0, image_area: float = 0.0) -> bool:
+    """Whether a page's text layer can be trusted, or the page needs OCR."""
+    text = "".join(w.text for w in words)
+    if not text:
+        return False
+    if len(text) < FEW_CHARS and page_area and image_area >= IMAGE_AREA_SHARE * page_area:
+        return False
+    cid = sum(1 for w in words if "(cid:" in w.text)
+    if cid > MAX_CID_SHARE * len(words):
+        return False
+    if text.count("\ufffd") > MAX_REPLACEMENT_SHARE * len(text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return letters >= MIN_LETTER_SHARE * len(text)
+
+
+def _read_page(pl_page, number: int) -> PageRead:
+    raw = pl_page.extract_words()
+    found = pl_page.find_tables()
+    words = [Word(w["text"], number, float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
+             for w in raw]
+    tables = []
+    for t in found:
+        rows = tuple(tuple(cell for cell in row) for row in t.extract())
+        tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
+    width, height = float(pl_page.width), float(pl_page.height)
+    image_area = 0.0
+    if len("".join(w.text for w in words)) < FEW_CHARS:
+        image_area = sum(max(0.0, float(i["x1"]) - float(i["x0"])) * max(0.0, float(i["bottom"]) - float(i["top"]))
+                         for i in pl_page.images)
+    page = Page(number=number, width=width, height=height, lines=words_to_lines(words), tables=tables)
+    return PageRead(page, text_layer_usable(words, width * height, image_area))
+
+
+def _read_pages(path: str, numbers: list[int]) -> list[PageRead]:
+    """Read the given 1-based pages of one PDF (runs in the parent or in a worker process)."""
+    pdf = _open(path)
+    try:
+        out = []
+        for n in numbers:
+            pl_page = pdf.pages[n - 1]
+            try:
+                out.append(_read_page(pl_page, n))
+            except InputError:
+                raise
+            except Exception as err:
+                raise InputError(path, _cause(err)) from err
+            finally:
+                pl_page.close()  # drop the page's cached objects
+        return out
+    finally:
+        pdf.close()
+
+
+def _worker(path: str, numbers: list[int], conn) -> None:
+    try:
+        conn.send(("ok", _read_pages(path, numbers)))
+    except InputError as err:
+        conn.send(("input", err.cause))
+    except BaseException as err:  # noqa: BLE001 - reported to the parent
+        conn.send(("error", f"{type(err).__name__}: {err}"))
+    finally:
+        conn.close()
+
+
+def _can_fork_worker() -> bool:
+    # A daemonic process (Dask/Prefect worker, multiprocessing pool) may not have children,
+    # and forking a process with other threads running is unsafe.
+    proc = multiprocessing.current_process()
+    return not proc.daemon and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_workers() -> int:
+    env = os.environ.get("PIAO_PDF_WORKERS")
+    if env and env.isdigit():
+        return max(1, int(env))
+    return min(2, os.cpu_count() or 1)
+
+
+def _read_all(path: str, n_pages: int, workers: int) -> list[PageRead]:
+    numbers = list(range(1, n_pages + 1))
+    if workers < 2 or n_pages < PARALLEL_MIN_PAGES or not _can_fork_worker():
+        return _read_pages(path, numbers)
+    # Interleave pages so both halves get a similar mix of text and tables.
+    child_pages, own_pages = numbers[1::2], numbers[0::2]
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker, args=(path, child_pages, send), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        own = _read_pages(path, own_pages)
+        status, payload = recv.recv()
+    except EOFError:
+        status, payload = "error", "PDF worker died"
+    finally:
+        recv.close()
+        proc.join()
+    if status == "input":
+        raise InputError(path, payload)
+    if status != "ok":
+        raise RuntimeError(payload)
+    return sorted(own + payload, key=lambda r: r.page.number)
+
+
+# -- the back-end --------------------------------------------------------------------------------
+
+
+def sha256_of(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def count_pages(path: str) -> int:
+    pdf = _open(path)
+    try:
+        return len(pdf.pages)
+    finally:
+        pdf.close()
+
+
+def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0,
+             sha256: str | None = None, workers: int | None = None) -> Document:
+    """Read a PDF into a layout :class:`Document`. ``ocr``: auto | always | never."""
+    path = str(path)
+    if Path(path).stat().st_size == 0:
+        raise InputError(path, MESSAGES["empty"])
+    n_pages = count_pages(path)
+    if n_pages == 0:
+        raise InputError(path, MESSAGES["no_pages"])
+    if n_pages > max_pages:
+        raise InputError(path, MESSAGES["too_many"].format(n=n_pages, max=max_pages))
+    doc = Document(path=path, sha256=sha256 or sha256_of(path), format="pdf")
+    if ocr == "always":
+        doc.pages = _ocr(path, list(range(1, n_pages + 1)), page_timeout)
+        return doc
+    reads = _read_all(path, n_pages, workers or default_workers())
+    pages = [r.page for r in reads]
+    need = [r.page.number for r in reads if not r.usable] if ocr == "auto" else []
+    if need:
+        by_number = {p.number: p for p in _ocr(path, need, page_timeout)}
+        pages = [by_number.get(p.number, p) for p in pages]
+    doc.pages = pages
+    return doc
+
+
+def _ocr(path: str, pages: list[int], page_timeout: float) -> list[Page]:
+    try:
+        from extractors.ocr import ocr_pdf_pages
+    except ImportError as err:
+        raise InputError(path, MESSAGES["ocr_missing"].format(n=len(pages))) from err
+    return ocr_pdf_pages(path, pages, page_timeout=page_timeout)
