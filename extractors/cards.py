@@ -443,6 +443,7 @@ def _rows_from_plain_lines(texts: list[tuple[int, str]]) -> list[_Row]:
     qty_re = _qty_regex()
     rows: list[_Row] = []
     cur = _Row()
+    after_weight = False
     for page, raw in texts:
         t = quantity_fix(_strip_header(raw))
         if not t:
@@ -450,6 +451,21 @@ def _rows_from_plain_lines(texts: list[tuple[int, str]]) -> list[_Row]:
         if cur.page is None:
             cur.page = page
         w, rest = weight_of(t)
+        if w is None:
+            tail = patterns()["weight_tail"].search(rest)
+            if tail:
+                w = _to_number(tail.group(1))
+                rest = (rest[: tail.start()] + " " + rest[tail.end():]).strip()
+        rest = patterns()["weight_start"].sub(" ", rest).strip()
+        rest = re.sub(r"^[\W_]+(?=\w)|\s+[^\w\s(%]+$", "", rest).strip() if rest else rest
+        short = len(rest) <= 32 and not rest.startswith("-") and "|" not in rest
+        if after_weight and w is None and short and not qty_re.search(rest) \
+                and not (cur.name or cur.target or cur.activity):
+            # a name block printed after its row's weight line (OCR emits the name cell last)
+            if rest:
+                rows[-1].name.append(rest)
+            continue
+        after_weight = False
         # split on the column rule "|" when present
         name_part, qty_part, act_part = "", "", rest
         m = qty_re.search(rest)
@@ -473,6 +489,7 @@ def _rows_from_plain_lines(texts: list[tuple[int, str]]) -> list[_Row]:
             cur.weight = w
             rows.append(cur)
             cur = _Row()
+            after_weight = True
     if cur.name or cur.target or cur.activity:
         if rows and cur.weight is None:
             rows[-1].name += cur.name

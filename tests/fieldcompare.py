@@ -61,12 +61,15 @@ def _same(field: str, got: Any, want: Any, fuzzy: float | None) -> bool:
 
 
 def compare_objectives(got: Iterable[Any], expected: Iterable[Any], *, fuzzy: float | None = None,
-                       numbers: Iterable[int] | None = None) -> tuple[int, int, list[str]]:
+                       numbers: Iterable[int] | None = None,
+                       exclude: Iterable[str] = ()) -> tuple[int, int, list[str]]:
     """(fields right, fields compared, one line per mismatch).
 
     Objectives are matched by number (expected numbers; ``numbers`` restricts to a subset, e.g.
     the cards of a partial scan). A missing objective or indicator counts all its fields wrong.
+    ``exclude`` names fields left out of the comparison.
     """
+    skip = set(exclude)
     got_list = [_as_dict(o) for o in got]
     by_number = {}
     for o in got_list:
@@ -81,6 +84,8 @@ def compare_objectives(got: Iterable[Any], expected: Iterable[Any], *, fuzzy: fl
         n = want["number"]
         have = by_number.get(n)
         for f in OBJECTIVE_FIELDS:
+            if f in skip:
+                continue
             total += 1
             value = have.get(f) if have else None
             if have is not None and _same(f, value, want.get(f), fuzzy):
@@ -92,6 +97,8 @@ def compare_objectives(got: Iterable[Any], expected: Iterable[Any], *, fuzzy: fl
         for k, wi in enumerate(want.get("indicators") or []):
             gi = got_ind[k] if k < len(got_ind) else None
             for f in INDICATOR_FIELDS:
+                if f in skip:
+                    continue
                 total += 1
                 value = gi.get(f) if gi else None
                 if gi is not None and _same(f, value, wi.get(f), fuzzy):
