@@ -22,7 +22,7 @@ from typing import Literal
 
 import yaml
 
-DateKind = Literal["deadline", "period", "year-range", "duration", "date", "year"]
+DateKind = Literal["deadline", "period", "start", "year-range", "duration", "date", "year"]
 
 _PATTERNS_FILE = Path(__file__).with_name("date_patterns.yaml")
 
@@ -76,6 +76,8 @@ class DateSpan:
     def label(self) -> str:
         if self.kind == "deadline" and self.end:
             return fmt_date(self.end)
+        if self.kind == "start" and self.start:
+            return "dal " + fmt_date(self.start)
         if self.start and self.end:
             return fmt_date(self.start) if self.start == self.end else f"{fmt_date(self.start)} – {fmt_date(self.end)}"
         return self.text
@@ -236,6 +238,8 @@ def _build(kind: str, text: str, tokens: list[str], start_char: int, end_char: i
     try:
         if kind == "deadline":
             start, end = None, points[-1].last_day()
+        elif kind == "start":
+            start, end = points[0].first_day(), None
         else:
             start, end = points[0].first_day(), points[-1].last_day()
     except ValueError:  # 31/02, month 13 ...
@@ -263,7 +267,7 @@ def find_dates(text: str | None, default_year: int | None = None) -> list[DateSp
     labels = {(s, e): [] for _, s, e in matches}
     for match_id, s, e in matches:
         labels[(s, e)].append(nlp.vocab.strings[match_id])
-    precedence = ["deadline", "period", "year-range", "date", "duration", "year"]
+    precedence = ["deadline", "period", "start", "year-range", "date", "duration", "year"]
     out = []
     for span in sorted(filter_spans(spans), key=lambda sp: sp.start):
         kinds = sorted(labels[(span.start, span.end)], key=precedence.index)

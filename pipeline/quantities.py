@@ -17,7 +17,7 @@ import yaml
 _UNITS_FILE = Path(__file__).with_name("quantity_units.yaml")
 
 _NUMBER_WORDS = {
-    "uno": 1, "una": 1, "un": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7,
+    "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7,
     "otto": 8, "nove": 9, "dieci": 10, "undici": 11, "dodici": 12, "quindici": 15, "venti": 20,
     "trenta": 30, "cinquanta": 50, "cento": 100,
 }

@@ -169,10 +169,10 @@ def missing_field(record: PlanRecord) -> Iterator[RuleHit]:
 
 
 _TEXT_FIELDS = {
-    "description": "la descrizione dell'obiettivo",
-    "phases": "le fasi di attuazione",
-    "activities": "le attività operative",
-    "verification": "gli indicatori di verifica",
+    "description": "nella descrizione dell'obiettivo",
+    "phases": "nelle fasi di attuazione",
+    "activities": "nelle attività operative",
+    "verification": "negli indicatori di verifica",
 }
 
 
@@ -187,7 +187,7 @@ def card_texts(o: Objective) -> Iterator[tuple[str, str, int | None]]:
         name = short(ind.name, 60)
         for text in (ind.name, ind.target, ind.activity):
             if text:
-                yield f"l'indicatore «{name}»", text, page
+                yield f"nell'indicatore «{name}»", text, page
 
 
 def card_period(o: Objective, record: PlanRecord) -> tuple[Period | None, bool]:
@@ -199,6 +199,9 @@ def card_period(o: Objective, record: PlanRecord) -> tuple[Period | None, bool]:
     if year:
         return Period(date(year, 1, 1), date(year, 12, 31)), True
     return None, False
+
+
+_WHAT = {"deadline": "la scadenza", "period": "il periodo", "start": "la data di avvio"}
 
 
 def _when(span: DateSpan, default_year: int) -> str:
@@ -219,9 +222,10 @@ def date_outside_period(record: PlanRecord) -> Iterator[RuleHit]:
         seen: set[tuple[str, str]] = set()
         for where, text, page in card_texts(o):
             for span in find_dates(text, default_year=default_year):
-                if span.kind not in ("deadline", "period"):
+                if span.kind not in ("deadline", "period", "start"):
                     continue  # bare dates cite laws and deeds; year ranges name plans
-                if period.contains(span.start, span.end):
+                end = span.start if span.kind == "start" else span.end
+                if period.contains(span.start, end):
                     continue
                 key = (where, span.text.lower())
                 if key in seen:
@@ -229,12 +233,14 @@ def date_outside_period(record: PlanRecord) -> Iterator[RuleHit]:
                 seen.add(key)
                 values = {
                     "card": card_name(o), "where": where,
-                    "what": "la scadenza" if span.kind == "deadline" else "il periodo",
+                    "what": _WHAT[span.kind],
                     "text": span.text, "when": _when(span, default_year),
                     "timeframe": short(o.timeframe, 80), "period": period.label(),
                     "date": fmt_date(span.end) if span.end else "",
                 }
-                yield RuleHit(o.number, page, values, "plan_year" if from_plan else None)
+                # A start date alone is often background ("attivo dal ..."): reported as info.
+                yield RuleHit(o.number, page, values, "plan_year" if from_plan else None,
+                              "info" if span.kind == "start" else None)
 
 
 # ---------------------------------------------------------------- quantities
@@ -276,8 +282,8 @@ def target_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
                 if tq.unit in reported:
                     continue
                 allowed = {tq.value} | ({tq.total} if tq.total is not None else set())
-                row = [("il nome dell'indicatore", q, page) for q in find_quantities(ind.name)]
-                row += [("l'attività riferibile all'indicatore", q, page)
+                row = [("nel nome dell'indicatore", q, page) for q in find_quantities(ind.name)]
+                row += [("nell'attività riferibile all'indicatore", q, page)
                         for q in find_quantities(ind.activity)]
                 candidates = [c for c in row if c[1].unit == tq.unit]
                 if unit_count[tq.unit] == 1 and tq.unit not in generic:
