@@ -1,0 +1,91 @@
+"""Date mentions in the forms Italian plans use, and card timeframes as periods."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.dates import find_dates, parse_timeframe
+
+D = date
+
+
+@pytest.mark.parametrize("text, kind, start, end", [
+    ("entro il 30.04.2025", "deadline", None, D(2025, 4, 30)),
+    ("ENTRO IL 30.04.2025-Ricognizione delle nomine", "deadline", None, D(2025, 4, 30)),
+    ("31/12/2025", "date", D(2025, 12, 31), D(2025, 12, 31)),
+    ("entro il mese di aprile", "deadline", None, D(2025, 4, 30)),
+    ("Entro aprile 2024:", "deadline", None, D(2024, 4, 30)),
+    ("Entro il 30 giugno 2025:", "deadline", None, D(2025, 6, 30)),
+    ("fino al 30 marzo 2025, o comunque", "deadline", None, D(2025, 3, 30)),
+    ("entro il primo trimestre 2025", "deadline", None, D(2025, 3, 31)),
+    ("entro 31 gennaio;", "deadline", None, D(2025, 1, 31)),
+    ("dal 01/01/2025 al 31/12/2025", "period", D(2025, 1, 1), D(2025, 12, 31)),
+    ("DAL 01/01/2025 AL 31/12/2025", "period", D(2025, 1, 1), D(2025, 12, 31)),
+    ("tra il 15/06/2024 ed il 31/12/2024", "period", D(2024, 6, 15), D(2024, 12, 31)),
+    ("01/01/2025 - 31/12/2025", "period", D(2025, 1, 1), D(2025, 12, 31)),
+    ("QUADRIENNALE 01/01/2025 — 31/12/2028", "period", D(2025, 1, 1), D(2028, 12, 31)),
+    ("Gennaio — dicembre 2025", "period", D(2025, 1, 1), D(2025, 12, 31)),
+    ("gennaio-dicembre 2025", "period", D(2025, 1, 1), D(2025, 12, 31)),
+    ("biennio 2024-2025", "year-range", D(2024, 1, 1), D(2025, 12, 31)),
+    ("triennio 2025-2027", "year-range", D(2025, 1, 1), D(2027, 12, 31)),
+    ("2024 - 2025 - 2026", "year-range", D(2024, 1, 1), D(2026, 12, 31)),
+    ("2025/2027", "year-range", D(2025, 1, 1), D(2027, 12, 31)),
+    ("2025 -2026", "year-range", D(2025, 1, 1), D(2026, 12, 31)),
+    ("biennale 2025 2026", "year-range", D(2025, 1, 1), D(2026, 12, 31)),
+    ("dal 2025 al 2026", "year-range", D(2025, 1, 1), D(2026, 12, 31)),
+    ("avvio nel 2024 e conclusione nel 2028.", "year-range", D(2024, 1, 1), D(2028, 12, 31)),
+    ("7/1/2025", "date", D(2025, 1, 7), D(2025, 1, 7)),
+    ("attivazione dal 15.11.2024", "start", D(2024, 11, 15), None),
+    ("Triennale", "duration", None, None),
+])
+def test_date_forms(text, kind, start, end):
+    spans = find_dates(text, default_year=2025)
+    assert len(spans) == 1, spans
+    s = spans[0]
+    assert (s.kind, s.start, s.end) == (kind, start, end)
+    assert s.text in text
+
+
+def test_yearless_mention_needs_a_default_year():
+    assert find_dates("entro il mese di aprile") == []
+    [s] = find_dates("entro il mese di aprile", default_year=2026)
+    assert s.end == D(2026, 4, 30) and s.year_implied
+
+
+def test_several_mentions_in_reading_order_with_offsets():
+    text = "Fase 1) approvazione entro il 30.06.2025; Fase 2) aggiornamento entro il 31.12.2026"
+    spans = find_dates(text)
+    assert [s.end for s in spans] == [D(2025, 6, 30), D(2026, 12, 31)]
+    assert all(text[s.start_char:s.end_char] == s.text for s in spans)
+
+
+def test_not_dates():
+    assert find_dates("entro 90 giorni dalla comunicazione", default_year=2025) == []
+    assert find_dates("fino a 2 ore; €.60,00 fino a 4 ore", default_year=2025) == []
+    assert find_dates("entro il 31/02/2025") == []  # no such day
+
+
+@pytest.mark.parametrize("timeframe, start, end", [
+    ("biennio 2024-2025", D(2024, 1, 1), D(2025, 12, 31)),
+    ("Entro il 31/12/2025", D(2025, 1, 1), D(2025, 12, 31)),
+    ("fino al 30 marzo 2025, o comunque sino all'assunzione del sostituto", D(2025, 1, 1), D(2025, 3, 30)),
+    ("Triennale", D(2024, 1, 1), D(2026, 12, 31)),  # the plan's 2024-2026
+    ("Triennale 2025-2027, secondo la durata del Piano di Zona", D(2025, 1, 1), D(2027, 12, 31)),
+    ("Nel periodo ricompreso tra il 15/06/2025 ed il 30/09/2025", D(2025, 6, 15), D(2025, 9, 30)),
+    ("2025", D(2025, 1, 1), D(2025, 12, 31)),
+])
+def test_parse_timeframe(timeframe, start, end):
+    p = parse_timeframe(timeframe, year=2025, plan_period="2024-2026")
+    assert p is not None and (p.start, p.end) == (start, end)
+
+
+def test_timeframe_duration_without_matching_plan_period_starts_at_plan_year():
+    p = parse_timeframe("Biennale", year=2025, plan_period="2024-2026")
+    assert p is not None and (p.start, p.end) == (D(2025, 1, 1), D(2026, 12, 31))
+
+
+def test_unreadable_timeframe_is_none():
+    assert parse_timeframe("durante tutto l'anno", year=2025) is None
+    assert parse_timeframe(None, year=2025) is None
