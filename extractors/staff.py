@@ -1,0 +1,489 @@
+"""Count the staff a card involves ("Personale da coinvolgere al fine del raggiungimento dell'obiettivo:").
+
+Public API: :func:`count_staff` ``(text, year=None) -> int | None`` and :func:`get_nlp` (the cached pipeline).
+
+The count is a head-count, or ``None`` when the text does not let a careful reader count the people
+(never a guess). It is computed by a blank Italian spaCy pipeline (no trained model is needed) with two
+components registered by name:
+
+- ``piao_staff_ruler`` (factory): a :class:`~spacy.matcher.Matcher` built from ``staff_patterns.jsonl``
+  beside this module (EntityRuler-style lines: ``label``, ``pattern``, optional ``id`` and ``note``).
+  It tags numbers, roles, groups, separators ... as ``doc.ents`` (longest match wins).
+- ``piao_staff_counter``: reads those entities and applies the rules below; the result is in
+  ``doc._.staff_segments`` (one entry per year segment) and ``doc._.staff_count``.
+
+Counting rules (labels are those of the patterns file):
+
+1. Text clean-up first (OCR noise): ``n?3``/``n*3`` -> ``n° 3``; glued tokens are split (``n.1Responsabile``
+   -> ``n. 1 Responsabile``, ``Resp.Area`` -> ``Resp. Area``, ``4+1(Dirigente)`` -> ``4 + 1 ( Dirigente )``);
+   line breaks become spaces (their positions are kept for rule 2).
+2. Year segments: a text opening with a year heading (``2025:``, ``2026 ÷ 2028:``; ``÷`` is often OCR'd as ``+``)
+   is cut at each heading (one that opens the text or a line, or follows a separator, and ends with ``:`` or is
+   a span of years or opens a line). With ``year`` given only the segment covering it is counted (``None`` if no
+   segment covers it); without ``year`` the segments must agree. Text before the first heading applies to all.
+3. The text is split into phrases at separators (``+ , ; : . — e ed``; ``/`` is not one: it joins unit names),
+   and a phrase into mentions at each quantity. A quantity is a marked number (``n.1``, ``n°3``, ``nr. 2``),
+   a bare number followed within two words by a role/group noun, or a bare number standing alone in its
+   phrase (the ``4`` of ``4+1``); a number in words (``un``, ``due`` ...) only when a role follows it.
+4. A mention with a quantity counts that number, whatever follows (``n.15 dipendenti addetti ...`` -> 15);
+   a range (``n. 2 / 3``, ``2-3``) makes the text uncountable; so does a quantity of collectives (``2 gruppi``).
+5. A mention without quantity is judged by its head, its first word after articles/prepositions/titles:
+   a singular role (``Responsabile``, ``Resp. Area``, ``dirigente``) counts 1; a plural group (``dirigenti``,
+   ``agenti``, ``dipendenti delle aree``, ``Personale impiegato``, ``dip.``) or a collective (``Gruppo di lavoro``)
+   counts only through a parenthetical that lists its members, else the text is uncountable. A role word later in
+   a mention whose head is no role (``Ufficio Tecnico``) makes it uncountable too, unless it follows a unit word
+   (``Ufficio``, ``Area``, ``Servizio`` ...), where it names the unit rather than people.
+6. Parentheticals: after a counted mention they describe it (``3 dipendenti (2 assistenti sociali ed 1
+   amministrativo)`` is 3; ``4+1(Dirigente)``: the ``(Dirigente)`` labels the 1); a description that counts more
+   than the mention makes the text uncountable. After an uncounted group they give its count.
+7. Whole-staff or indefinite words in a mention without quantity (``tutto il personale``, ``alcuni``),
+   distributive words anywhere (``per ogni area``) and open lists (``ecc.``) make the text uncountable.
+8. Names: when no phrase holds a role, group or number, each phrase of 2-4 capitalised words (titles such as
+   ``Dott.ssa`` allowed) is a person's name and counts 1 (``Mantelli Valentina`` -> 1). In mixed texts such
+   phrases are taken as unit names or appositions and not counted.
+9. A text in which nothing countable is found is ``None``; any uncountable mention makes the whole text ``None``.
+
+The pipeline is built once per process (lazy, thread-safe) and spaCy itself is imported only then, so the
+rest of the package does not pay its import time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+PATTERNS_PATH = Path(__file__).with_name("staff_patterns.jsonl")
+RULER_FACTORY = "piao_staff_ruler"
+COUNTER_COMPONENT = "piao_staff_counter"
+
+_ROLE_KINDS = frozenset({"ROLE_SG", "ROLE_PL", "COLLECTIVE"})
+_LOCK = threading.Lock()
+_NLP: "Language | None" = None
+_REGISTERED = False
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def count_staff(text: str | None, year: int | None = None) -> int | None:
+    """Head-count of a card's staff text, or ``None`` when it cannot be counted (see module docstring)."""
+    if not text or not text.strip():
+        return None
+    doc = _analyse(text, get_nlp())
+    return select_count(doc._.staff_segments, year)
+
+
+def get_nlp() -> "Language":
+    """The cached staff pipeline: ``spacy.blank("it")`` + ``piao_staff_ruler`` + ``piao_staff_counter``."""
+    global _NLP
+    if _NLP is None:
+        with _LOCK:
+            if _NLP is None:
+                _NLP = build_nlp()
+    return _NLP
+
+
+def build_nlp(patterns_path: str | Path | None = None) -> "Language":
+    """A fresh staff pipeline (uncached); ``patterns_path`` overrides the patterns file beside this module."""
+    import spacy
+
+    register_components()
+    nlp = spacy.blank("it")
+    path = str(patterns_path) if patterns_path is not None else None
+    nlp.add_pipe(RULER_FACTORY, config={"patterns_path": path})
+    nlp.add_pipe(COUNTER_COMPONENT)
+    return nlp
+
+
+def count_with(nlp: "Language", text: str, year: int | None = None) -> int | None:
+    """:func:`count_staff` with a given pipeline (e.g. one built on another patterns file)."""
+    if not text or not text.strip():
+        return None
+    return select_count(_analyse(text, nlp)._.staff_segments, year)
+
+
+@dataclass(frozen=True)
+class StaffSegment:
+    """One year segment of a staff text: years covered (``None`` = every year) and its count."""
+
+    first_year: int | None
+    last_year: int | None
+    count: int | None
+
+    def covers(self, year: int) -> bool:
+        return self.first_year is not None and self.first_year <= year <= (self.last_year or self.first_year)
+
+
+def select_count(segments: list[StaffSegment], year: int | None) -> int | None:
+    """The count for ``year`` from the segments the counter found."""
+    if not segments:
+        return None
+    if len(segments) == 1 and segments[0].first_year is None:
+        return segments[0].count
+    if year is not None:
+        hits = [s for s in segments if s.covers(year)]
+        return hits[0].count if len(hits) == 1 else None
+    counts = {s.count for s in segments}
+    return counts.pop() if len(counts) == 1 else None
+
+
+# --------------------------------------------------------------------------- text clean-up
+
+_APOSTROPHES = {ord(c): "'" for c in "’‘`´ʼ"}
+_APOSTROPHES[0x00A0] = " "
+_LINE_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b([nN])\s*[?º*°]\s*(?=\d)"), "n° "),  # OCR: n?3, n*3, n ° 3
+    (re.compile(r"(?<=\d)(?=[^\W\d_])"), " "),  # 1Responsabile
+    (re.compile(r"(?<=[^\W\d_][.°])(?=\d)"), " "),  # n.1, n°3
+    (re.compile(r"(?<=[a-zà-ÿ]{2})\.(?=[A-ZÀ-Ý])"), ". "),  # Resp.Area
+    (re.compile(r"(?<=\d)\s*-\s*(?=\d)"), " - "),  # 2-3
+    (re.compile(r"\s*([+()\[\];,:÷|&/—–])\s*"), r" \1 "),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Clean ``text`` (rule 1); return it on one line with the offsets where original lines started."""
+    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for line in text.splitlines():
+        for rx, repl in _LINE_RULES:
+            line = rx.sub(repl, line)
+        line = line.strip()
+        if not line:
+            continue
+        if parts:
+            pos += 1
+        starts.append(pos)
+        parts.append(line)
+        pos += len(line)
+    return " ".join(parts), starts
+
+
+def _analyse(text: str, nlp: "Language") -> "Doc":
+    clean, starts = normalize(text)
+    doc = nlp.make_doc(clean)
+    doc.user_data["piao_line_starts"] = starts
+    return nlp(doc)
+
+
+# --------------------------------------------------------------------------- spaCy components
+
+
+def load_patterns(path: str | Path = PATTERNS_PATH) -> list[dict[str, Any]]:
+    """The pattern lines of a patterns file (blank lines and ``//`` comments skipped)."""
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("//"):
+            continue
+        row = json.loads(line)
+        if "label" not in row or "pattern" not in row:
+            raise ValueError(f"{path}:{n}: a pattern needs 'label' and 'pattern'")
+        rows.append(row)
+    return rows
+
+
+class StaffRuler:
+    """Tags staff-relevant spans with a Matcher loaded from a patterns file (longest match wins)."""
+
+    def __init__(self, nlp: "Language", name: str, patterns_path: str | None) -> None:
+        from spacy.matcher import Matcher
+
+        self.name = name
+        self.patterns_path = Path(patterns_path) if patterns_path else PATTERNS_PATH
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        grouped: dict[str, list[list[dict[str, Any]]]] = {}
+        for row in load_patterns(self.patterns_path):
+            key = row["label"] + ("|" + str(row["id"]) if row.get("id") is not None else "")
+            grouped.setdefault(key, []).append(row["pattern"])
+        for key, patterns in grouped.items():
+            self.matcher.add(key, patterns)
+        self.labels = sorted({k.split("|")[0] for k in grouped})
+
+    def __call__(self, doc: "Doc") -> "Doc":
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
+        vocab = doc.vocab.strings
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            label, _, ident = vocab[match_id].partition("|")
+            spans.append(Span(doc, start, end, label=label, span_id=ident or ""))
+        doc.ents = filter_spans(spans)
+        return doc
+
+
+def _make_ruler(nlp: "Language", name: str, patterns_path: str | None) -> StaffRuler:
+    return StaffRuler(nlp, name, patterns_path)
+
+
+def _counter(doc: "Doc") -> "Doc":
+    segments = _count_doc(doc)
+    doc._.staff_segments = segments
+    doc._.staff_count = select_count(segments, None)
+    return doc
+
+
+def register_components() -> None:
+    """Register the two components and the Doc extensions with spaCy (idempotent)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    if not Language.has_factory(RULER_FACTORY):
+        Language.factory(RULER_FACTORY, default_config={"patterns_path": None}, func=_make_ruler)
+    if not Language.has_factory(COUNTER_COMPONENT):
+        Language.component(COUNTER_COMPONENT, func=_counter)
+    for ext, default in (("staff_segments", None), ("staff_count", None)):
+        if not Doc.has_extension(ext):
+            Doc.set_extension(ext, default=default)
+    _REGISTERED = True
+
+
+# --------------------------------------------------------------------------- counting
+
+
+@dataclass(frozen=True)
+class _Unit:
+    kind: str  # an entity label, or WORD / LPAREN / RPAREN
+    text: str
+    value: int | None = None
+    years: tuple[int, int] | None = None
+    line_start: bool = False
+
+
+@dataclass
+class _Paren:
+    items: list["_Item"] = field(default_factory=list)
+
+
+_Item = Union[_Unit, _Paren]
+_YEAR_RX = re.compile(r"^(19|20)\d\d$")
+
+
+def _units(doc: "Doc") -> list[_Unit]:
+    starts = set(doc.user_data.get("piao_line_starts", ()))
+    ent_at = {ent.start: ent for ent in doc.ents}
+    out: list[_Unit] = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        line_start = tok.idx in starts
+        ent = ent_at.get(i)
+        if ent is None:
+            kind = {"(": "LPAREN", "[": "LPAREN", ")": "RPAREN", "]": "RPAREN"}.get(tok.text, "WORD")
+            if not tok.is_space:
+                out.append(_Unit(kind, tok.text, line_start=line_start))
+            i += 1
+            continue
+        kind, value, years = ent.label_, None, None
+        if kind in ("QTY", "NUM"):
+            value = int(ent[-1].text)
+        elif kind == "NUMWORD":
+            value = int(ent.id_)
+        elif kind in ("YEAR", "YEAR_RANGE"):
+            ys = [int(t.text) for t in ent if _YEAR_RX.match(t.text)]
+            years = (min(ys), max(ys))
+        out.append(_Unit(kind, ent.text, value, years, line_start))
+        i = ent.end
+    # a role word right after a unit word names the unit ("Ufficio Tecnico"), it is not people
+    fixed: list[_Unit] = []
+    for u in out:
+        prev = next((p for p in reversed(fixed) if p.kind != "SKIP"), None)
+        if u.kind in _ROLE_KINDS and prev is not None and prev.kind == "UNIT":
+            u = _Unit("WORD", u.text, line_start=u.line_start)
+        fixed.append(u)
+    return fixed
+
+
+def _nest(units: Iterable[_Unit]) -> list[_Item]:
+    """Group parentheticals; an unclosed one runs to the end, a stray ')' is dropped."""
+    stack: list[list[_Item]] = [[]]
+    for u in units:
+        if u.kind == "LPAREN":
+            p = _Paren()
+            stack[-1].append(p)
+            stack.append(p.items)
+        elif u.kind == "RPAREN":
+            if len(stack) > 1:
+                stack.pop()
+        else:
+            stack[-1].append(u)
+    return stack[0]
+
+
+def _is_head(items: list[_Item], i: int) -> bool:
+    u = items[i]
+    if not isinstance(u, _Unit) or u.kind not in ("YEAR", "YEAR_RANGE"):
+        return False
+    prev = items[i - 1] if i else None
+    after_break = i == 0 or u.line_start or (isinstance(prev, _Unit) and prev.kind == "SEP")
+    strong = u.text.endswith(":") or u.kind == "YEAR_RANGE" or i == 0 or u.line_start
+    return after_break and strong
+
+
+def _count_doc(doc: "Doc") -> list[StaffSegment]:
+    items = _nest(_units(doc))
+    heads = [i for i in range(len(items)) if _is_head(items, i)]
+    if not heads:
+        return [StaffSegment(None, None, _count(items).final())]
+    prefix = _count(items[: heads[0]])
+    segments = []
+    for n, h in enumerate(heads):
+        end = heads[n + 1] if n + 1 < len(heads) else len(items)
+        tally = _count(items[h + 1 : end])
+        if prefix.total is None or (prefix.mentions and tally.total is not None):
+            tally.add(prefix.total, prefix.mentions)
+        years = items[h].years  # type: ignore[union-attr]
+        assert years is not None
+        segments.append(StaffSegment(years[0], years[1], tally.final()))
+    return segments
+
+
+@dataclass
+class _Tally:
+    total: int | None = 0  # None: uncountable
+    mentions: int = 0  # counted roles/numbers/groups
+    names: int = 0  # name-like phrases, counted only when there are no mentions
+
+    def add(self, value: int | None, mentions: int = 1) -> None:
+        self.total = None if self.total is None or value is None else self.total + value
+        self.mentions += mentions
+
+    def final(self) -> int | None:
+        if self.total is None:
+            return None
+        if self.mentions:
+            return self.total
+        return self.names or None
+
+
+def _count(items: list[_Item]) -> _Tally:
+    tally = _Tally()
+    for phrase in _split(items, lambda it: isinstance(it, _Unit) and it.kind == "SEP"):
+        for mention in _mentions(phrase):
+            _count_mention(mention, tally)
+    return tally
+
+
+def _split(items: list[_Item], is_sep) -> list[list[_Item]]:
+    out: list[list[_Item]] = [[]]
+    for it in items:
+        if is_sep(it):
+            out.append([])
+        else:
+            out[-1].append(it)
+    return [p for p in out if p]
+
+
+def _role_follows(phrase: list[_Item], i: int) -> _Unit | None:
+    for it in phrase[i + 1 : i + 3]:
+        if isinstance(it, _Unit) and it.kind in _ROLE_KINDS:
+            return it
+    return None
+
+
+def _is_quantity(phrase: list[_Item], i: int) -> bool:
+    u = phrase[i]
+    if not isinstance(u, _Unit):
+        return False
+    if u.kind in ("QTY", "RANGE"):
+        return True
+    if u.kind == "NUMWORD":
+        return _role_follows(phrase, i) is not None
+    if u.kind == "NUM":
+        if _role_follows(phrase, i) is not None:
+            return True
+        lead = all(isinstance(p, _Unit) and p.kind == "SKIP" for p in phrase[:i])
+        nxt = phrase[i + 1] if i + 1 < len(phrase) else None
+        return lead and (nxt is None or isinstance(nxt, _Paren))
+    return False
+
+
+def _mentions(phrase: list[_Item]) -> list[list[_Item]]:
+    out: list[list[_Item]] = [[]]
+    for i, it in enumerate(phrase):
+        if _is_quantity(phrase, i) and out[-1]:
+            out.append([])
+        out[-1].append(it)
+    return [m for m in out if m]
+
+
+def _count_mention(mention: list[_Item], tally: _Tally) -> None:
+    units = [it for it in mention if isinstance(it, _Unit)]
+    parens = [_count(p.items) for p in mention if isinstance(p, _Paren)]
+    kinds = {u.kind for u in units}
+    if kinds & {"PER_EACH", "OPEN"}:
+        tally.add(None)
+        return
+    first = mention[0]
+    if isinstance(first, _Unit) and _is_quantity(mention, 0):
+        if first.kind == "RANGE":
+            tally.add(None)
+            return
+        role = _role_follows(mention, 0)
+        if role is not None and role.kind == "COLLECTIVE":
+            tally.add(_listed(parens))
+            return
+        tally.add(_described(first.value, parens))
+        return
+    if "ALL" in kinds:
+        tally.add(None)
+        return
+    head = next(
+        (it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))), None
+    )
+    if isinstance(head, _Unit) and head.kind == "ROLE_SG":
+        tally.add(_described(1, parens))
+    elif isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE"):
+        tally.add(_listed(parens))
+    elif kinds & _ROLE_KINDS:
+        tally.add(None)  # a role word that is not the head: "Ufficio Tecnico"-like, cannot tell
+    elif parens:
+        for sub in parens:
+            if sub.mentions or sub.names:
+                tally.add(sub.final())
+    elif _name_like(units):
+        tally.names += 1
+
+
+def _described(value: int | None, parens: list[_Tally]) -> int | None:
+    """A counted mention: its parentheticals describe it; one that counts more makes it uncountable."""
+    for sub in parens:
+        n = sub.final()
+        if value is not None and n is not None and n > value:
+            return None
+    return value
+
+
+def _listed(parens: list[_Tally]) -> int | None:
+    """An uncounted group: the first parenthetical that lists members gives its count."""
+    for sub in parens:
+        if sub.mentions or sub.names:
+            return sub.final()
+    return None
+
+
+def _name_like(units: list[_Unit]) -> bool:
+    words = [u for u in units if u.kind != "TITLE"]
+    if not 2 <= len(words) <= 4 or any(u.kind != "WORD" for u in words):
+        return False
+    for u in words:
+        letters = u.text.replace("'", "")
+        if not (letters.isalpha() and len(letters) >= 2 and (u.text[0].isupper())):
+            return False
+    return True
