@@ -1,0 +1,294 @@
+"""OCR back-end: render PDF pages with pypdfium2, preprocess, read them with Tesseract (Italian).
+
+Public API:
+
+- :func:`check_tesseract` — raise ``InputError`` with the install hint when Tesseract or its
+  Italian model is missing (result cached per ``tesseract`` executable).
+- :func:`ocr_pdf_pages` — OCR the given 1-based pages of a PDF into layout
+  :class:`~extractors.layout.Page` objects (``ocr=True``), word boxes in PDF points from the
+  page's top-left corner, like pdfplumber's.
+
+Pages run in parallel: rendering stays in the calling thread (pdfium is not thread-safe) and each
+rendered page is handed to a thread pool of ``os.cpu_count()`` workers that preprocess it and run
+the ``tesseract`` CLI as a subprocess with ``OMP_THREAD_LIMIT=1`` (one core per page: Tesseract's
+own OpenMP threading scales worse than page-level parallelism). The image goes to Tesseract
+through stdin as PGM, so no temporary files are written.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
+from extractors.layout import Line, Page, Word
+from extractors.preprocess import DEFAULT_STEPS, Steps, prepare
+from pipeline.errors import InputError
+
+LANG = "ita"
+# Page segmentation mode. Measured on the scanned fixture (bench/ocr.py): see DEFAULT_PSM note.
+DEFAULT_PSM = 3
+MIN_WORD_CONF = 0.0  # Tesseract gives -1 to non-word rows; real words are 0..100
+
+INSTALL_HINT = (
+    "serve l'OCR ma Tesseract o il modello italiano non è installato: "
+    "apt-get install tesseract-ocr tesseract-ocr-ita"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OcrOptions:
+    """Knobs of the OCR path (defaults = the measured best on the fixture)."""
+
+    psm: int = DEFAULT_PSM
+    steps: Steps = DEFAULT_STEPS
+    min_conf: float = MIN_WORD_CONF
+    native_resolution: bool = True  # render a scanned page at its own resolution when lower
+    min_dpi: int = 200  # ...but never below this (small x-heights hurt Tesseract)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tesseract availability
+
+
+@functools.lru_cache(maxsize=8)
+def _has_italian(exe: str) -> bool:
+    try:
+        out = subprocess.run(
+            [exe, "--list-langs"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    langs = {ln.strip() for ln in (out.stdout + "\n" + out.stderr).splitlines()}
+    return LANG in langs
+
+
+def check_tesseract(path: str = "tesseract") -> None:
+    """Raise ``InputError(path, hint)`` unless ``tesseract`` is on PATH with the ``ita`` model.
+
+    ``path`` names the input file in the error line (the file that needed OCR). The check is
+    cached per resolved executable, so a changed PATH is honoured.
+    """
+    exe = shutil.which("tesseract")
+    if exe is None or not _has_italian(exe):
+        raise InputError(path, INSTALL_HINT)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tesseract call and TSV parsing
+
+
+def _tesseract_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["OMP_THREAD_LIMIT"] = "1"
+    return env
+
+
+def _encode_pgm(gray: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".pgm", gray)
+    if not ok:  # pragma: no cover - cv2 always encodes a uint8 2-D array
+        raise RuntimeError("cannot encode page image")
+    return buf.tobytes()
+
+
+def run_tesseract_tsv(image: bytes, *, psm: int, dpi: int, timeout: float) -> str:
+    """Run ``tesseract stdin stdout -l ita --psm N tsv`` on an encoded image; return the TSV.
+
+    Raises ``subprocess.TimeoutExpired`` on timeout and ``RuntimeError`` on failure.
+    """
+    cmd = ["tesseract", "stdin", "stdout", "-l", LANG, "--psm", str(psm), "--dpi", str(dpi), "tsv"]
+    proc = subprocess.run(
+        cmd, input=image, capture_output=True, timeout=timeout, env=_tesseract_env(), check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def parse_tsv(tsv: str, page: int, scale: float, min_conf: float = MIN_WORD_CONF) -> list[Line]:
+    """Turn Tesseract TSV into lines of words; ``scale`` converts pixels to PDF points.
+
+    Words are grouped by (block, paragraph, line) numbers, in Tesseract's reading order.
+    """
+    groups: dict[tuple[int, int, int], list[Word]] = {}
+    order: list[tuple[int, int, int]] = []
+    rows = tsv.splitlines()
+    for row in rows[1:]:  # first row is the header
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        try:
+            conf = float(cols[10])
+        except ValueError:
+            continue
+        if not text or conf < min_conf:
+            continue
+        block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
+        left, top, width, height = (int(c) for c in cols[6:10])
+        word = Word(
+            text=text,
+            page=page,
+            x0=round(left * scale, 2),
+            top=round(top * scale, 2),
+            x1=round((left + width) * scale, 2),
+            bottom=round((top + height) * scale, 2),
+        )
+        key = (block, par, line)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(word)
+    lines: list[Line] = []
+    for key in order:
+        words = tuple(groups[key])
+        lines.append(
+            Line(
+                text=" ".join(w.text for w in words),
+                page=page,
+                x0=min(w.x0 for w in words),
+                top=min(w.top for w in words),
+                x1=max(w.x1 for w in words),
+                bottom=max(w.bottom for w in words),
+                words=words,
+            )
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def native_dpi(page: pdfium.PdfPage) -> float | None:
+    """Resolution of the scan on a page: the pixel density of the largest image covering at
+    least half of the page, or ``None`` when there is no such image (a vector page)."""
+    width, height = page.get_size()
+    page_area = max(1.0, width * height)
+    best: tuple[float, float] | None = None  # (area, dpi)
+    for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        area = max(0.0, right - left) * max(0.0, top - bottom)
+        px_w, px_h = obj.get_px_size()
+        if area < 0.5 * page_area or px_w <= 0 or px_h <= 0:
+            continue
+        # Bounds are axis-aligned in page space; an image rotated by 90 degrees swaps its axes.
+        w_pt, h_pt = right - left, top - bottom
+        if (px_w >= px_h) != (w_pt >= h_pt):
+            px_w, px_h = px_h, px_w
+        dpi = min(px_w / (w_pt / 72.0), px_h / (h_pt / 72.0))
+        if best is None or area > best[0]:
+            best = (area, dpi)
+    return best[1] if best else None
+
+
+def page_dpi(page: pdfium.PdfPage, dpi: int, options: OcrOptions) -> int:
+    """Rendering resolution for ``page``: ``dpi``, lowered to the scan's own resolution when that
+    is lower (rendering above it adds pixels but no detail, and Tesseract's time grows with the
+    pixel count), never below ``options.min_dpi``."""
+    if not options.native_resolution:
+        return dpi
+    native = native_dpi(page)
+    if native is None:
+        return dpi
+    return int(round(min(dpi, max(native, options.min_dpi))))
+
+
+def render_page(pdf: pdfium.PdfDocument, number: int, dpi: int) -> np.ndarray:
+    """Render 1-based page ``number`` as a grayscale uint8 image at ``dpi``."""
+    page = pdf[number - 1]
+    try:
+        bitmap = page.render(scale=dpi / 72.0, grayscale=True)
+        arr = bitmap.to_numpy()
+        img = np.array(arr[:, :, 0] if arr.ndim == 3 else arr, dtype=np.uint8, copy=True)
+    finally:
+        page.close()
+    return img
+
+
+def ocr_image(
+    img: np.ndarray,
+    number: int,
+    *,
+    dpi: int,
+    options: OcrOptions,
+    timeout: float,
+    path: str,
+) -> Page:
+    """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution)."""
+    gray = prepare(img, options.steps)
+    eff_dpi = dpi * options.steps.scale
+    try:
+        tsv = run_tesseract_tsv(_encode_pgm(gray), psm=options.psm, dpi=int(round(eff_dpi)), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise InputError(path, f"OCR della pagina {number} oltre il tempo massimo ({timeout:g} s)") from None
+    except RuntimeError as err:
+        raise InputError(path, f"OCR della pagina {number} non riuscito: {err}") from None
+    to_points = 72.0 / eff_dpi
+    h, w = gray.shape[:2]
+    return Page(
+        number=number,
+        width=round(w * to_points, 2),
+        height=round(h * to_points, 2),
+        lines=parse_tsv(tsv, number, to_points, options.min_conf),
+        ocr=True,
+    )
+
+
+def ocr_pdf_pages(
+    path: str,
+    pages: list[int],
+    *,
+    page_timeout: float = 120.0,
+    dpi: int = 300,
+    options: OcrOptions | None = None,
+    workers: int | None = None,
+) -> list[Page]:
+    """OCR 1-based ``pages`` of the PDF at ``path``; returns one ``Page`` (ocr=True) per page, in
+    the order given. Raises ``InputError`` when Tesseract/ita is missing, a page number is out of
+    range, the PDF cannot be opened, or a page exceeds ``page_timeout`` seconds.
+    """
+    check_tesseract(path)
+    options = options or OcrOptions()
+    if not pages:
+        return []
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as err:
+        raise InputError(path, f"PDF illeggibile per l'OCR: {err}") from None
+    try:
+        total = len(pdf)
+        bad = [n for n in pages if not 1 <= n <= total]
+        if bad:
+            raise InputError(path, f"pagina {bad[0]} inesistente (il PDF ha {total} pagine)")
+        n_workers = max(1, min(workers or os.cpu_count() or 1, len(pages)))
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            futures: list[Future[Page]] = []
+            try:
+                for number in pages:  # render here (pdfium is single-threaded), OCR in the pool
+                    page = pdf[number - 1]
+                    try:
+                        use_dpi = page_dpi(page, dpi, options)
+                    finally:
+                        page.close()
+                    img = render_page(pdf, number, use_dpi)
+                    futures.append(
+                        pool.submit(
+                            ocr_image, img, number, dpi=use_dpi, options=options, timeout=page_timeout, path=path
+                        )
+                    )
+                return [f.result() for f in futures]
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    finally:
+        pdf.close()
