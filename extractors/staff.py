@@ -6,6 +6,7 @@ The count is a head-count, or ``None`` when the text does not let a careful read
 (never a guess). It is computed by a blank Italian spaCy pipeline (no trained model is needed) with two
 components registered by name:
 
+- the tokenizer is wrapped to clean the text first (rule 1), so ``nlp(raw_text)`` works as is;
 - ``piao_staff_ruler`` (factory): a :class:`~spacy.matcher.Matcher` built from ``staff_patterns.jsonl``
   beside this module (EntityRuler-style lines: ``label``, ``pattern``, optional ``id`` and ``note``).
   It tags numbers, roles, groups, separators ... as ``doc.ents`` (longest match wins).
@@ -98,6 +99,7 @@ def build_nlp(patterns_path: str | Path | None = None) -> "Language":
 
     register_components()
     nlp = spacy.blank("it")
+    nlp.tokenizer = NormalizingTokenizer(nlp.tokenizer)
     path = str(patterns_path) if patterns_path is not None else None
     nlp.add_pipe(RULER_FACTORY, config={"patterns_path": path})
     nlp.add_pipe(COUNTER_COMPONENT)
@@ -141,7 +143,7 @@ def select_count(segments: list[StaffSegment], year: int | None) -> int | None:
 _APOSTROPHES = {ord(c): "'" for c in "’‘`´ʼ"}
 _APOSTROPHES[0x00A0] = " "
 _LINE_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b([nN])\s*[?º*°]\s*(?=\d)"), "n° "),  # OCR: n?3, n*3, n ° 3
+    (re.compile(r"\b([nN])\s*[?º*°']\s*(?=\d)"), "n° "),  # OCR: n?3, n*3, n'3, n ° 3
     (re.compile(r"(?<=\d)(?=[^\W\d_])"), " "),  # 1Responsabile
     (re.compile(r"(?<=[^\W\d_][.°])(?=\d)"), " "),  # n.1, n°3
     (re.compile(r"(?<=[a-zà-ÿ]{2})\.(?=[A-ZÀ-Ý])"), ". "),  # Resp.Area
@@ -171,11 +173,21 @@ def normalize(text: str) -> tuple[str, list[int]]:
     return " ".join(parts), starts
 
 
+class NormalizingTokenizer:
+    """Wraps spaCy's tokenizer: cleans the text first (rule 1), so ``nlp(raw_text)`` works as is."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> "Doc":
+        clean, starts = normalize(text)
+        doc = self.tokenizer(clean)
+        doc.user_data["piao_line_starts"] = starts
+        return doc
+
+
 def _analyse(text: str, nlp: "Language") -> "Doc":
-    clean, starts = normalize(text)
-    doc = nlp.make_doc(clean)
-    doc.user_data["piao_line_starts"] = starts
-    return nlp(doc)
+    return nlp(text)
 
 
 # --------------------------------------------------------------------------- spaCy components
@@ -346,7 +358,7 @@ def _count_doc(doc: "Doc") -> list[StaffSegment]:
     for n, h in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(items)
         tally = _count(items[h + 1 : end])
-        if prefix.total is None or (prefix.mentions and tally.total is not None):
+        if prefix.total is None or prefix.mentions:  # text before the first heading applies to every year
             tally.add(prefix.total, prefix.mentions)
         years = items[h].years  # type: ignore[union-attr]
         assert years is not None
