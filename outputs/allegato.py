@@ -323,7 +323,9 @@ def _page(section, landscape: bool) -> None:
 
 
 def _header_footer(doc: DocxDocument, label: str) -> None:
-    """Every page but the cover: the Allegato's label top right, the page number bottom centre."""
+    """The Allegato's label top right on the introduction and the summary (not on the cover, nor
+    on the cards, which are headed by their own banner); the page number bottom centre, from the
+    index on."""
     section = doc.sections[0]
     section.different_first_page_header_footer = True
     header = section.header.paragraphs[0]
@@ -582,6 +584,7 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
         cards = doc.add_section(WD_SECTION.NEW_PAGE)
         _page(cards, landscape=False)
         cards.different_first_page_header_footer = False
+        cards.header.is_linked_to_previous = False  # the cards carry no running header, as in the plan
         for i, obj in enumerate(record.objectives):
             _card(doc, plan, obj, first=i == 0)
 
