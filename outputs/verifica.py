@@ -1,11 +1,665 @@
-"""verifica output (stub, to be written)."""
+"""``verifica.docx``: the consistency-check report for the Segretario Generale, in Italian.
+
+Built from the record alone (findings already computed by :func:`pipeline.checks.run_checks`):
+
+1. cover — ente, plan, source file and its SHA-256, date of the check, outcome in one line;
+2. summary — counts by severity and by check, a chart of the findings per objective;
+3. plan-level checks — budget arithmetic (1.234,56 EUR), staff-band table and its coverage,
+   numbering, the other plan-level findings;
+4. one row per objective — sum of weights, soglia, staff counted, status;
+5. findings grouped by objective with page references;
+6. method notes and a sign-off block.
+
+Real Word styles carry the structure (Title, Heading 1/2, Caption, List Bullet, "Light Grid
+Accent 1" tables) and the footer has a PAGE / NUMPAGES field, so the office can edit it.
+Fixed wording lives in ``verifica.yaml`` beside this module.
+"""
 
 from __future__ import annotations
 
+import io
+import re
+from collections import Counter, defaultdict
+from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from pipeline.record import PlanRecord
+import yaml
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table
+
+from pipeline.checks.plan_rules import band_coverage
+from pipeline.money import format_eur, to_cents
+from pipeline.record import Finding, Objective, PlanRecord
+
+FONT = "Liberation Sans"
+BODY_PT = 10.5
+TABLE_PT = 9
+TABLE_STYLE = "Light Grid Accent 1"
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+SEVERITY_ORDER = ("error", "warning", "info")
+SEVERITY_COLOURS = {"error": "#B03A2E", "warning": "#D68910", "info": "#5D7FA3"}
+MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+             "novembre dicembre").split()
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def write_verifica(record: PlanRecord, path: str | Path) -> None:
-    raise NotImplementedError
+@cache
+def wording() -> dict[str, Any]:
+    return yaml.safe_load(Path(__file__).with_name("verifica.yaml").read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def clean(text: Any) -> str:
+    return _XML_BAD.sub("", " ".join(str(text).split())) if text is not None else ""
+
+
+def it_date(d: date) -> str:
+    return f"{d.day} {MONTHS_IT[d.month - 1]} {d.year}"
+
+
+def it_num(value: float | int | None) -> str:
+    if value is None:
+        return "n.d."
+    v = float(value)
+    if v.is_integer():
+        return f"{int(v):,}".replace(",", ".")
+    return f"{v:,.2f}".rstrip("0").replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def shorten(text: str | None, limit: int) -> str:
+    text = clean(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;.") + "…"
+
+
+def count_of(n: int, severity: str) -> str:
+    """"1 avviso", "3 avvisi"."""
+    key = "severity_singular" if n == 1 else "severity_plural"
+    return f"{n} {wording()[key][severity]}"
+
+
+def rule_label(rule_id: str) -> str:
+    return wording()["rules"].get(rule_id) or rule_id.replace("-", " ").capitalize()
+
+
+def objective_label(o: Objective) -> str:
+    if o.number is not None:
+        return f"Obiettivo n. {o.number}"
+    return f"Obiettivo a pag. {o.page_of('title')}" if o.page_of("title") else "Obiettivo senza numero"
+
+
+def _n_findings(n: int) -> str:
+    return "1 segnalazione" if n == 1 else f"{n} segnalazioni"
+
+
+def pages_label(pages: list[int]) -> str:
+    if not pages:
+        return "n.d."
+    first, last = min(pages), max(pages)
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
+# --------------------------------------------------------------------------- docx helpers
+
+
+def _set_font(style, size: float | None = None, bold: bool | None = None,
+              colour: RGBColor | None = None, font: str = FONT) -> None:
+    style.font.name = font
+    rpr = style.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.append(rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        rfonts.set(qn(attr), font)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "it-IT")
+    if size is not None:
+        style.font.size = Pt(size)
+    if bold is not None:
+        style.font.bold = bold
+    if colour is not None:
+        style.font.color.rgb = colour
+
+
+def _new_document() -> DocxDocument:
+    doc = Document()
+    styles = doc.styles
+    _set_font(styles["Normal"], BODY_PT)
+    styles["Normal"].paragraph_format.space_after = Pt(4)
+    styles["Normal"].paragraph_format.line_spacing = 1.1
+    _set_font(styles["Title"], 22, True, ACCENT)
+    _set_font(styles["Subtitle"], 13, False, ACCENT)
+    _set_font(styles["Heading 1"], 14, True, ACCENT)
+    _set_font(styles["Heading 2"], 11.5, True, ACCENT)
+    _set_font(styles["Caption"], 9, False, RGBColor(0x40, 0x40, 0x40))
+    styles["Caption"].font.italic = True
+    for name in ("Heading 1", "Heading 2"):
+        pf = styles[name].paragraph_format
+        pf.space_before = Pt(14 if name == "Heading 1" else 10)
+        pf.space_after = Pt(6 if name == "Heading 1" else 4)
+        pf.keep_with_next = True
+    _set_font(styles["List Bullet"], BODY_PT)
+    # The Title style's bottom border is kept; its theme font is replaced above.
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(2.2), Cm(2.0)
+    return doc
+
+
+def _field(paragraph, instr: str, cached: str) -> None:
+    """A complex field (PAGE, NUMPAGES) showing ``cached`` until the viewer updates it."""
+    def run_with(child) -> None:
+        run = paragraph.add_run()
+        run.font.size = Pt(8.5)
+        run._r.append(child)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instr} "
+    run_with(text)
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run_with(sep)
+    shown = paragraph.add_run(cached)
+    shown.font.size = Pt(8.5)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def _header_footer(doc: DocxDocument, record: PlanRecord) -> None:
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    header = section.header.paragraphs[0]
+    header.text = wording()["header"].format(entity=clean(record.plan.entity) or "Ente")
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for run in header.runs:
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    for footer in (section.footer, section.first_page_footer):
+        p = footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.add_run("Pagina ").font.size = Pt(8.5)
+        _field(p, "PAGE", "1")
+        p.add_run(" di ").font.size = Pt(8.5)
+        _field(p, "NUMPAGES", "1")
+
+
+def _shade(cell, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    tcpr.append(shd)
+
+
+def _repeat_header(table: Table) -> None:
+    trpr = table.rows[0]._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trpr.append(el)
+
+
+def _cant_split(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+
+
+def _fill(cell, text: str, *, bold: bool = False, align: str = "left", size: float = TABLE_PT,
+          colour: RGBColor | None = None) -> None:
+    p = cell.paragraphs[0]
+    p.text = ""
+    run = p.add_run(clean(text))
+    run.font.size = Pt(size)
+    run.bold = bold
+    if colour is not None:
+        run.font.color.rgb = colour
+    p.paragraph_format.space_after = Pt(0)
+    p.paragraph_format.space_before = Pt(0)
+    p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+                   "center": WD_ALIGN_PARAGRAPH.CENTER}[align]
+
+
+def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_cm: list[float],
+           aligns: list[str] | None = None, style: str = TABLE_STYLE,
+           bold_last: bool = False) -> Table:
+    aligns = aligns or ["left"] * len(header)
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = doc.styles[style]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for i, text in enumerate(header):
+        _fill(table.rows[0].cells[i], text, bold=True, align=aligns[i])
+    _repeat_header(table)
+    for r, values in enumerate(rows):
+        row = table.add_row()
+        _cant_split(row)
+        for i, text in enumerate(values):
+            _fill(row.cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
+    _fix_widths(table, widths_cm)
+    # A table in the default template has no first-column emphasis wanted here.
+    look = table._tbl.tblPr.find(qn("w:tblLook"))
+    if look is not None:
+        look.set(qn("w:firstColumn"), "0")
+        look.set(qn("w:noVBand"), "1")
+    doc.add_paragraph().paragraph_format.space_after = Pt(2)
+    return table
+
+
+def _fix_widths(table: Table, widths_cm: list[float]) -> None:
+    """Fixed layout with explicit grid columns: Word and LibreOffice both honour these."""
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = OxmlElement("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
+    tblw.set(qn("w:type"), "dxa")
+    grid = tbl.tblGrid
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths_cm):
+        col.set(qn("w:w"), str(int(width * 567)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)
+
+
+def _para(doc: DocxDocument, text: str = "", style: str | None = None, *, bold: bool = False,
+          italic: bool = False, size: float | None = None, align: str | None = None,
+          after: float | None = None):
+    p = doc.add_paragraph(style=style)
+    if text:
+        run = p.add_run(clean(text))
+        run.bold = bold
+        run.italic = italic
+        if size:
+            run.font.size = Pt(size)
+    if align == "center":
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif align == "justify":
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    if after is not None:
+        p.paragraph_format.space_after = Pt(after)
+    return p
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def severity_counts(findings: list[Finding]) -> Counter:
+    return Counter(f.severity for f in findings)
+
+
+def objective_status(findings: list[Finding]) -> str:
+    sev = {f.severity for f in findings}
+    key = next((s for s in SEVERITY_ORDER if s in sev), "ok")
+    return wording()["status"][key]
+
+
+def findings_chart(record: PlanRecord) -> bytes | None:
+    """PNG: findings per objective, stacked by severity (None when no card has findings)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    per: dict[str, Counter] = {}
+    for o in record.objectives:
+        fs = [f for f in record.findings if f.objective is not None and f.objective == o.number]
+        if fs:
+            per[f"Ob. {o.number}" if o.number is not None else "Ob. ?"] = severity_counts(fs)
+    plan_level = [f for f in record.findings if f.objective is None]
+    if plan_level:
+        per["Piano"] = severity_counts(plan_level)
+    if not per:
+        return None
+    labels = list(per)[::-1]
+    height = min(8.5, max(2.2, 0.2 * len(labels) + 1.0))
+    fig, ax = plt.subplots(figsize=(6.4, height), dpi=200)
+    left = [0] * len(labels)
+    names = wording()["severity"]
+    for sev in SEVERITY_ORDER:
+        values = [per[label][sev] for label in labels]
+        if not any(values):
+            continue
+        ax.barh(labels, values, left=left, color=SEVERITY_COLOURS[sev], label=names[sev],
+                height=0.65, edgecolor="white", linewidth=0.6)
+        left = [a + b for a, b in zip(left, values)]
+    ax.set_xlabel("Numero di segnalazioni", fontsize=8)
+    ax.tick_params(axis="both", labelsize=7.5)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=7.5, frameon=False, loc="lower right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _cover(doc: DocxDocument, record: PlanRecord, checked_on: date) -> None:
+    plan, src = record.plan, record.source
+    w = wording()
+    for _ in range(3):
+        _para(doc, after=0)
+    if plan.entity:
+        _para(doc, plan.entity.upper(), bold=True, size=16, align="center", after=0)
+    if plan.province:
+        _para(doc, f"Provincia di {plan.province}", size=11, align="center", after=24)
+    title = doc.add_paragraph(w["title"], style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    subtitle_bits = [clean(plan.title) or "Piano della Performance"]
+    if plan.year:
+        subtitle_bits.append(f"schede obiettivo per l'anno {plan.year}")
+    sub = doc.add_paragraph(" — ".join(subtitle_bits), style="Subtitle")
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(doc, w["addressee"], italic=True, align="center", after=18)
+
+    counts = severity_counts(record.findings)
+    outcome = ", ".join(count_of(counts[s], s) for s in SEVERITY_ORDER)
+    pages = f"{src.pages}"
+    if src.ocr_pages:
+        pages += f" (di cui {len(src.ocr_pages)} lette con riconoscimento ottico del testo)"
+    rows = [
+        ["Ente", clean(plan.entity) or "n.d."],
+        ["Documento esaminato", clean(plan.title) or "n.d."],
+        ["Periodo del piano", clean(plan.period) or "n.d."],
+        ["Anno delle schede", str(plan.year) if plan.year else "n.d."],
+        ["File esaminato", src.file],
+        ["Impronta SHA-256", src.sha256],
+        ["Pagine del file", pages],
+        ["Schede obiettivo esaminate", str(len(record.objectives))],
+        ["Data della verifica", it_date(checked_on)],
+        ["Esito", f"{_n_findings(len(record.findings))}: {outcome}"],
+    ]
+    table = _table(doc, ["Dati della verifica", ""], rows, [4.4, 12.2], style="Table Grid")
+    head = table.rows[0].cells[0].merge(table.rows[0].cells[1])
+    for extra in head.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    _fill(head, "Dati della verifica", bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF))
+    _shade(head, "1F3A5F")
+    for row in table.rows[1:]:
+        _shade(row.cells[0], "E8EEF5")
+    # the hash is long: a smaller monospace run keeps it on one or two lines
+    hash_cell = table.rows[6].cells[1]
+    run = hash_cell.paragraphs[0].runs[0]
+    run.font.name = "Liberation Mono"
+    run.font.size = Pt(7.5)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _summary(doc: DocxDocument, record: PlanRecord) -> None:
+    w = wording()
+    doc.add_heading("1. Sintesi dell'esito", level=1)
+    _para(doc, w["intro"], align="justify")
+    counts = severity_counts(record.findings)
+    n_obj = len(record.objectives)
+    with_findings = {f.objective for f in record.findings if f.objective is not None}
+    errors_in = sorted({f.objective for f in record.findings
+                        if f.severity == "error" and f.objective is not None})
+    outcome = ", ".join(count_of(counts[s], s) for s in SEVERITY_ORDER)
+    cards = "una scheda ha" if len(with_findings) == 1 else f"{len(with_findings)} schede hanno"
+    text = (f"Sono state esaminate {n_obj} schede obiettivo. La verifica ha prodotto "
+            f"{_n_findings(len(record.findings))} ({outcome}); {cards} almeno un rilievo.")
+    if errors_in:
+        text += " Errori da correggere negli obiettivi n. " + ", ".join(str(n) for n in errors_in) + "."
+    elif counts["error"]:
+        text += " Gli errori riguardano il piano nel suo insieme (sezione 2)."
+    else:
+        text += " Non sono stati rilevati errori nelle schede."
+    _para(doc, text, align="justify")
+    for sev in SEVERITY_ORDER:
+        p = doc.add_paragraph(style="List Bullet")
+        p.add_run(w["severity"][sev] + ": ").bold = True
+        p.add_run(w["severity_help"][sev])
+
+    doc.add_heading("Segnalazioni per controllo", level=2)
+    by_rule: dict[str, Counter] = defaultdict(Counter)
+    for f in record.findings:
+        by_rule[f.rule][f.severity] += 1
+    order = list(w["rules"])
+    rules = sorted(by_rule, key=lambda r: (order.index(r) if r in order else len(order), r))
+    rows = [[rule_label(r), r] + [str(by_rule[r][s] or "–") for s in SEVERITY_ORDER] for r in rules]
+    rows.append(["Totale", ""] + [str(counts[s]) for s in SEVERITY_ORDER])
+    if rules:
+        _table(doc, ["Controllo", "Codice", "Errori", "Avvisi", "Info"], rows,
+               [7.0, 4.6, 1.6, 1.6, 1.6], ["left", "left", "center", "center", "center"], bold_last=True)
+    else:
+        _para(doc, "Nessuna segnalazione: tutte le verifiche hanno dato esito regolare.")
+
+    png = findings_chart(record)
+    if png:
+        doc.add_heading("Distribuzione delle segnalazioni", level=2)
+        doc.add_picture(io.BytesIO(png), width=Cm(15.5))
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        doc.add_paragraph("Figura 1 – Segnalazioni per obiettivo e per gravità (\"Piano\": "
+                          "rilievi che riguardano il piano nel suo insieme).", style="Caption")
+
+
+def _plan_checks(doc: DocxDocument, record: PlanRecord) -> None:
+    plan = record.plan
+    doc.add_heading("2. Controlli sul piano nel suo insieme", level=1)
+
+    doc.add_heading("Quadratura delle risorse", level=2)
+    b = plan.budget
+    if b.total is None and b.allocated is None:
+        _para(doc, "Il piano non indica le risorse destinate alla performance organizzativa: "
+                   "la quadratura non è verificabile.")
+    else:
+        parts = [("Risorse attribuite agli obiettivi", b.allocated), ("Riserva", b.reserve),
+                 ("Welfare", b.welfare)]
+        parts_cents = sum(to_cents(v) for _, v in parts if v is not None)
+        rows = [[label, format_eur(v)] for label, v in parts]
+        rows.append(["Somma delle parti", format_eur(parts_cents / 100)])
+        rows.append(["Totale indicato nel piano", format_eur(b.total)])
+        _table(doc, ["Voce", "Importo"], rows, [9.0, 5.0], ["left", "right"], bold_last=True)
+        page = f" (pag. {b.page or plan.pages.get('budget')})" if (b.page or plan.pages.get("budget")) else ""
+        if b.total is None:
+            _para(doc, f"Il totale delle risorse non è indicato{page}: la quadratura non è verificabile.")
+        elif to_cents(b.total) == parts_cents:
+            _para(doc, f"Le parti sommano esattamente al totale indicato{page}: "
+                       f"{format_eur(b.total)}.")
+        else:
+            diff = (to_cents(b.total) - parts_cents) / 100
+            _para(doc, f"Le parti non sommano al totale indicato{page}: differenza di "
+                       f"{format_eur(diff)}.", bold=True)
+
+    doc.add_heading("Tabella dei pesi per numero di dipendenti", level=2)
+    bands = plan.staff_bands
+    if not bands:
+        _para(doc, "Il piano non riporta una tabella dei pesi per numero di dipendenti.")
+    else:
+        rows = []
+        for band in bands:
+            if band.all_staff:
+                lo, hi = "tutto il personale", ""
+            else:
+                lo = str(band.min) if band.min is not None else "–"
+                hi = str(band.max) if band.max is not None else "senza limite"
+            rows.append([clean(band.label), lo, hi, it_num(band.coefficient)])
+        _table(doc, ["Fascia (come stampata)", "Da", "A", "Peso"], rows, [7.0, 3.0, 3.0, 2.5],
+               ["left", "center", "center", "right"])
+        gaps, overlaps = band_coverage(bands)
+        page = plan.pages.get("staff_bands")
+        where = f" (pag. {page})" if page else ""
+        if not gaps and not overlaps:
+            _para(doc, f"Ogni numero di dipendenti è coperto da una e una sola fascia{where}.")
+        for run in gaps:
+            what = str(run[0]) if len(run) == 1 else f"da {run[0]} a {run[-1]}"
+            _para(doc, f"Numero di dipendenti non coperto da alcuna fascia{where}: {what}.", bold=True)
+        for run, rows_ in overlaps:
+            what = str(run[0]) if len(run) == 1 else f"da {run[0]} a {run[-1]}"
+            _para(doc, f"Numero di dipendenti coperto da più fasce{where}: {what} "
+                       f"({', '.join(clean(b.label) for b in rows_)}).", bold=True)
+
+    doc.add_heading("Numerazione delle schede", level=2)
+    numbers = [o.number for o in record.objectives]
+    numbered = [n for n in numbers if n is not None]
+    unprinted = [o.number for o in record.objectives if not o.number_printed]
+    if numbered:
+        text = (f"Le schede sono {len(numbers)}, numerate da {min(numbered)} a {max(numbered)}.")
+    else:
+        text = f"Le schede sono {len(numbers)}; nessuna riporta un numero."
+    if unprinted:
+        text += (" Senza numero stampato: " + ", ".join(f"la scheda collocata come n. {n}"
+                                                         for n in unprinted) + ".")
+    numbering = [f for f in record.findings if f.rule == "numbering"]
+    if not numbering:
+        text += " La sequenza è completa e ordinata."
+    _para(doc, text)
+
+    others = [f for f in record.findings if f.objective is None]
+    if others:
+        doc.add_heading("Rilievi sul piano", level=2)
+        _findings_table(doc, others)
+
+
+def _without_prefix(message: str, prefix: str | None) -> str:
+    """Inside an objective's own section its name need not open every message."""
+    if prefix and message.startswith(prefix + ": "):
+        rest = message[len(prefix) + 2:]
+        return rest[:1].upper() + rest[1:]
+    return message
+
+
+def _findings_table(doc: DocxDocument, findings: list[Finding], prefix: str | None = None) -> None:
+    names = wording()["severity"]
+    rows = [[names[f.severity], str(f.page) if f.page else "–", rule_label(f.rule),
+             _without_prefix(f.message, prefix)]
+            for f in sorted(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.page or 0))]
+    table = _table(doc, ["Gravità", "Pag.", "Controllo", "Rilievo"], rows, [2.5, 1.1, 3.4, 9.6],
+                   ["left", "center", "left", "left"])
+    for row, f in zip(table.rows[1:], sorted(
+            findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.page or 0))):
+        run = row.cells[0].paragraphs[0].runs[0]
+        run.bold = True
+        run.font.color.rgb = RGBColor.from_string(SEVERITY_COLOURS[f.severity].lstrip("#"))
+
+
+def _overview(doc: DocxDocument, record: PlanRecord) -> None:
+    doc.add_heading("3. Quadro delle schede obiettivo", level=1)
+    _para(doc, "Una riga per scheda: somma dei pesi degli indicatori, soglia minima del risultato "
+               "atteso, personale contato dalla scheda e stato della verifica.", align="justify")
+    rows = []
+    for o in record.objectives:
+        fs = [f for f in record.findings if f.objective is not None and f.objective == o.number]
+        weights = [i.weight_pct for i in o.indicators]
+        if not weights:
+            wsum = "nessun indicatore"
+        elif any(w is None for w in weights):
+            wsum = it_num(sum(w for w in weights if w is not None)) + "% (pesi incompleti)"
+        else:
+            wsum = it_num(sum(weights)) + "%"  # type: ignore[arg-type]
+        staff = str(o.staff_count) if o.staff_count is not None else (
+            "non quantificabile" if o.staff_text else "non indicato")
+        rows.append([
+            str(o.number) if o.number is not None else "?",
+            shorten(o.title, 70) or "(senza titolo)",
+            pages_label(o.pages),
+            f"{len(o.indicators)} / {wsum}",
+            it_num(o.threshold_pct) + "%" if o.threshold_pct is not None else "mancante",
+            staff,
+            objective_status(fs),
+        ])
+    if not rows:
+        _para(doc, "Il documento non contiene schede obiettivo.")
+        return
+    table = _table(doc, ["N.", "Obiettivo", "Pag.", "Indicatori / somma pesi", "Soglia",
+                         "Personale", "Stato"], rows, [0.9, 5.5, 1.4, 2.2, 1.4, 2.7, 2.5],
+                   ["center", "left", "center", "center", "center", "center", "left"])
+    colours = {v: SEVERITY_COLOURS[k] for k, v in wording()["status"].items() if k in SEVERITY_COLOURS}
+    for row in table.rows[1:]:
+        status = row.cells[6].paragraphs[0].runs[0]
+        if status.text in colours:
+            status.font.color.rgb = RGBColor.from_string(colours[status.text].lstrip("#"))
+            status.bold = True
+
+
+def _by_objective(doc: DocxDocument, record: PlanRecord) -> None:
+    doc.add_heading("4. Rilievi per obiettivo", level=1)
+    clean_cards = []
+    for o in record.objectives:
+        fs = [f for f in record.findings if f.objective is not None and f.objective == o.number]
+        if not fs:
+            clean_cards.append(o)
+            continue
+        doc.add_heading(f"{objective_label(o)} – {shorten(o.title, 90)}", level=2)
+        facts = [("pagina " if len(set(o.pages)) == 1 else "pagine ") + pages_label(o.pages)]
+        if o.scope_line:
+            facts.append(clean(o.scope_line))
+        if o.timeframe:
+            facts.append(f"tempi di attuazione: {shorten(o.timeframe, 80)}")
+        intro = _para(doc, "; ".join(facts) + ".", italic=True, size=9, after=3)
+        intro.paragraph_format.keep_with_next = True
+        _findings_table(doc, fs, objective_label(o))
+    if clean_cards:
+        doc.add_heading("Schede senza rilievi", level=2)
+        _para(doc, "Nessun rilievo per: " + ", ".join(
+            objective_label(o).replace("Obiettivo ", "obiettivo ") for o in clean_cards) + ".")
+
+
+def _method_and_signature(doc: DocxDocument, checked_on: date) -> None:
+    doc.add_heading("5. Note sul metodo", level=1)
+    for text in wording()["method"]:
+        doc.add_paragraph(clean(text), style="List Bullet")
+    _para(doc, after=18)
+    _para(doc, f"Verifica predisposta il {it_date(checked_on)}.", after=24)
+    table = doc.add_table(rows=2, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _fill(table.rows[0].cells[0], "Visto: il Segretario Generale", size=BODY_PT)
+    _fill(table.rows[0].cells[1], "Data", size=BODY_PT)
+    _fill(table.rows[1].cells[0], "\n\n______________________________", size=BODY_PT)
+    _fill(table.rows[1].cells[1], "\n\n____________________", size=BODY_PT)
+    _fix_widths(table, [10.0, 6.0])
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def write_verifica(record: PlanRecord, path: str | Path, checked_on: date | None = None) -> None:
+    """Write the Segretario Generale's consistency-check report for ``record`` to ``path``."""
+    checked_on = checked_on or date.today()
+    doc = _new_document()
+    props = doc.core_properties
+    props.title = wording()["title"]
+    props.subject = clean(record.plan.title)
+    props.author = "piao-pipeline"
+    props.language = "it-IT"
+    _header_footer(doc, record)
+    _cover(doc, record, checked_on)
+    _summary(doc, record)
+    _plan_checks(doc, record)
+    _overview(doc, record)
+    _by_objective(doc, record)
+    _method_and_signature(doc, checked_on)
+    doc.save(str(path))
