@@ -434,70 +434,220 @@ def _qty_regex() -> re.Pattern[str]:
     )
 
 
-def _rows_from_plain_lines(texts: list[tuple[int, str]]) -> list[_Row]:
-    """Plain text, no boxes: rows end at weight lines; the quantity is the counted token.
+_UNIT = (r"azion[ei]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
+         r"attivit\S*|nominativi|incontri|vie|riunion[ei]|sabati|presenze|giornat[ae]|rendicontazion\S*")
 
-    The name is the text left of the quantity on the row's lines, plus short lines (narrow
-    column) around it; the rest is the activity. Heuristic by nature: OCR interleaves the cells.
+
+@cache
+def _qty_classes() -> list[tuple[int, re.Pattern[str]]]:
+    """Quantity-cell candidates with a base score (stronger evidence first)."""
+    unit = r"(?:\s*(?:" + _UNIT + r")\b(?:\s*/\s*anno)?)"
+    pre = r"(?:\b(?:almeno|circa)\s+(?:il\s+)?)?"
+    flags = re.IGNORECASE
+    return [
+        (3, re.compile(pre + r"\bn\s*[.°º]\s*\d[\d.]*" + unit + "?", flags)),
+        (3, re.compile(r"\bn\s*[.°º]\s*azion[ei]\b", flags)),
+        (2, re.compile(pre + r"(?<![\w./,])\d{1,4}" + unit, flags)),
+        (1, re.compile(r"(?<![\w./,()\-])\d{1,3}(?![\w./,%)\-])(?!\s+[A-ZÀ-Ü])", 0)),
+        (1, re.compile(r"\b(?:continu[ao]|varie|settimanale|giornalier[ao]|mensil[ei])\b", flags)),
+    ]
+
+
+@dataclass
+class _PLine:
+    text: str
+    gap_before: bool
+    weight: int | float | None = None
+
+
+def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
+    """Split a line where a new cell starts: before a capitalised word, "(" or "-" (OCR reads
+    the cells of one table row into one line). The left part must fit the name column."""
+    tokens = text.split(" ")
+    pos = 0
+    for k, tok in enumerate(tokens):
+        if k >= 1 and tok and (tok[0].isupper() or tok[0] in "(-") and pos - 1 <= width:
+            left = " ".join(tokens[:k])
+            if re.search(r"[a-zà-ù]", left):
+                return left, " ".join(tokens[k:])
+        pos += len(tok) + 1
+    return None
+
+
+def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
+    """Plain text, no boxes: rows end at weight lines; then, per row, the quantity is the best
+    quantity-like token, the name is the run of narrow-column fragments around it (text left of
+    the quantity or of a "|", short lines, the left part of a line where a new cell visibly
+    starts) within one paragraph, and the rest is the activity. Heuristic by nature: OCR
+    interleaves the cells line by line or emits a cell as a paragraph of its own.
     """
-    qty_re = _qty_regex()
-    rows: list[_Row] = []
-    cur = _Row()
+    P = patterns()
+    groups: list[tuple[list[_PLine], list[str], int | None]] = []  # (lines, trailing name lines, page)
+    cur: list[_PLine] = []
+    cur_page: int | None = None
     after_weight = False
-    for page, raw in texts:
-        t = quantity_fix(_strip_header(raw))
+    prev_top: float | None = None
+    for page, top, raw in items:
+        t = quantity_fix(_strip_header(raw)).replace("]", "|")
+        gap = prev_top is not None and top > prev_top + 1.0
+        prev_top = top
         if not t:
             continue
-        if cur.page is None:
-            cur.page = page
         w, rest = weight_of(t)
         if w is None:
-            tail = patterns()["weight_tail"].search(rest)
+            tail = P["weight_tail"].search(rest)
             if tail:
                 w = _to_number(tail.group(1))
                 rest = (rest[: tail.start()] + " " + rest[tail.end():]).strip()
-        rest = patterns()["weight_start"].sub(" ", rest).strip()
-        rest = re.sub(r"^[\W_]+(?=\w)|\s+[^\w\s(%]+$", "", rest).strip() if rest else rest
-        short = len(rest) <= 32 and not rest.startswith("-") and "|" not in rest
-        if after_weight and w is None and short and not qty_re.search(rest) \
-                and not (cur.name or cur.target or cur.activity):
-            # a name block printed after its row's weight line (OCR emits the name cell last)
-            if rest:
-                rows[-1].name.append(rest)
+        rest = P["weight_start"].sub(" ", rest)
+        rest = re.sub(r"\s+", " ", rest).strip()
+        rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|]+$", "", rest).strip()
+        rest = re.sub(r"(?:\s+[^\w\s|]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
+        if after_weight and w is None and not cur and _is_name_line(rest):
+            groups[-1][1].append(rest)
             continue
         after_weight = False
-        # split on the column rule "|" when present
-        name_part, qty_part, act_part = "", "", rest
-        m = qty_re.search(rest)
-        if m and m.group(0).strip() and re.search(r"\d|azion", m.group(0)):
-            name_part = rest[: m.start()].strip(" |")
-            qty_part = m.group(0).strip()
-            act_part = rest[m.end():].strip(" |")
-        elif "|" in rest:
-            left, _, right = rest.partition("|")
-            if len(left) <= 30:
-                name_part, act_part = left.strip(), right.strip()
-        elif len(rest) <= 32 and not rest.startswith("-"):
-            name_part, act_part = rest, ""
-        if name_part:
-            cur.name.append(name_part)
-        if qty_part:
-            cur.target.append(qty_part)
-        if act_part:
-            cur.activity.append(act_part)
+        if cur_page is None:
+            cur_page = page
+        cur.append(_PLine(rest, gap, w))
         if w is not None:
-            cur.weight = w
-            rows.append(cur)
-            cur = _Row()
-            after_weight = True
-    if cur.name or cur.target or cur.activity:
-        if rows and cur.weight is None:
-            rows[-1].name += cur.name
-            rows[-1].target += cur.target
-            rows[-1].activity += cur.activity
+            groups.append((cur, [], cur_page))
+            cur, cur_page, after_weight = [], None, True
+    if cur:
+        if groups:
+            groups[-1][0].extend(cur)
         else:
-            rows.append(cur)
-    return rows
+            groups.append((cur, [], cur_page))
+    return [_plain_row(lines, trailing, page) for lines, trailing, page in groups]
+
+
+def _is_name_line(text: str) -> bool:
+    return bool(text) and len(text) <= 32 and "|" not in text and not re.match(r"^[-(\d]", text) \
+        and re.search(r"[A-Za-zÀ-ÿ]{3}", text) is not None
+
+
+def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _Row:
+    row = _Row(page=page)
+    row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
+    # 1. the quantity: best candidate (column rule next to it, or alone on its line, scores more)
+    best: tuple[int, int, int, int] | None = None  # (score, -line, start, end)
+    for li, ln in enumerate(lines):
+        for base, rx in _qty_classes():
+            for m in rx.finditer(ln.text):
+                tok = m.group(0).strip()
+                if not tok:
+                    continue
+                score = base
+                before, after = ln.text[: m.start()].rstrip(), ln.text[m.end():].lstrip()
+                if before.endswith("|") or after.startswith("|"):
+                    score += 3
+                elif not after or not before:
+                    score += 1 if (not after and not before) else 0
+                cand = (score, -li, m.start(), m.end())
+                if best is None or cand[:2] > best[:2]:
+                    best = cand
+    anchor: int | None = None
+    name_parts: dict[int, str] = {}
+    act_parts: dict[int, str] = {}
+    if best is not None:
+        anchor = -best[1]
+        ln = lines[anchor].text
+        target = ln[best[2]: best[3]].strip()
+        left, right = ln[: best[2]].strip(" |"), ln[best[3]:].strip(" |")
+        # "Almeno" printed alone on the line above the number belongs to the quantity
+        if anchor > 0 and re.match(r"^(almeno|circa)\b", lines[anchor - 1].text, re.I) \
+                and not re.match(r"^(almeno|circa)", target, re.I):
+            word = lines[anchor - 1].text.split(" ")[0]
+            target = f"{word} {target}"
+            lines[anchor - 1] = _PLine(lines[anchor - 1].text[len(word):].strip(), lines[anchor - 1].gap_before)
+        if re.fullmatch(r"(almeno|circa)", left, re.I):
+            target, left = f"{left} {target}", ""
+        # a unit word on the next line completes "almeno n.1" / "n.15"
+        if not re.search(_UNIT, target, re.I) and anchor + 1 < len(lines):
+            nxt = lines[anchor + 1].text
+            um = re.search(r"(?:^|\s)(" + _UNIT + r")\b", nxt[:40], re.I)
+            if um and not _qty_any(nxt):
+                target = f"{target} {um.group(1)}"
+                pre_u, post_u = nxt[: um.start(1)].strip(), nxt[um.end(1):].strip()
+                lines[anchor + 1] = _PLine((pre_u + " | " + post_u).strip(" |") if pre_u else post_u,
+                                           lines[anchor + 1].gap_before)
+                if pre_u:
+                    name_parts[anchor + 1] = pre_u
+                    act_parts[anchor + 1] = post_u
+        row.target = [target]
+        name_parts[anchor] = left if len(left) <= 40 else ""
+        act_parts[anchor] = right if len(left) <= 40 else f"{left} {right}".strip()
+    # 2. the name: a run of narrow-column fragments around the anchor, within one paragraph
+    if anchor is None:
+        anchor = next((i for i, ln in enumerate(lines) if "|" in ln.text and len(ln.text.split("|")[0]) <= 32), None)
+    if anchor is None:
+        anchor = next((i for i, ln in enumerate(lines) if _is_name_line(ln.text)), None)
+
+    def fragment(i: int) -> tuple[str, str] | None:
+        text = lines[i].text
+        if i in name_parts:
+            return name_parts[i], act_parts.get(i, "")
+        if "|" in text:
+            left, _, right = text.partition("|")
+            if left.strip() and len(left.strip()) <= 32:
+                return left.strip(), right.strip()
+            return None
+        if _is_name_line(text):
+            return text, ""
+        return _split_capital(text)
+
+    if anchor is not None:
+        run = {anchor}
+        frag = fragment(anchor)
+        if frag:
+            name_parts[anchor], act_parts[anchor] = frag
+        elif anchor not in name_parts:
+            run = set()
+        i = anchor - 1
+        while run and i >= 0 and not lines[i + 1].gap_before:
+            frag = fragment(i)
+            if not frag:
+                break
+            name_parts[i], act_parts[i] = frag
+            run.add(i)
+            i -= 1
+        i = anchor + 1
+        while run and i < len(lines) and not lines[i].gap_before:
+            frag = fragment(i)
+            if not frag:
+                break
+            name_parts[i], act_parts[i] = frag
+            run.add(i)
+            i += 1
+        for i in list(name_parts):
+            if i not in run:
+                del name_parts[i]
+    if not any(name_parts.values()) and not trailing:
+        # a name printed as a paragraph of its own: the nearest paragraph of short lines
+        paras: list[list[int]] = []
+        for i, ln in enumerate(lines):
+            if i == 0 or ln.gap_before:
+                paras.append([])
+            paras[-1].append(i)
+        for para in paras:
+            if para and all(_is_name_line(lines[i].text) for i in para):
+                for i in para:
+                    name_parts[i], act_parts[i] = lines[i].text, ""
+                break
+    for i, ln in enumerate(lines):
+        if i in name_parts:
+            if name_parts[i]:
+                row.name.append(name_parts[i])
+            if act_parts.get(i):
+                row.activity.append(act_parts[i])
+        elif ln.text:
+            row.activity.append(ln.text.replace("|", " "))
+    row.name += trailing
+    return row
+
+
+def _qty_any(text: str) -> bool:
+    return any(base >= 2 and rx.search(text) for base, rx in _qty_classes())
 
 
 def _indicator_from_row(row: _Row, ocr: bool) -> Indicator:
@@ -632,7 +782,8 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         rows = _rows_from_tables(mine)
     else:
         region = [lines[i] for i in buckets["indicators"]]
-        region_txt = [(lines[i].page, first_text.get(f"indicators:{i}", texts[i])) for i in buckets["indicators"]]
+        region_txt = [(lines[i].page, lines[i].top, first_text.get(f"indicators:{i}", texts[i]))
+                      for i in buckets["indicators"]]
         rows = None
         if _has_boxes(region):
             rows = _rows_from_boxed_lines(region)

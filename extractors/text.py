@@ -8,7 +8,9 @@ Such a file has no geometry and usually no page breaks. It is split into pseudo-
   pseudo-pages of at most ``INTRO_PAGE_LINES`` lines.
 
 Without form feeds, **page numbers are section numbers**, not the printed pages: the record's
-``pages`` then say "the n-th section of the text". Lines carry no boxes (all zero) and
+``pages`` then say "the n-th section of the text". Lines carry no word boxes and ``x0``/``x1``
+are zero; ``top``/``bottom`` hold the line's row number in the file, so a gap between two lines
+marks a blank line (a paragraph break, which the card parser uses to tell table cells apart).
 ``format`` is ``"text"``, so the card parser applies its OCR-tolerant rules.
 """
 
@@ -64,7 +66,13 @@ def read_text(path: str) -> Document:
         raise InputError(path, "il file è vuoto")
     text = _decode(data)
     doc = Document(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="text")
+    row = 0
     for number, chunk in enumerate(split_pages(text), start=1):
-        lines = [Line(text=s.strip(), page=number) for s in chunk if s.strip()]
+        lines = []
+        for s in chunk:
+            row += 1
+            if s.strip():
+                # top/bottom count text rows (not points): a jump in top marks a blank line
+                lines.append(Line(text=s.strip(), page=number, top=float(row), bottom=float(row) + 1.0))
         doc.pages.append(Page(number=number, lines=lines, ocr=True))
     return doc
