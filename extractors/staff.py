@@ -15,14 +15,14 @@ components registered by name:
 
 Counting rules (labels are those of the patterns file):
 
-1. Text clean-up first (OCR noise): ``n?3``/``n*3`` -> ``n° 3``; glued tokens are split (``n.1Responsabile``
+1. Text clean-up first (a leading "Personale da coinvolgere ...:" label is dropped; OCR noise): ``n?3``/``n*3`` -> ``n° 3``; glued tokens are split (``n.1Responsabile``
    -> ``n. 1 Responsabile``, ``Resp.Area`` -> ``Resp. Area``, ``4+1(Dirigente)`` -> ``4 + 1 ( Dirigente )``);
    line breaks become spaces (their positions are kept for rule 2).
 2. Year segments: a text opening with a year heading (``2025:``, ``2026 ÷ 2028:``; ``÷`` is often OCR'd as ``+``)
    is cut at each heading (one that opens the text or a line, or follows a separator, and ends with ``:`` or is
    a span of years or opens a line). With ``year`` given only the segment covering it is counted (``None`` if no
    segment covers it); without ``year`` the segments must agree. Text before the first heading applies to all.
-3. The text is split into phrases at separators (``+ , ; : . — e ed``; ``/`` is not one: it joins unit names),
+3. The text is split into phrases at separators (``+ , ; : . — e ed oltre``; ``/`` is not one: it joins unit names),
    and a phrase into mentions at each quantity. A quantity is a marked number (``n.1``, ``n°3``, ``nr. 2``),
    a bare number followed within two words by a role/group noun, or a bare number standing alone in its
    phrase (the ``4`` of ``4+1``); a number in words (``un``, ``due`` ...) only when a role follows it.
@@ -36,7 +36,9 @@ Counting rules (labels are those of the patterns file):
    (``Ufficio``, ``Area``, ``Servizio`` ...), where it names the unit rather than people.
 6. Parentheticals: after a counted mention they describe it (``3 dipendenti (2 assistenti sociali ed 1
    amministrativo)`` is 3; ``4+1(Dirigente)``: the ``(Dirigente)`` labels the 1); a description that counts more
-   than the mention makes the text uncountable. After an uncounted group they give its count.
+   than the mention makes the text uncountable. After an uncounted group they give its count
+   (``tutto il personale (n. 25)`` is 25). ``di cui`` / ``ovvero`` open such a description up to the next
+   ``;``, ``+``, ``.`` or ``:`` (``n.3 dipendenti di cui n.1 part-time`` is 3).
 7. Whole-staff or indefinite words in a mention without quantity (``tutto il personale``, ``alcuni``),
    distributive words anywhere (``per ogni area``) and open lists (``ecc.``) make the text uncountable.
 8. Names: when no phrase holds a role, group or number, each phrase of 2-4 capitalised words (titles such as
@@ -142,6 +144,7 @@ def select_count(segments: list[StaffSegment], year: int | None) -> int | None:
 
 _APOSTROPHES = {ord(c): "'" for c in "’‘`´ʼ"}
 _APOSTROPHES[0x00A0] = " "
+_LABEL = re.compile(r"^\s*personale\s+da\s+coinvolgere\b[^:]{0,80}:", re.I)
 _LINE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b([nN])\s*[?º*°']\s*(?=\d)"), "n° "),  # OCR: n?3, n*3, n'3, n ° 3
     (re.compile(r"(?<=\d)(?=[^\W\d_])"), " "),  # 1Responsabile
@@ -155,7 +158,7 @@ _LINE_RULES: list[tuple[re.Pattern[str], str]] = [
 
 def normalize(text: str) -> tuple[str, list[int]]:
     """Clean ``text`` (rule 1); return it on one line with the offsets where original lines started."""
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    text = _LABEL.sub("", unicodedata.normalize("NFC", text).translate(_APOSTROPHES))
     parts: list[str] = []
     starts: list[int] = []
     pos = 0
@@ -285,6 +288,7 @@ class _Paren:
 
 _Item = Union[_Unit, _Paren]
 _YEAR_RX = re.compile(r"^(19|20)\d\d$")
+_STRONG_SEPS = frozenset({";", "+", ".", ":", "|"})
 
 
 def _units(doc: "Doc") -> list[_Unit]:
@@ -323,19 +327,28 @@ def _units(doc: "Doc") -> list[_Unit]:
 
 
 def _nest(units: Iterable[_Unit]) -> list[_Item]:
-    """Group parentheticals; an unclosed one runs to the end, a stray ')' is dropped."""
-    stack: list[list[_Item]] = [[]]
+    """Group parentheticals; an unclosed one runs to the end, a stray ')' is dropped. A breakdown word
+    (``di cui``, ``ovvero``) opens a parenthetical that closes at the next ';', '+', '.' or ':'."""
+    stack: list[tuple[list[_Item], bool]] = [([], False)]  # (items, closes at a strong separator)
+
+    def close_breakdowns() -> None:
+        while len(stack) > 1 and stack[-1][1]:
+            stack.pop()
+
     for u in units:
-        if u.kind == "LPAREN":
+        if u.kind in ("LPAREN", "BREAKDOWN"):
             p = _Paren()
-            stack[-1].append(p)
-            stack.append(p.items)
+            stack[-1][0].append(p)
+            stack.append((p.items, u.kind == "BREAKDOWN"))
         elif u.kind == "RPAREN":
+            close_breakdowns()
             if len(stack) > 1:
                 stack.pop()
         else:
-            stack[-1].append(u)
-    return stack[0]
+            if u.kind == "SEP" and u.text in _STRONG_SEPS:
+                close_breakdowns()
+            stack[-1][0].append(u)
+    return stack[0][0]
 
 
 def _is_head(items: list[_Item], i: int) -> bool:
@@ -453,16 +466,13 @@ def _count_mention(mention: list[_Item], tally: _Tally) -> None:
             return
         tally.add(_described(first.value, parens))
         return
-    if "ALL" in kinds:
-        tally.add(None)
-        return
     head = next(
         (it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))), None
     )
-    if isinstance(head, _Unit) and head.kind == "ROLE_SG":
+    if "ALL" in kinds or (isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE")):
+        tally.add(_listed(parens))  # "tutto il personale (n. 25)" is 25, "dirigenti" alone uncountable
+    elif isinstance(head, _Unit) and head.kind == "ROLE_SG":
         tally.add(_described(1, parens))
-    elif isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE"):
-        tally.add(_listed(parens))
     elif kinds & _ROLE_KINDS:
         tally.add(None)  # a role word that is not the head: "Ufficio Tecnico"-like, cannot tell
     elif parens:

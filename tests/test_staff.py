@@ -105,6 +105,12 @@ def test_group_without_number_is_uncountable(text):
         ("4+1(Dirigente) Uff. LL.PP.", 5),
         ("3 dipendenti (2 amministrativi e 2 tecnici)", None),  # the breakdown contradicts the number
         ("Gruppo di lavoro (tecnici dell'area)", None),
+        ("Tutti i Responsabili di Area (n.8)", 8),  # a whole group whose size is given
+        ("tutto il personale (n. 25 unità)", 25),
+        ("n.3 dipendenti di cui n.1 part-time", 3),  # 'di cui' describes like a parenthetical
+        ("n.3 dipendenti di cui n.1 part-time + Responsabile", 4),
+        ("n.2 dipendenti ovvero 1 istruttore e 1 collaboratore", 2),
+        ("n.2 dipendenti ovvero 2 istruttori e 1 collaboratore", None),
     ],
 )
 def test_parentheticals(text, expected):
@@ -140,6 +146,9 @@ def test_ocr_noise_and_marker_spellings(text, expected):
         ("n.3 dipendenti di tutte le aree", 3),
         ("Area 3: n.2 dipendenti", 2),  # a unit's number is no head-count
         ("1 Responsabile. E' previsto anche un nuovo istruttore", 2),
+        ("n.3 dipendenti oltre al Responsabile", 4),
+        ("n.1 dipendente con qualifica di istruttore", 1),
+        ("Personale da coinvolgere al fine del raggiungimento dell'obiettivo: n.2 dipendenti", 2),  # label kept
     ],
 )
 def test_crafted_countable(text, expected):
