@@ -99,6 +99,7 @@ class _State:
     blocks: list[_Block] = field(default_factory=list)
     tables: list[list[tuple[str | None, ...]]] = field(default_factory=list)
     table_first_block: list[int] = field(default_factory=list)
+    table_headers: list[list[bool]] = field(default_factory=list)  # per row: repeated header row?
     geometries: list[_Geometry] = field(default_factory=list)
     section_starts: list[int] = field(default_factory=list)  # block index where a section starts
 
@@ -307,6 +308,7 @@ class _Reader:
         rows: list[tuple[str | None, ...]] = []
         t_index = len(self.state.tables)
         self.state.table_first_block.append(len(self.state.blocks))
+        headers: list[bool] = []
         for tr in tbl.findall(_q("tr")):
             cells, heights, col = [], [], 0
             for tc in tr.findall(_q("tc")):
@@ -333,6 +335,8 @@ class _Reader:
                     cells.append(None)
             row_texts = tuple(("\n".join(c).strip() or None) if c is not None else None for c in cells)
             rows.append(row_texts)
+            trpr = tr.find(_q("trPr"))
+            headers.append(trpr is not None and _on(trpr.find(_q("tblHeader"))))
             line_texts = []
             real = [c for c in cells if c is not None]
             for parts in zip_longest(*[[x for x in c if x.strip()] for c in real], fillvalue=""):
@@ -347,6 +351,7 @@ class _Reader:
                 rendered_break=any(True for _ in tr.iter(_q("lastRenderedPageBreak"))),
             ))
         self.state.tables.append(rows)
+        self.state.table_headers.append(headers)
 
     # -- body ----------------------------------------------------------------------------------
 
@@ -488,9 +493,19 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
                 if sub.strip():
                     pages[n].lines.append(Line(text=sub.replace("\t", " ").strip(), page=n))
     for t_index, rows in enumerate(state.tables):
+        # One Table per page the rows fall on, repeating the header rows as the PDF does.
         first = state.table_first_block[t_index]
-        n = state.blocks[first].page if first < len(state.blocks) else n_pages
-        pages[n].tables.append(Table(page=n, rows=tuple(rows)))
+        flags = state.table_headers[t_index]
+        header = [r for r, h in zip(rows, flags) if h]
+        by_page: dict[int, list] = {}
+        for k, row in enumerate(rows):
+            n = state.blocks[first + k].page if first + k < len(state.blocks) else n_pages
+            by_page.setdefault(n, []).append((row, flags[k]))
+        for i, (n, items) in enumerate(sorted(by_page.items())):
+            seg = [r for r, _h in items]
+            if i and header and not items[0][1]:
+                seg = header + seg
+            pages[n].tables.append(Table(page=n, rows=tuple(seg)))
     for p in pages.values():
         if not p.width:
             p.width, p.height = geometries[0].width, geometries[0].height
