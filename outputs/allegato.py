@@ -112,11 +112,7 @@ def allegato_label(plan: Plan) -> str:
 
 
 def _set_run_font(run, size: float | None = None, bold: bool | None = None, italic: bool | None = None):
-    run.font.name = FONT
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
+    # The font itself comes from the styles (all based on Normal, in Liberation Serif).
     if size is not None:
         run.font.size = Pt(size)
     if bold is not None:
@@ -298,6 +294,9 @@ def _style_font(style, size: float, bold: bool | None = None, italic: bool | Non
 def _new_document() -> DocxDocument:
     doc = Document()
     _style_font(doc.styles["Normal"], BODY_PT, italic=None)
+    # Italian proofing for the whole document (styles inherit from Normal)
+    rpr = doc.styles["Normal"].element.get_or_add_rPr()
+    rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="it-IT" w:eastAsia="it-IT" w:bidi="ar-SA"/>'))
     _style_font(doc.styles["Title"], 24, bold=True)
     _style_font(doc.styles["Heading 1"], 14, bold=True)
     _style_font(doc.styles["Heading 2"], 12, bold=True)
@@ -589,7 +588,7 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
             _card(doc, plan, obj, first=i == 0)
 
     props = doc.core_properties
-    props.title = " - ".join(x for x in (_text()["cover"]["plan"].title(), _clean(plan.entity),
+    props.title = " - ".join(x for x in (_text()["document_title"], _clean(plan.entity),
                                          _clean(plan.period)) if x)
     props.author = _clean(plan.entity)
     props.language = "it-IT"
