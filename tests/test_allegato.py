@@ -250,3 +250,37 @@ def test_pdf_pages_read_like_the_plan(written, tmp_path):
     assert re.search(rf"1\. Gli obiettivi di performance\.*\s*Pag\. {intro_page}\b", index)
     # page numbers in the footer (none on the cover)
     assert pages[1].rstrip().endswith("2") and pages[-1].rstrip().endswith(str(len(pages)))
+
+
+# --- any record, however incomplete or noisy, gives a document without "None" ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_text = st.one_of(st.none(), st.text(max_size=40), st.sampled_from(["", "\n\n", "a\x0cb", "x\ny\n"]))
+_num = st.one_of(st.none(), st.integers(-5, 10**6), st.floats(-1e6, 1e6, allow_nan=False))
+_indicator = st.builds(Indicator, name=_text, target=_text, target_value=_num, weight_pct=_num, activity=_text)
+_objective = st.builds(
+    Objective, number=st.one_of(st.none(), st.integers(0, 99)), number_printed=st.booleans(),
+    scope_line=_text, title=_text, timeframe=_text, threshold_pct=_num, staff_text=_text,
+    staff_count=st.one_of(st.none(), st.integers(0, 500)), strategic_level=_text, description=_text,
+    phases=_text, activities=_text, verification=_text, indicators=st.lists(_indicator, max_size=3))
+_plan = st.builds(Plan, entity=_text, province=_text, title=_text, period=_text,
+                  year=st.one_of(st.none(), st.integers(1990, 2100)),
+                  strategic_weights=st.dictionaries(st.text(min_size=1, max_size=12), _num.filter(
+                      lambda v: v is not None), max_size=4),
+                  categories=st.lists(st.text(max_size=20), max_size=3))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=_plan, objectives=st.lists(_objective, max_size=3))
+def test_any_record_is_written_without_none(tmp_path, plan, objectives):
+    record = PlanRecord(source=Source(file="x.pdf", sha256="0" * 64, pages=1), plan=plan,
+                        objectives=objectives)
+    path = tmp_path / "allegato.docx"
+    write_allegato(record, path)
+    doc = Document(str(path))
+    text = _all_text(doc)
+    if "None" not in record.to_json():  # (unless the record's own text says it)
+        assert "None" not in text
+    assert len([t for t in _texts(doc) if t == "PERFORMANCE ORGANIZZATIVA"]) == len(objectives)
