@@ -24,8 +24,9 @@ Counting rules (labels are those of the patterns file):
    segment covers it); without ``year`` the segments must agree. Text before the first heading applies to all.
 3. The text is split into phrases at separators (``+ , ; : . — e ed oltre``; ``/`` is not one: it joins unit names),
    and a phrase into mentions at each quantity. A quantity is a marked number (``n.1``, ``n°3``, ``nr. 2``),
-   a bare number followed within two words by a role/group noun, or a bare number standing alone in its
-   phrase (the ``4`` of ``4+1``); a number in words (``un``, ``due`` ...) only when a role follows it.
+   a bare number followed within two words by a role/group noun, or a bare number alone in its phrase next to
+   a ``+`` (the ``4`` of ``4+1``), before a parenthetical or inside one (``Responsabili (8)``); any other lone
+   number (a page number, ``Area 3``) is ignored; a number in words (``un``, ``due`` ...) only when a role follows it.
 4. A mention with a quantity counts that number, whatever follows (``n.15 dipendenti addetti ...`` -> 15);
    a range (``n. 2 / 3``, ``2-3``) makes the text uncountable; so does a quantity of collectives (``2 gruppi``).
 5. A mention without quantity is judged by its head, its first word after articles/prepositions/titles:
@@ -79,10 +80,7 @@ _REGISTERED = False
 
 def count_staff(text: str | None, year: int | None = None) -> int | None:
     """Head-count of a card's staff text, or ``None`` when it cannot be counted (see module docstring)."""
-    if not text or not text.strip():
-        return None
-    doc = _analyse(text, get_nlp())
-    return select_count(doc._.staff_segments, year)
+    return count_with(get_nlp(), text, year)
 
 
 def get_nlp() -> "Language":
@@ -108,11 +106,11 @@ def build_nlp(patterns_path: str | Path | None = None) -> "Language":
     return nlp
 
 
-def count_with(nlp: "Language", text: str, year: int | None = None) -> int | None:
+def count_with(nlp: "Language", text: str | None, year: int | None = None) -> int | None:
     """:func:`count_staff` with a given pipeline (e.g. one built on another patterns file)."""
     if not text or not text.strip():
         return None
-    return select_count(_analyse(text, nlp)._.staff_segments, year)
+    return select_count(nlp(text)._.staff_segments, year)
 
 
 @dataclass(frozen=True)
@@ -187,10 +185,6 @@ class NormalizingTokenizer:
         doc = self.tokenizer(clean)
         doc.user_data["piao_line_starts"] = starts
         return doc
-
-
-def _analyse(text: str, nlp: "Language") -> "Doc":
-    return nlp(text)
 
 
 # --------------------------------------------------------------------------- spaCy components
@@ -279,6 +273,7 @@ class _Unit:
     value: int | None = None
     years: tuple[int, int] | None = None
     line_start: bool = False
+    plus: bool = False  # a bare number next to a '+' sign ("4+1")
 
 
 @dataclass
@@ -323,6 +318,11 @@ def _units(doc: "Doc") -> list[_Unit]:
         if u.kind in _ROLE_KINDS and prev is not None and prev.kind == "UNIT":
             u = _Unit("WORD", u.text, line_start=u.line_start)
         fixed.append(u)
+    for i, u in enumerate(fixed):
+        if u.kind == "NUM":
+            near = fixed[max(i - 1, 0) : i] + fixed[i + 1 : i + 2]
+            if any(n.kind == "SEP" and n.text == "+" for n in near):
+                fixed[i] = _Unit(u.kind, u.text, u.value, u.years, u.line_start, plus=True)
     return fixed
 
 
@@ -397,11 +397,11 @@ class _Tally:
         return self.names or None
 
 
-def _count(items: list[_Item]) -> _Tally:
+def _count(items: list[_Item], in_paren: bool = False) -> _Tally:
     tally = _Tally()
     for phrase in _split(items, lambda it: isinstance(it, _Unit) and it.kind == "SEP"):
-        for mention in _mentions(phrase):
-            _count_mention(mention, tally)
+        for mention in _mentions(phrase, in_paren):
+            _count_mention(mention, tally, in_paren)
     return tally
 
 
@@ -422,7 +422,7 @@ def _role_follows(phrase: list[_Item], i: int) -> _Unit | None:
     return None
 
 
-def _is_quantity(phrase: list[_Item], i: int) -> bool:
+def _is_quantity(phrase: list[_Item], i: int, in_paren: bool) -> bool:
     u = phrase[i]
     if not isinstance(u, _Unit):
         return False
@@ -433,30 +433,32 @@ def _is_quantity(phrase: list[_Item], i: int) -> bool:
     if u.kind == "NUM":
         if _role_follows(phrase, i) is not None:
             return True
+        # a number alone in its phrase counts only in "4+1", "1(Dirigente)" or "(8)": elsewhere a lone
+        # number is more likely a page number or a unit's number than a head-count
         lead = all(isinstance(p, _Unit) and p.kind == "SKIP" for p in phrase[:i])
         nxt = phrase[i + 1] if i + 1 < len(phrase) else None
-        return lead and (nxt is None or isinstance(nxt, _Paren))
+        return lead and ((nxt is None and (u.plus or in_paren)) or isinstance(nxt, _Paren))
     return False
 
 
-def _mentions(phrase: list[_Item]) -> list[list[_Item]]:
+def _mentions(phrase: list[_Item], in_paren: bool) -> list[list[_Item]]:
     out: list[list[_Item]] = [[]]
     for i, it in enumerate(phrase):
-        if _is_quantity(phrase, i) and out[-1]:
+        if _is_quantity(phrase, i, in_paren) and out[-1]:
             out.append([])
         out[-1].append(it)
     return [m for m in out if m]
 
 
-def _count_mention(mention: list[_Item], tally: _Tally) -> None:
+def _count_mention(mention: list[_Item], tally: _Tally, in_paren: bool) -> None:
     units = [it for it in mention if isinstance(it, _Unit)]
-    parens = [_count(p.items) for p in mention if isinstance(p, _Paren)]
+    parens = [_count(p.items, in_paren=True) for p in mention if isinstance(p, _Paren)]
     kinds = {u.kind for u in units}
     if kinds & {"PER_EACH", "OPEN"}:
         tally.add(None)
         return
     first = mention[0]
-    if isinstance(first, _Unit) and _is_quantity(mention, 0):
+    if isinstance(first, _Unit) and _is_quantity(mention, 0, in_paren):
         if first.kind == "RANGE":
             tally.add(None)
             return

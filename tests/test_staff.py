@@ -145,6 +145,9 @@ def test_ocr_noise_and_marker_spellings(text, expected):
         ("Responsabile Servizio Personale e n.2 dipendenti", 3),  # 'Personale' names the unit here
         ("n.3 dipendenti di tutte le aree", 3),
         ("Area 3: n.2 dipendenti", 2),  # a unit's number is no head-count
+        ("2 istruttori amministrativi, 1\nfunzionario amministrativo EQ.\n31\n", 3),  # a stray page number
+        ("Responsabili di Area (8)", 8),
+        ("Responsabile + 3", 4),
         ("1 Responsabile. E' previsto anche un nuovo istruttore", 2),
         ("n.3 dipendenti oltre al Responsabile", 4),
         ("n.1 dipendente con qualifica di istruttore", 1),
