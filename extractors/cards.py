@@ -436,19 +436,24 @@ def _qty_regex() -> re.Pattern[str]:
 
 _UNIT = (r"azion[ei]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
          r"attivit\S*|nominativi|incontri|vie|riunion[ei]|sabati|presenze|giornat[ae]|rendicontazion\S*")
+#: Words after which a line is unfinished: the next line continues the same cell.
+_OPEN_END = re.compile(
+    r"\b(?:di|del|dello|della|dei|degli|delle|dell'|e|ed|o|in|nel|nella|nei|per|a|al|alla|ai|agli|alle|"
+    r"con|il|lo|la|i|gli|le|un|una|da|dal|dalla|su|sul|sulla|tra|fra|che)\s*$", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 
 
 @cache
 def _qty_classes() -> list[tuple[int, re.Pattern[str]]]:
     """Quantity-cell candidates with a base score (stronger evidence first)."""
-    unit = r"(?:\s*(?:" + _UNIT + r")\b(?:\s*/\s*anno)?)"
+    unit = r"(?:\s*(?:" + _UNIT + r")\b(?:\s*/\s*anno)?(?!/))"
     pre = r"(?:\b(?:almeno|circa)\s+(?:il\s+)?)?"
     flags = re.IGNORECASE
     return [
         (3, re.compile(pre + r"\bn\s*[.°º]\s*\d[\d.]*" + unit + "?", flags)),
         (3, re.compile(r"\bn\s*[.°º]\s*azion[ei]\b", flags)),
         (2, re.compile(pre + r"(?<![\w./,])\d{1,4}" + unit, flags)),
-        (1, re.compile(r"(?<![\w./,()\-])\d{1,3}(?![\w./,%)\-])(?!\s+[A-ZÀ-Ü])", 0)),
+        (1, re.compile(pre + r"(?<![\w./,()\-])\d{1,3}(?![\w./,%)\-])", flags)),
         (1, re.compile(r"\b(?:continu[ao]|varie|settimanale|giornalier[ao]|mensil[ei])\b", flags)),
     ]
 
@@ -463,6 +468,8 @@ class _PLine:
 def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
     """Split a line where a new cell starts: before a capitalised word, "(" or "-" (OCR reads
     the cells of one table row into one line). The left part must fit the name column."""
+    if re.match(r"^[-(•]", text) or _LIST_ITEM.match(text):
+        return None
     tokens = text.split(" ")
     pos = 0
     for k, tok in enumerate(tokens):
@@ -486,6 +493,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
     cur: list[_PLine] = []
     cur_page: int | None = None
     after_weight = False
+    pending = False  # a weight phrase opened on the previous line, its number still to come
     prev_top: float | None = None
     for page, top, raw in items:
         t = quantity_fix(_strip_header(raw)).replace("]", "|")
@@ -499,13 +507,29 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
             if tail:
                 w = _to_number(tail.group(1))
                 rest = (rest[: tail.start()] + " " + rest[tail.end():]).strip()
+        if w is None and pending:
+            m = re.search(r"(?:^|\s)(\d{1,3})\s*%\s*(?:obiettiv\w*)?\s*\)?", rest)
+            if m:
+                w = _to_number(m.group(1))
+                rest = (rest[: m.start()] + " " + rest[m.end():]).strip()
+        pending = w is None and bool(re.search(r"se\s+complet\w*|raggiungiment\w*\s*$", rest, re.I))
         rest = P["weight_start"].sub(" ", rest)
+        rest = re.sub(r"\s*=?\s*raggiungiment\w*\s*$", "", rest)
         rest = re.sub(r"\s+", " ", rest).strip()
         rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|]+$", "", rest).strip()
         rest = re.sub(r"(?:\s+[^\w\s|]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
-        if after_weight and w is None and not cur and _is_name_line(rest):
-            groups[-1][1].append(rest)
-            continue
+        if w is None and re.fullmatch(r"\W*obiettiv\w*\W*", rest, re.I):
+            continue  # the tail of a weight phrase
+        if after_weight and w is None and not cur and groups:
+            if _is_name_line(rest):
+                groups[-1][1].append(rest)
+                continue
+            left, bar, right = rest.partition("|")
+            if bar and _is_name_line(left.strip()) and len(right.strip()) <= 15:
+                groups[-1][1].append(left.strip())
+                prev_row_lines = groups[-1][0]
+                prev_row_lines.append(_PLine(f"| {right.strip()}", False))
+                continue
         after_weight = False
         if cur_page is None:
             cur_page = page
@@ -522,35 +546,48 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
 
 
 def _is_name_line(text: str) -> bool:
-    return bool(text) and len(text) <= 32 and "|" not in text and not re.match(r"^[-(\d]", text) \
-        and re.search(r"[A-Za-zÀ-ÿ]{3}", text) is not None
+    if not text or len(text) > 32 or "|" in text:
+        return False
+    if re.match(r"^[-(]", text) or (re.match(r"^\d", text) and not _LIST_ITEM.match(text)):
+        return False
+    if _qty_any(text):
+        return False
+    return re.search(r"[A-Za-zÀ-ÿ]{3}", text) is not None
 
 
-def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _Row:
-    row = _Row(page=page)
-    row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
-    # 1. the quantity: best candidate (column rule next to it, or alone on its line, scores more)
-    best: tuple[int, int, int, int] | None = None  # (score, -line, start, end)
+def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
+    """(score, line, start, end) of every quantity-like token of a row."""
+    out = []
     for li, ln in enumerate(lines):
         for base, rx in _qty_classes():
             for m in rx.finditer(ln.text):
                 tok = m.group(0).strip()
                 if not tok:
                     continue
-                score = base
                 before, after = ln.text[: m.start()].rstrip(), ln.text[m.end():].lstrip()
+                if base == 1 and tok[0].isdigit() and not before and re.match(r"[A-ZÀ-Ü]", after):
+                    continue  # "1 Preliminari valutazioni": a list number, not a quantity
+                score = base
                 if before.endswith("|") or after.startswith("|"):
                     score += 3
-                elif not after or not before:
-                    score += 1 if (not after and not before) else 0
-                cand = (score, -li, m.start(), m.end())
-                if best is None or cand[:2] > best[:2]:
-                    best = cand
+                elif not after and not before:
+                    score += 1
+                out.append((score, li, m.start(), m.end()))
+    return out
+
+
+def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _Row:
+    row = _Row(page=page)
+    row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
+    lines = list(lines)
+    # 1. the quantity: best candidate (column rule next to it, or alone on its line, scores more)
+    cands = _qty_candidates(lines)
+    best = max(cands, key=lambda c: (c[0], -c[1], -c[2])) if cands else None
     anchor: int | None = None
     name_parts: dict[int, str] = {}
     act_parts: dict[int, str] = {}
     if best is not None:
-        anchor = -best[1]
+        anchor = best[1]
         ln = lines[anchor].text
         target = ln[best[2]: best[3]].strip()
         left, right = ln[: best[2]].strip(" |"), ln[best[3]:].strip(" |")
@@ -562,18 +599,21 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
             lines[anchor - 1] = _PLine(lines[anchor - 1].text[len(word):].strip(), lines[anchor - 1].gap_before)
         if re.fullmatch(r"(almeno|circa)", left, re.I):
             target, left = f"{left} {target}", ""
-        # a unit word on the next line completes "almeno n.1" / "n.15"
-        if not re.search(_UNIT, target, re.I) and anchor + 1 < len(lines):
-            nxt = lines[anchor + 1].text
-            um = re.search(r"(?:^|\s)(" + _UNIT + r")\b", nxt[:40], re.I)
-            if um and not _qty_any(nxt):
-                target = f"{target} {um.group(1)}"
-                pre_u, post_u = nxt[: um.start(1)].strip(), nxt[um.end(1):].strip()
-                lines[anchor + 1] = _PLine((pre_u + " | " + post_u).strip(" |") if pre_u else post_u,
-                                           lines[anchor + 1].gap_before)
-                if pre_u:
-                    name_parts[anchor + 1] = pre_u
-                    act_parts[anchor + 1] = post_u
+        # a unit word on the next line(s) completes "almeno n.1" / "n.15" / "Almeno 100"
+        if re.search(r"\d", target) and not re.search(_UNIT, target, re.I):
+            for k in (anchor + 1, anchor + 2):
+                if k >= len(lines):
+                    break
+                nxt = lines[k].text
+                um = re.search(r"(?:^|\s)(" + _UNIT + r")(?:\b|$)", nxt[:40], re.I)
+                if um and (k == anchor + 1 or um.start(1) == 0 or nxt[: um.start(1)].strip().endswith("|")) \
+                        and not _qty_any(nxt):
+                    target = f"{target} {um.group(1)}"
+                    pre_u, post_u = nxt[: um.start(1)].strip(" |"), nxt[um.end(1):].strip(" |")
+                    lines[k] = _PLine(f"{pre_u} | {post_u}" if pre_u else post_u, lines[k].gap_before)
+                    if pre_u:
+                        name_parts[k], act_parts[k] = pre_u, post_u
+                    break
         row.target = [target]
         name_parts[anchor] = left if len(left) <= 40 else ""
         act_parts[anchor] = right if len(left) <= 40 else f"{left} {right}".strip()
@@ -583,7 +623,7 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
     if anchor is None:
         anchor = next((i for i, ln in enumerate(lines) if _is_name_line(ln.text)), None)
 
-    def fragment(i: int) -> tuple[str, str] | None:
+    def fragment(i: int, prev_act: str) -> tuple[str, str] | None:
         text = lines[i].text
         if i in name_parts:
             return name_parts[i], act_parts.get(i, "")
@@ -593,19 +633,20 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
                 return left.strip(), right.strip()
             return None
         if _is_name_line(text):
+            if prev_act and _OPEN_END.search(prev_act) and text[:1].islower():
+                return None  # the activity cell's sentence goes on
             return text, ""
         return _split_capital(text)
 
+    run: set[int] = set()
     if anchor is not None:
-        run = {anchor}
-        frag = fragment(anchor)
+        frag = fragment(anchor, "")
         if frag:
             name_parts[anchor], act_parts[anchor] = frag
-        elif anchor not in name_parts:
-            run = set()
+            run = {anchor}
         i = anchor - 1
         while run and i >= 0 and not lines[i + 1].gap_before:
-            frag = fragment(i)
+            frag = fragment(i, "")
             if not frag:
                 break
             name_parts[i], act_parts[i] = frag
@@ -613,7 +654,7 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
             i -= 1
         i = anchor + 1
         while run and i < len(lines) and not lines[i].gap_before:
-            frag = fragment(i)
+            frag = fragment(i, act_parts.get(i - 1, ""))
             if not frag:
                 break
             name_parts[i], act_parts[i] = frag
@@ -622,28 +663,46 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
         for i in list(name_parts):
             if i not in run:
                 del name_parts[i]
-    if not any(name_parts.values()) and not trailing:
+    has_activity = any(act_parts.get(i) for i in run) or any(
+        ln.text for i, ln in enumerate(lines) if i not in run and ln.text)
+    if (not any(name_parts.values()) and not trailing) or not has_activity:
         # a name printed as a paragraph of its own: the nearest paragraph of short lines
         paras: list[list[int]] = []
         for i, ln in enumerate(lines):
             if i == 0 or ln.gap_before:
                 paras.append([])
             paras[-1].append(i)
-        for para in paras:
-            if para and all(_is_name_line(lines[i].text) for i in para):
-                for i in para:
-                    name_parts[i], act_parts[i] = lines[i].text, ""
-                break
+        ref = anchor if anchor is not None else len(lines) - 1
+        pick = [para for para in paras if para and not (set(para) & run)
+                and all(_is_name_line(lines[i].text) for i in para)]
+        if pick:
+            if not has_activity:
+                for i in run:
+                    name_parts[i], act_parts[i] = "", lines[i].text.replace("|", " ")
+            para = min(pick, key=lambda pa: min(abs(i - ref) for i in pa))
+            for i in para:
+                name_parts[i], act_parts[i] = lines[i].text, ""
     for i, ln in enumerate(lines):
         if i in name_parts:
             if name_parts[i]:
-                row.name.append(name_parts[i])
+                row.name.append(_strip_crumbs(name_parts[i]))
             if act_parts.get(i):
                 row.activity.append(act_parts[i])
         elif ln.text:
             row.activity.append(ln.text.replace("|", " "))
     row.name += trailing
     return row
+
+
+def _strip_crumbs(text: str) -> str:
+    """Drop a trailing run of three or more OCR crumbs ("epe s o ae") from a name fragment."""
+    tokens = text.split(" ")
+    k = len(tokens)
+    while k > 1 and len(tokens[k - 1]) <= 4:
+        k -= 1
+    if len(tokens) - k >= 3:
+        tokens = tokens[:k]
+    return " ".join(tokens)
 
 
 def _qty_any(text: str) -> bool:
