@@ -343,7 +343,7 @@ def _header_footer(doc: DocxDocument, label: str) -> None:
 def _cover(doc: DocxDocument, plan: Plan, label: str) -> None:
     t = _text()["cover"]
     _para(doc, label, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
-    _para(doc, after=110)
+    _para(doc, after=70)
     if plan.entity:
         entity = _clean(plan.entity).upper()
         if not entity.startswith(("COMUNE", "CITTÀ", "CITTA", "UNIONE", "PROVINCIA")):
@@ -352,13 +352,13 @@ def _cover(doc: DocxDocument, plan: Plan, label: str) -> None:
     if plan.province:
         _para(doc, f"PROVINCIA DI {_clean(plan.province).upper()}", size=14,
               align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _para(doc, after=110)
+    _para(doc, after=70)
     title = _para(doc, t["plan"], style="Title", size=24, bold=True, after=6)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if plan.period or plan.year:
         _para(doc, t["period"].format(period=_clean(plan.period) or plan.year), size=16, bold=True,
               align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _para(doc, after=110)
+    _para(doc, after=70)
     for line in t["lines"]:
         _para(doc, line, size=14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
 
