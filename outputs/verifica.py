@@ -259,6 +259,11 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_c
         for i, text in enumerate(values):
             _fill(row.cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
     _fix_widths(table, widths_cm)
+    if len(table.rows) <= 12:  # a short table stays on one page, with what precedes it
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.keep_with_next = True
     # A table in the default template has no first-column emphasis wanted here.
     look = table._tbl.tblPr.find(qn("w:tblLook"))
     if look is not None:
@@ -389,7 +394,10 @@ def _cover(doc: DocxDocument, record: PlanRecord, checked_on: date) -> None:
     outcome = ", ".join(count_of(counts[s], s) for s in SEVERITY_ORDER)
     pages = f"{src.pages}"
     if src.ocr_pages:
-        pages += f" (di cui {len(src.ocr_pages)} lette con riconoscimento ottico del testo)"
+        n = len(src.ocr_pages)
+        pages += (f" (di cui {n} {'letta' if n == 1 else 'lette'} con riconoscimento ottico del "
+                  f"testo: pag. {', '.join(str(p) for p in src.ocr_pages[:12])}"
+                  f"{'…' if n > 12 else ''})")
     rows = [
         ["Ente", clean(plan.entity) or "n.d."],
         ["Documento esaminato", clean(plan.title) or "n.d."],
@@ -624,8 +632,14 @@ def _by_objective(doc: DocxDocument, record: PlanRecord) -> None:
         _findings_table(doc, fs, objective_label(o))
     if clean_cards:
         doc.add_heading("Schede senza rilievi", level=2)
-        _para(doc, "Nessun rilievo per: " + ", ".join(
-            objective_label(o).replace("Obiettivo ", "obiettivo ") for o in clean_cards) + ".")
+        numbered = [str(o.number) for o in clean_cards if o.number is not None]
+        unnumbered = [objective_label(o).lower() for o in clean_cards if o.number is None]
+        names = []
+        if numbered:
+            names.append(("l'obiettivo n. " if len(numbered) == 1 else "gli obiettivi n. ")
+                         + ", ".join(numbered))
+        names.extend(unnumbered)
+        _para(doc, "Nessun rilievo per " + " e ".join(names) + ".")
 
 
 def _method_and_signature(doc: DocxDocument, checked_on: date) -> None:
