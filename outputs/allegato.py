@@ -469,8 +469,10 @@ def summary_rows(record: PlanRecord) -> list[dict[str, Any]]:
 
 
 def _total(values: list[Any]) -> float | None:
-    known = [v for v in values if v is not None]
-    return round(sum(known), 2) if known else None
+    """The column's total, only when every row's value is known (a partial sum is no total)."""
+    if not values or any(v is None for v in values):
+        return None
+    return round(sum(values), 2)
 
 
 def _summary(doc: DocxDocument, record: PlanRecord) -> None:

@@ -284,3 +284,14 @@ def test_any_record_is_written_without_none(tmp_path, plan, objectives):
     if "None" not in record.to_json():  # (unless the record's own text says it)
         assert "None" not in text
     assert len([t for t in _texts(doc) if t == "PERFORMANCE ORGANIZZATIVA"]) == len(objectives)
+
+
+def test_no_total_when_an_amount_is_unknown(tmp_path):
+    record = full_record()
+    record.allocations[2].amount_eur = None
+    path = tmp_path / "allegato.docx"
+    write_allegato(record, path)
+    summary = Document(str(path)).tables[2]
+    total = [c.text for c in summary.rows[-1].cells]
+    assert total[0] == "TOTALE" and total[-1] == ""  # points all known: their total stays
+    assert total[-2] == it_number(sum(a.points for a in record.allocations), 2)
