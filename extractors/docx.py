@@ -52,6 +52,8 @@ GLYPH_WIDTHS = {
 }
 DEFAULT_GLYPH = 480  # accented letters and anything not listed
 BOLD_FACTOR = 1.05
+#: Renderers wrap a little earlier than the sum of advances (kerning, justification, rounding).
+WIDTH_SLACK = 1.03
 #: Single line spacing as a share of the font size.
 LINE_HEIGHT_EM = 1.15
 #: Cell padding (top + bottom) and border per table row.
@@ -92,6 +94,7 @@ class _Block:
     splittable: bool = True
     page: int = 0
     extra_breaks: int = 0  # explicit page breaks inside the paragraph (after its first line)
+    repeat_header: float = 0.0  # height of the table's header rows, repeated on each new page
 
 
 @dataclass
@@ -261,7 +264,7 @@ class _Reader:
         for r in p.iter(_q("r")):
             rpr = r.find(_q("rPr"))
             bold = rpr is not None and _on(rpr.find(_q("b")))
-            scale = font / 1000.0 * (BOLD_FACTOR if bold else 1.0)
+            scale = font / 1000.0 * WIDTH_SLACK * (BOLD_FACTOR if bold else 1.0)
             for el in r:
                 if el.tag == _q("t"):
                     for word in re.split(r"(\s+)", el.text or ""):
@@ -350,6 +353,10 @@ class _Reader:
                 splittable=False,
                 rendered_break=any(True for _ in tr.iter(_q("lastRenderedPageBreak"))),
             ))
+        header_h = sum(sum(b.heights) for b, h in zip(self.state.blocks[-len(rows):], headers) if h) if rows else 0.0
+        for b, h in zip(self.state.blocks[-len(rows):] if rows else [], headers):
+            if not h:
+                b.repeat_header = header_h
         self.state.tables.append(rows)
         self.state.table_headers.append(headers)
 
@@ -436,7 +443,7 @@ def _paginate(blocks: list[_Block], geometries: list[_Geometry], section_of: lis
         else:
             h = sum(b.heights)
             if used + h > capacity and used > 0:
-                page, used = page + 1, 0.0
+                page, used = page + 1, b.repeat_header
             b.page = page
             used += h
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ MAX_CID_SHARE = 0.2  # "(cid:NN)" words: glyphs without a Unicode mapping
 MAX_REPLACEMENT_SHARE = 0.1  # U+FFFD among the characters
 FEW_CHARS = 40  # a page with fewer characters and a page-size image is a scan
 IMAGE_AREA_SHARE = 0.5
+LEADER_RE = re.compile(r"([.\-_·…=*])\1{2,}")
 
 #: Italian causes for the CLI's one-line error.
 MESSAGES = {
@@ -117,7 +119,8 @@ def words_to_lines(words: list[Word]) -> list[Line]:
 
 def text_layer_usable(words: list[Word], page_area: float = 0.0, image_area: float = 0.0) -> bool:
     """Whether a page's text layer can be trusted, or the page needs OCR."""
-    text = "".join(w.text for w in words)
+    # Dot leaders ("Pag. 3 ........") and rules drawn with characters are not text.
+    text = LEADER_RE.sub("", "".join(w.text for w in words))
     if not text:
         return False
     if len(text) < FEW_CHARS and page_area and image_area >= IMAGE_AREA_SHARE * page_area:

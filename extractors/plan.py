@@ -1,10 +1,77 @@
-"""Parse a layout Document into the record (stub)."""
+"""Parse a layout Document into the record: source, plan-level rules, summary table, cards."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from extractors.cards import parse_cards
+from extractors.intro import parse_intro
 from extractors.layout import Document
-from pipeline.record import PlanRecord
+from extractors.normalize import fold
+from extractors.summary import parse_summary
+from pipeline.errors import InputError
+from pipeline.record import Plan, PlanRecord, Source
+
+#: Words that mark a performance plan (folded text). Two distinct ones are needed.
+PLAN_KEYWORDS = [
+    re.compile(r"\bpiano\s+(?:della|delle)\s+performance\b"),
+    re.compile(r"\bperformance\s+organizzativa\b"),
+    re.compile(r"\bpiano\s+integrato\s+di\s+attivita\s+e\s+organizzazione\b|\bpiao\b"),
+    re.compile(r"\bobiettivi\s+di\s+performance\b"),
+    re.compile(r"\bschede?\s+(?:di\s+dettaglio\s+)?(?:attivita\s+)?obiettiv"),
+    re.compile(r"\bsoglia\s+minima\b"),
+    re.compile(r"\bstrategicita\b"),
+    re.compile(r"^\s*obiettivo\s*n\b"),
+]
+MIN_KEYWORDS = 2
+
+MESSAGES = {
+    "no_text": "il documento non contiene testo leggibile (è una scansione? usare --ocr auto o always)",
+    "not_a_plan": "il documento non sembra un Piano della Performance",
+    "no_cards": "nessuna scheda obiettivo trovata",
+}
+
+
+def plan_keywords(doc: Document) -> int:
+    """How many distinct plan keywords the document's text contains."""
+    found: set[int] = set()
+    for line in doc.lines():
+        f = fold(line.text)
+        for i, rx in enumerate(PLAN_KEYWORDS):
+            if i not in found and rx.search(f):
+                found.add(i)
+        if len(found) == len(PLAN_KEYWORDS):
+            break
+    return len(found)
+
+
+def _has_plan_rules(plan: Plan) -> bool:
+    return bool(plan.strategic_weights or plan.staff_bands or plan.budget.total is not None)
+
+
+def parse_source(doc: Document) -> Source:
+    return Source(file=Path(doc.path).name, sha256=doc.sha256, pages=len(doc.pages),
+                  ocr_pages=doc.ocr_pages, format=doc.format)
 
 
 def parse_plan(doc: Document) -> PlanRecord:
-    raise NotImplementedError
+    """The whole record of one plan (no findings, no allocations yet).
+
+    Raises :class:`InputError` when the document has no text, is not a performance plan, or has
+    an introduction but no objective cards.
+    """
+    if not any(line.text.strip() for line in doc.lines()):
+        raise InputError(doc.path, MESSAGES["no_text"])
+    plan = parse_intro(doc)
+    rows, total = parse_summary(doc, levels=list(plan.strategic_weights) or None)
+    plan.summary = rows
+    plan.summary_total_eur = total
+    if rows and rows[0].page is not None:
+        plan.pages = {**plan.pages, "summary": rows[0].page}
+    objectives = parse_cards(doc, plan.year)
+    if not objectives:
+        if plan_keywords(doc) < MIN_KEYWORDS and not _has_plan_rules(plan):
+            raise InputError(doc.path, MESSAGES["not_a_plan"])
+        raise InputError(doc.path, MESSAGES["no_cards"])
+    return PlanRecord(source=parse_source(doc), plan=plan, objectives=objectives)

@@ -76,7 +76,19 @@ def _value(name: str, cell: str | None):
         return as_number(v) if name in {"strategic_weight"} else v
     if name == "strategic_level":
         return text.lower()
-    return text
+    return cell_text(cell)
+
+
+def cell_text(cell: str) -> str:
+    """A multi-line cell as one line; a line ending in a hyphen joins the next without a space
+    ("AMMINISTRATIVO-\nFINANZIARIO" -> "AMMINISTRATIVO-FINANZIARIO")."""
+    parts = [clean_spaces(p) for p in cell.splitlines() if p.strip()]
+    out = ""
+    for part in parts:
+        if out and not (re.search(r"\w-$", out) and part[:1].isalpha()):
+            out += " "
+        out += part
+    return out
 
 
 def _from_tables(tables: list[Table]) -> tuple[list[SummaryRow], float | None]:
