@@ -303,7 +303,7 @@ def _units(doc: "Doc") -> list[_Unit]:
             continue
         kind, value, years = ent.label_, None, None
         if kind in ("QTY", "NUM"):
-            value = int(ent[-1].text)
+            value = int(next(t.text for t in ent if t.text.isdigit()))
         elif kind == "NUMWORD":
             value = int(ent.id_)
         elif kind in ("YEAR", "YEAR_RANGE"):

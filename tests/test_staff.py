@@ -89,7 +89,8 @@ def test_singular_role_without_number_is_one(text):
     "text",
     ["dirigenti", "agenti", "dipendenti delle aree", "Personale impiegato", "Gruppo di lavoro",
      "Responsabile e collaboratori", "Responsabile + dip. ufficio", "n.1 Responsabile EQ + alcuni dipendenti",
-     "tutti i dipendenti dell'area", "Ufficio Tecnico", "2 gruppi di lavoro"],
+     "tutti i dipendenti dell'area", "Ufficio Tecnico", "2 gruppi di lavoro",
+     "Dirigente del Settore e Responsabili dei Servizi", "Dirigente + personale dell'Ufficio"],
 )
 def test_group_without_number_is_uncountable(text):
     assert count_staff(text) is None
@@ -148,6 +149,13 @@ def test_ocr_noise_and_marker_spellings(text, expected):
         ("2 istruttori amministrativi, 1\nfunzionario amministrativo EQ.\n31\n", 3),  # a stray page number
         ("Responsabili di Area (8)", 8),
         ("Responsabile + 3", 4),
+        ("1 Dirigente, 2 Responsabili EQ, 5 dipendenti", 8),
+        ("Il Responsabile del Servizio e n. 2 operatori", 3),
+        ("n.1 unità di personale + 2 unità cat. C", 3),
+        ("Cat. D n.1, Cat. C n.2", 3),
+        ("n. 1 Responsabile Area Tecnica, n. 1 Istruttore Tecnico (geom. Rossi)", 2),
+        ("N.1 RESPONSABILE EQ + N.3 DIPENDENTI", 4),
+        ("Mantelli Valentina e Rossi Mario", 2),
         ("1 Responsabile. E' previsto anche un nuovo istruttore", 2),
         ("n.3 dipendenti oltre al Responsabile", 4),
         ("n.1 dipendente con qualifica di istruttore", 1),
