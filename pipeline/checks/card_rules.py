@@ -15,8 +15,8 @@ from pipeline.dates import DateSpan, Period, find_dates, fmt_date, parse_timefra
 from pipeline.quantities import Quantity, find_quantities, first_unit, fmt_number, generic_units
 from pipeline.record import Indicator, Objective, PlanRecord
 
-#: tolerance for percentages read from text (weights are whole numbers in practice)
-EPS = 0.01
+#: tolerance for percentages read from text: three weights printed as 33,33 add up to 99,99
+EPS = 0.05
 
 
 # ---------------------------------------------------------------- formatting helpers
@@ -275,7 +275,7 @@ def target_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
             for field, where in _TEXT_FIELDS.items()
             for q in find_quantities(getattr(o, field))
         ]
-        for ind, quantities in per_indicator:
+        for position, (ind, quantities) in enumerate(per_indicator, start=1):
             page = ind.page or o.page_of("indicators")
             reported: set[str] = set()
             for tq in quantities:
@@ -296,7 +296,8 @@ def target_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
                     shown = fmt_number(tq.value) + (f" su {fmt_number(tq.total)}" if tq.total else "")
                     other = fmt_number(figure.value) + (f" su {fmt_number(figure.total)}" if figure.total else "")
                     yield RuleHit(o.number, fig_page or page, {
-                        "card": card_name(o), "indicator": short(ind.name, 70),
+                        "card": card_name(o),
+                        "indicator": f"«{short(ind.name, 70)}»" if ind.name else f"n. {position}",
                         "target": short(ind.target or target_text, 60), "value": shown,
                         "unit": tq.unit, "where": where, "text": figure.text, "other": other,
                     })
