@@ -15,8 +15,8 @@ components registered by name:
 
 Counting rules (labels are those of the patterns file):
 
-1. Text clean-up first (a leading "Personale da coinvolgere ...:" label is dropped; OCR noise): ``n?3``/``n*3`` -> ``n° 3``; glued tokens are split (``n.1Responsabile``
-   -> ``n. 1 Responsabile``, ``Resp.Area`` -> ``Resp. Area``, ``4+1(Dirigente)`` -> ``4 + 1 ( Dirigente )``);
+1. Text clean-up first: a leading "Personale da coinvolgere ...:" label is dropped; OCR noise is undone
+   (``n?3``/``n*3`` -> ``n° 3``); glued tokens are split (``n.1Responsabile`` -> ``n. 1 Responsabile``, ``Resp.Area`` -> ``Resp. Area``, ``4+1(Dirigente)`` -> ``4 + 1 ( Dirigente )``);
    line breaks become spaces (their positions are kept for rule 2).
 2. Year segments: a text opening with a year heading (``2025:``, ``2026 ÷ 2028:``; ``÷`` is often OCR'd as ``+``)
    is cut at each heading (one that opens the text or a line, or follows a separator, and ends with ``:`` or is
@@ -46,6 +46,9 @@ Counting rules (labels are those of the patterns file):
    ``Dott.ssa`` allowed) is a person's name and counts 1 (``Mantelli Valentina`` -> 1). In mixed texts such
    phrases are taken as unit names or appositions and not counted.
 9. A text in which nothing countable is found is ``None``; any uncountable mention makes the whole text ``None``.
+
+To teach the counter a new word (a role, a unit, a number marker), add it to the matching line of
+``staff_patterns.jsonl``; the rules above need no change.
 
 The pipeline is built once per process (lazy, thread-safe) and spaCy itself is imported only then, so the
 rest of the package does not pay its import time.
