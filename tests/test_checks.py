@@ -24,7 +24,7 @@ def ind(weight=100, name="Azione", target="n.1 azione", value=1, activity=None, 
 def card(number=1, **kw) -> Objective:
     base = dict(
         number=number, title=f"Obiettivo {number}", timeframe="2025", threshold_pct=100,
-        staff_text="n.2 dipendenti", staff_count=2, pages=[10 + number, 10 + number],
+        staff_text="n.2 dipendenti", staff_count=2, pages=[10 + (number or 0)] * 2,
         indicators=[ind()],
     )
     base.update(kw)
@@ -272,3 +272,37 @@ def test_run_checks_orders_plan_findings_first():
     rec = run_checks(record(card(1, threshold_pct=None), budget=bad))
     assert rec.findings[0].objective is None
     assert {f.rule for f in rec.findings} >= {"budget-sum", "threshold-missing", "missing-field"}
+
+
+def test_numbering_card_without_any_number():
+    rec = record(card(1), card(None, pages=[20, 21]))
+    [f] = hits("numbering", rec)
+    assert f.objective is None and f.page == 20 and "20" in f.message
+
+
+def test_numbering_repeated_names_pages():
+    rec = record(card(1, pages=[8, 8]), card(1, pages=[9, 9]))
+    [f] = hits("numbering", rec)
+    assert f.severity == "error" and f.page == 8 and "8" in f.message and "9" in f.message
+
+
+def test_staff_band_overlap_names_objectives():
+    bands = [StaffBand(label="1-5", min=1, max=5, coefficient=1),
+             StaffBand(label="5-9", min=5, max=9, coefficient=2)]
+    [f] = hits("staff-band-gap", record(card(1, staff_count=5), staff_bands=bands))
+    assert "n. 1" in f.message and "«1-5»" in f.message and "«5-9»" in f.message
+
+
+def test_every_message_variant_formats():
+    """Each hit a rule can yield renders without leftover placeholders."""
+    bands = [StaffBand(label="1", min=1, max=1, coefficient=1), StaffBand(label="3+", min=3, coefficient=2)]
+    rec = record(
+        card(2, title=None, threshold_pct=None, indicators=[ind(None)], timeframe=None,
+             phases="entro il 31/03/2027", staff_text="vari", staff_count=None),
+        card(None, staff_text=None, staff_count=None, threshold_pct=-5),
+        card(2, threshold_pct=0, indicators=[ind(50), ind(30)]),
+        staff_bands=bands, budget=Budget(total=10, allocated=1),
+    )
+    for f in run_checks(rec).findings:
+        assert "{" not in f.message and "}" not in f.message, f.message
+        assert f.message.strip()

@@ -40,14 +40,15 @@ def numbering(record: PlanRecord) -> Iterator[RuleHit]:
         elif o.number is None:
             yield RuleHit(None, o.page_of("title"), {"page": o.page_of("title") or "n.d."}, "none")
 
-    pages: dict[int, list[str]] = defaultdict(list)
+    pages: dict[int, list[int | None]] = defaultdict(list)
     for o in objectives:
         if o.number is not None:
-            pages[o.number].append(str(o.page_of("title") or "n.d."))
+            pages[o.number].append(o.page_of("title"))
     for number, where in sorted(pages.items()):
         if len(where) > 1:
-            yield RuleHit(number, None, {"number": number, "times": len(where),
-                                         "pages": join_it(where)}, "repeated", "error")
+            yield RuleHit(number, next((p for p in where if p), None), {
+                "number": number, "times": len(where),
+                "pages": join_it([str(p) if p else "n.d." for p in where])}, "repeated", "error")
 
     numbered = [o for o in objectives if o.number is not None]
     previous = None
