@@ -41,6 +41,8 @@ _FULL_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})$")
 _OPEN_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./]$")
 _DAY = re.compile(r"^(\d{1,2})(?:°|º)?$")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
+#: A year heading a block of phases: "2026: entro settembre ...", "Fasi previste nel 2026:".
+_YEAR_HEADING = re.compile(r"(?<![\d/.\-])((?:19|20)\d{2})\s*:")
 
 
 @dataclass(frozen=True)
@@ -253,13 +255,15 @@ def _build(kind: str, text: str, tokens: list[str], start_char: int, end_char: i
 def find_dates(text: str | None, default_year: int | None = None) -> list[DateSpan]:
     """Every date mention in ``text``, longest match first wins, in reading order.
 
-    ``default_year`` completes mentions that print no year ("entro il mese di aprile"); without it
-    such mentions are dropped (a guess is not a fact).
+    A mention that prints no year ("entro il mese di aprile") takes the year heading its block
+    ("2026: ... entro settembre"), else ``default_year``; without either it is dropped (a guess is
+    not a fact).
     """
     if not text:
         return []
     from spacy.util import filter_spans
 
+    headings = [(m.start(), int(m.group(1))) for m in _YEAR_HEADING.finditer(text)]
     nlp = _nlp()
     doc = nlp(text)
     matches = _matcher()(doc)
@@ -271,8 +275,10 @@ def find_dates(text: str | None, default_year: int | None = None) -> list[DateSp
     out = []
     for span in sorted(filter_spans(spans), key=lambda sp: sp.start):
         kinds = sorted(labels[(span.start, span.end)], key=precedence.index)
+        # A mention with no year of its own takes the year heading the block it sits in.
+        year = next((y for pos, y in reversed(headings) if pos < span.start_char), default_year)
         built = _build(kinds[0], span.text, [t.text for t in span], span.start_char, span.end_char,
-                       default_year)
+                       year)
         if built:
             out.append(built)
     return out

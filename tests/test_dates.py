@@ -89,3 +89,10 @@ def test_timeframe_duration_without_matching_plan_period_starts_at_plan_year():
 def test_unreadable_timeframe_is_none():
     assert parse_timeframe("durante tutto l'anno", year=2025) is None
     assert parse_timeframe(None, year=2025) is None
+
+
+def test_yearless_mentions_take_the_year_heading_their_block():
+    text = ("2025:\n- Preparazione evento: entro 15 febbraio;\n2026:\n- Progettazione bando entro 31 dicembre;"
+            " Piano 2025/2027: entro giugno")
+    spans = find_dates(text, default_year=2024)
+    assert [s.end for s in spans if s.kind == "deadline"] == [D(2025, 2, 15), D(2026, 12, 31), D(2026, 6, 30)]

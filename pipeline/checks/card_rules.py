@@ -204,10 +204,11 @@ def card_period(o: Objective, record: PlanRecord) -> tuple[Period | None, bool]:
 _WHAT = {"deadline": "la scadenza", "period": "il periodo", "start": "la data di avvio"}
 
 
-def _when(span: DateSpan, default_year: int) -> str:
+def _when(span: DateSpan) -> str:
     label = span.label()
-    if span.year_implied:
-        label += f", anno non indicato: inteso il {default_year}"
+    when = span.end or span.start
+    if span.year_implied and when:
+        label += f", anno non indicato: inteso il {when.year}"
     return label
 
 
@@ -234,7 +235,7 @@ def date_outside_period(record: PlanRecord) -> Iterator[RuleHit]:
                 values = {
                     "card": card_name(o), "where": where,
                     "what": _WHAT[span.kind],
-                    "text": span.text, "when": _when(span, default_year),
+                    "text": span.text, "when": _when(span),
                     "timeframe": short(o.timeframe, 80), "period": period.label(),
                     "date": fmt_date(span.end) if span.end else "",
                 }
