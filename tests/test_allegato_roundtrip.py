@@ -100,9 +100,21 @@ def _check_numbering(got: PlanRecord, want: PlanRecord) -> None:
     assert all(got.objective(n) is not None for n in unnumbered)
 
 
+def test_the_comparison_is_not_empty(original):
+    """The original's record knows what is compared: equal Nones would prove nothing."""
+    record, _ = original
+    plan = record.plan
+    assert all(getattr(plan, f) for f in PLAN_FIELDS) and plan.staff_bands
+    assert all(getattr(plan.budget, f) is not None for f in BUDGET_FIELDS)
+    prose = ("title", "timeframe", "staff_text", "description", "phases", "activities", "verification")
+    assert all(getattr(o, f) for o in record.objectives for f in prose)
+    assert all(i.name and i.activity and i.weight_pct is not None
+               for o in record.objectives for i in o.indicators)
+    assert record.allocations and all(a.amount_eur is not None for a in record.allocations)
+
+
 def test_allegato_docx_reads_back_the_same_record(original, tmp_path):
     record, allegato = original
-    assert record.objectives and record.allocations
     again = _piao_run(allegato, tmp_path / "out")
     _check_numbering(again, record)
     assert differences(again, record) == []
@@ -119,3 +131,13 @@ def test_allegato_through_libreoffice_pdf_reads_back_the_same_record(original, t
     again = _piao_run(tmp_path / "allegato.pdf", tmp_path / "out")
     _check_numbering(again, record)
     assert differences(again, record, fold_space=True) == []
+
+
+def test_differences_sees_a_change(original):
+    record, _ = original
+    changed = record.model_copy(deep=True)
+    changed.objectives[3].indicators[0].weight_pct = 99
+    changed.objectives[5].phases = (changed.objectives[5].phases or "") + " (modificato)"
+    changed.plan.categories = changed.plan.categories[:-1]
+    found = differences(changed, record)
+    assert len(found) == 3 and any("weight_pct" in d for d in found)
