@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, default=None, help="parallel plans (default: cores)")
     batch.add_argument("--dask-address", metavar="ADDR",
                        help="run on an existing Dask cluster (e.g. tcp://host:8786)")
+    batch.add_argument("--refresh-cache", action="store_true",
+                       help="read every plan again even if an unchanged copy was read before")
     render = sub.add_parser("render", help="allegato.docx and verifica.docx from an edited plan.json")
     render.add_argument("plan_json", metavar="PLAN_JSON")
     render.add_argument("--out", required=True, metavar="DIR", help="output folder")

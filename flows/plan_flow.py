@@ -343,7 +343,7 @@ def run_folder(
     runner = task_runner(workers, dask_address)
     set_progress(progress)
     try:
-        with prefect_env.prefect_settings(quiet=True, heartbeats=False):
+        with prefect_env.prefect_settings(quiet=True, heartbeats=False), prefect_env.api_server():
             return folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,
@@ -356,7 +356,7 @@ def run_folder(
 def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions = stages.RunOptions(),
             refresh_cache: bool = False, return_state: bool = False) -> Any:
     """Run :func:`plan_flow` with piao's Prefect settings (quiet console, no heartbeats)."""
-    with prefect_env.prefect_settings(quiet=True, heartbeats=False):
+    with prefect_env.prefect_settings(quiet=True, heartbeats=False), prefect_env.api_server():
         return plan_flow(str(path), str(out_dir), ocr=options.ocr,
                          classification=options.classification, max_pages=options.max_pages,
                          page_timeout=options.page_timeout, refresh_cache=refresh_cache,

@@ -105,6 +105,31 @@ def prefect_settings(quiet: bool = True, heartbeats: bool = False) -> Iterator[P
         yield home
 
 
+@contextmanager
+def api_server() -> Iterator[str]:
+    """Yield the Prefect API URL every process of a run must talk to.
+
+    The user's ``PREFECT_API_URL`` (a long-running ``prefect server start``) when set. Otherwise
+    Prefect's temporary server, started here once (a few seconds; the first start on a fresh home
+    also creates the database) and put into the settings: Prefect otherwise keeps its address
+    inside the client, so every worker process of a parallel run would start a server of its
+    own. The server lives until the process exits (it is reused by later runs in the process).
+    It listens on 127.0.0.1 only: a Dask cluster on other machines needs ``PREFECT_API_URL``.
+    """
+    from prefect.settings import get_current_settings, temporary_settings
+
+    url = get_current_settings().api.url
+    if url:
+        yield url
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    with temporary_settings(updates={"api.url": server.api_url}):  # type: ignore[dict-item]
+        yield server.api_url
+
+
 def _quiet_console() -> None:
     """Raise Prefect's console handlers to WARNING when logging was configured before we ran."""
     import logging

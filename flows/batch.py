@@ -1,0 +1,208 @@
+"""``piao batch FOLDER --out DIR``: every plan of a folder in parallel, through the Prefect folder flow.
+
+Progress goes to stderr (bars on a terminal, one plain line per finished plan otherwise); the
+summary table goes to stdout; a file that cannot be processed also gets its one line on stderr.
+
+Exit status (documented in the README): 1 if a plan failed for an internal reason; otherwise 2 if
+at least one file could not be processed (the others were still written); otherwise 1 if
+``--fail-on`` is given and a plan has findings of that severity; otherwise 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from flows import prefect_env
+from flows.run import RunOptions
+from pipeline.classification import load_classification
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flows.plan_flow import PlanOutcome
+
+#: Stage reported by the flow -> Italian label shown to the user.
+STAGE_LABELS = {
+    "queued": "in coda",
+    "extracted": "letto",
+    "processed": "verificato",
+    "done": "scritto",
+    "failed": "non elaborato",
+}
+
+
+class PlainProgress:
+    """One line per finished plan (for logs, pipes and CI)."""
+
+    def __init__(self, total: int, stream: IO[str]):
+        self.total, self.stream, self.finished = total, stream, 0
+
+    def start(self, message: str) -> None:
+        print(message, file=self.stream, flush=True)
+
+    def update(self, file: str, stage: str, outcome: "PlanOutcome | None") -> None:
+        if stage not in ("done", "failed"):
+            return
+        self.finished += 1
+        detail = _detail(outcome) if outcome else ""
+        print(f"[{self.finished}/{self.total}] {file}: {STAGE_LABELS[stage]}{detail}",
+              file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress:
+    """Rich progress bars on a terminal: plans read, checked and written."""
+
+    def __init__(self, total: int, stream: IO[str]):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.total = total
+        self.console = Console(file=stream)
+        self.progress = Progress(
+            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=self.console, transient=False,
+        )
+        self.bars = {
+            "extracted": self.progress.add_task("lettura", total=total),
+            "processed": self.progress.add_task("verifiche", total=total),
+            "done": self.progress.add_task("scrittura", total=total),
+        }
+        self.status = None
+
+    def start(self, message: str) -> None:
+        self.status = self.console.status(message)
+        self.status.start()
+
+    def update(self, file: str, stage: str, outcome: "PlanOutcome | None") -> None:
+        if self.status is not None:  # the flow is running: the server is up
+            self.status.stop()
+            self.status = None
+            self.progress.start()
+        if stage in self.bars:
+            self.progress.advance(self.bars[stage])
+        if stage == "failed":
+            self.progress.console.print(f"{file}: {STAGE_LABELS[stage]}{_detail(outcome)}")
+            for bar in self.bars.values():  # it will not reach the later stages
+                self.progress.update(bar, total=(self.progress.tasks[bar].total or 0) - 1)
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+        self.progress.stop()
+
+
+class NoProgress:
+    def start(self, message: str) -> None:
+        pass
+
+    def update(self, file: str, stage: str, outcome: "PlanOutcome | None") -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _detail(outcome: "PlanOutcome | None") -> str:
+    if outcome is None:
+        return ""
+    if outcome.status == "ok":
+        return f" ({outcome.objectives} obiettivi, {outcome.errors} errori, {outcome.warnings} avvisi)"
+    return f" ({outcome.message})"
+
+
+def progress_display(total: int, quiet: bool, stream: IO[str] | None = None):
+    stream = stream or sys.stderr
+    if quiet:
+        return NoProgress()
+    if stream.isatty():
+        return BarProgress(total, stream)
+    return PlainProgress(total, stream)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def status_text(outcome: "PlanOutcome") -> str:
+    if outcome.status == "ok":
+        return "ok (da cache)" if outcome.cached else "ok"
+    if outcome.status == "input-error":
+        return f"file non elaborabile: {outcome.message}"
+    return f"errore interno: {outcome.message}"
+
+
+def summary_table(outcomes: Sequence["PlanOutcome"]) -> str:
+    """A plain-text table: file, objectives, errors, warnings, status (Italian headers)."""
+    header = ("File", "Obiettivi", "Errori", "Avvisi", "Stato")
+    rows = [
+        (o.file,
+         "" if o.objectives is None else str(o.objectives),
+         str(o.errors) if o.status == "ok" else "",
+         str(o.warnings) if o.status == "ok" else "",
+         status_text(o))
+        for o in outcomes
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    right = {1, 2, 3}
+
+    def line(cells: Sequence[str]) -> str:
+        out = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return "  ".join(out).rstrip()
+
+    ok = sum(o.status == "ok" for o in outcomes)
+    lines = [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows),
+             f"{ok} di {len(outcomes)} piani elaborati"]
+    return "\n".join(lines)
+
+
+def exit_status(outcomes: Sequence["PlanOutcome"], fail_on: str | None) -> int:
+    if any(o.status == "error" for o in outcomes):
+        return 1
+    if any(o.status == "input-error" for o in outcomes):
+        return 2
+    if fail_on == "error" and any(o.errors for o in outcomes):
+        return 1
+    if fail_on == "warning" and any(o.errors or o.warnings for o in outcomes):
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- command
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """The ``batch`` subcommand (see :mod:`flows.cli`). InputError before the run -> exit 2 there."""
+    options = RunOptions(ocr=args.ocr, classification=args.classification,
+                         max_pages=args.max_pages, page_timeout=args.page_timeout)
+    if options.classification:
+        load_classification(options.classification)  # a bad file fails now, not in every plan
+    prefect_env.configure(quiet=True)  # before Prefect is imported
+    from flows.plan_flow import plan_files, run_folder
+
+    files = plan_files(args.folder)
+    quiet = bool(getattr(args, "quiet", False))
+    display = progress_display(len(files), quiet)
+    started = time.perf_counter()
+    display.start(f"{len(files)} piani in {args.folder}: avvio di Prefect...")
+    try:
+        outcomes = run_folder(
+            args.folder, args.out, options,
+            workers=getattr(args, "workers", None),
+            dask_address=getattr(args, "dask_address", None),
+            refresh_cache=bool(getattr(args, "refresh_cache", False)),
+            progress=display.update,
+        )
+    finally:
+        display.close()
+    for o in outcomes:
+        if o.status != "ok":
+            print(f"piao: {Path(args.folder) / o.file}: {o.message}", file=sys.stderr)
+    if not quiet:
+        print(summary_table(outcomes))
+        print(f"tempo: {time.perf_counter() - started:.1f} s -> {args.out}")
+    return exit_status(outcomes, getattr(args, "fail_on", None))
