@@ -82,6 +82,7 @@ def ocr_fix(text: str) -> str:
     t = re.sub(r"(?<![A-Za-zÀ-ÿ])I(['’])(?=[A-Za-zÀ-ÿ])", r"l\1", t)
     t = re.sub(r"\b([Aa])wv?(?=i[oa])", r"\1vv", t)
     t = re.sub(r"\b([Dd]ell|[Nn]ell|[Aa]ll|[Dd]all|[Ss]ull)(?=[A-ZÀ-Ü][a-zà-ù])", r"\1'", t)
+    t = re.sub(r"(?<=\b\d)\s?[~^\"”](?=\s+[a-zà-ù])", "ª", t)  # "1~ giornata": an OCR'd ordinal
     t = re.sub(r"€&", "è", t)
     t = re.sub(r"(?<=\s)[€&](?=\s+[a-zà-ù])", "è", t)
     t = re.sub(r"\s*\|\s*", " ", t)
@@ -472,13 +473,16 @@ def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
         return None
     tokens = text.split(" ")
     pos = 0
+    found = None
     for k, tok in enumerate(tokens):
-        if k >= 1 and tok and (tok[0].isupper() or tok[0] in "(-") and pos - 1 <= width:
+        if pos - 1 > width:
+            break
+        if k >= 1 and tok and (tok[0].isupper() or tok[0] == "(" or (tok[0] == "-" and k >= 2)):
             left = " ".join(tokens[:k])
             if re.search(r"[a-zà-ù]", left):
-                return left, " ".join(tokens[k:])
+                found = (left, " ".join(tokens[k:]))  # the last cell start that fits the column
         pos += len(tok) + 1
-    return None
+    return found
 
 
 def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
@@ -516,10 +520,12 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         rest = P["weight_start"].sub(" ", rest)
         rest = re.sub(r"\s*=?\s*raggiungiment\w*\s*$", "", rest)
         rest = re.sub(r"\s+", " ", rest).strip()
-        rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|]+$", "", rest).strip()
-        rest = re.sub(r"(?:\s+[^\w\s|]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
+        rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|\-]+$", "", rest).strip()
+        rest = re.sub(r"(?:\s+[^\w\s|\-–—]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
         if w is None and re.fullmatch(r"\W*obiettiv\w*\W*", rest, re.I):
             continue  # the tail of a weight phrase
+        if after_weight and gap and groups and groups[-1][1]:
+            after_weight = False  # a paragraph break ends the name block
         if after_weight and w is None and not cur and groups:
             if _is_name_line(rest):
                 groups[-1][1].append(rest)
@@ -542,17 +548,35 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
             groups[-1][0].extend(cur)
         else:
             groups.append((cur, [], cur_page))
-    return [_plain_row(lines, trailing, page) for lines, trailing, page in groups]
+    rows: list[_Row] = []
+    carry: list[str] = []
+    for k, (lines, trailing, page) in enumerate(groups):
+        if carry:
+            lines = [_PLine(t, j == 0) for j, t in enumerate(carry)] + \
+                [_PLine(ln.text, ln.gap_before or j == 0, ln.weight) for j, ln in enumerate(lines)]
+            carry = []
+        row = _plain_row(lines, page)
+        if trailing:
+            # a name block after a weight line: the end of this row's name, or the next row's name
+            name = join_lines(row.name)
+            if not name or trailing[0][:1].islower() or _OPEN_END.search(name) or k + 1 == len(groups):
+                row.name += trailing
+            else:
+                carry = trailing
+        rows.append(row)
+    return rows
 
 
 def _is_name_line(text: str) -> bool:
     if not text or len(text) > 32 or "|" in text:
         return False
-    if re.match(r"^[-(]", text) or (re.match(r"^\d", text) and not _LIST_ITEM.match(text)):
+    if re.match(r"^[-(]", text) or (re.match(r"^\d", text) and not _LIST_ITEM.match(text)
+                                      and not re.match(r"^\d{1,2}\s?[ª°º~\"'^]", text)
+                                      and not re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", text)):
         return False
     if _qty_any(text):
         return False
-    return re.search(r"[A-Za-zÀ-ÿ]{3}", text) is not None
+    return re.search(r"[A-Za-zÀ-ÿ]{3}|\b\d{1,2}/\d{1,2}/\d{2,4}\b", text) is not None
 
 
 def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
@@ -576,7 +600,7 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _Row:
+def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
     row = _Row(page=page)
     row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
     lines = list(lines)
@@ -618,10 +642,18 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
         name_parts[anchor] = left if len(left) <= 40 else ""
         act_parts[anchor] = right if len(left) <= 40 else f"{left} {right}".strip()
     # 2. the name: a run of narrow-column fragments around the anchor, within one paragraph
+    def is_name(i: int) -> bool:
+        """A short line that is a name fragment, not the end of the sentence above it."""
+        text = lines[i].text
+        if not _is_name_line(text):
+            return False
+        prev = lines[i - 1].text if i > 0 else ""
+        return not (len(prev) > 32 and _OPEN_END.search(prev) and text[:1].islower())
+
     if anchor is None:
         anchor = next((i for i, ln in enumerate(lines) if "|" in ln.text and len(ln.text.split("|")[0]) <= 32), None)
     if anchor is None:
-        anchor = next((i for i, ln in enumerate(lines) if _is_name_line(ln.text)), None)
+        anchor = next((i for i, ln in enumerate(lines) if is_name(i)), None)
 
     def fragment(i: int, prev_act: str) -> tuple[str, str] | None:
         text = lines[i].text
@@ -664,8 +696,8 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
             if i not in run:
                 del name_parts[i]
     has_activity = any(act_parts.get(i) for i in run) or any(
-        ln.text for i, ln in enumerate(lines) if i not in run and ln.text)
-    if (not any(name_parts.values()) and not trailing) or not has_activity:
+        ln.text and not is_name(i) for i, ln in enumerate(lines) if i not in run)
+    if not any(name_parts.values()) or not has_activity:
         # a name printed as a paragraph of its own: the nearest paragraph of short lines
         paras: list[list[int]] = []
         for i, ln in enumerate(lines):
@@ -674,7 +706,7 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
             paras[-1].append(i)
         ref = anchor if anchor is not None else len(lines) - 1
         pick = [para for para in paras if para and not (set(para) & run)
-                and all(_is_name_line(lines[i].text) for i in para)]
+                and all(is_name(i) for i in para)]
         if pick:
             if not has_activity:
                 for i in run:
@@ -690,7 +722,6 @@ def _plain_row(lines: list[_PLine], trailing: list[str], page: int | None) -> _R
                 row.activity.append(act_parts[i])
         elif ln.text:
             row.activity.append(ln.text.replace("|", " "))
-    row.name += trailing
     return row
 
 
@@ -698,7 +729,7 @@ def _strip_crumbs(text: str) -> str:
     """Drop a trailing run of three or more OCR crumbs ("epe s o ae") from a name fragment."""
     tokens = text.split(" ")
     k = len(tokens)
-    while k > 1 and len(tokens[k - 1]) <= 4:
+    while k > 1 and len(tokens[k - 1]) <= 4 and not re.fullmatch(r"\d{4}|[-–—]", tokens[k - 1]):
         k -= 1
     if len(tokens) - k >= 3:
         tokens = tokens[:k]
