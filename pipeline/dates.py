@@ -299,6 +299,7 @@ def parse_timeframe(text: str | None, year: int | None = None,
     - a period or year range ("dal 01/01/2025 al 31/12/2025", "biennio 2024-2025") -> its span;
     - a deadline ("Entro il 31/12/2025", "fino al 30 marzo 2025") -> from 1 January of the plan's
       year (or of the deadline's year, if earlier) to the deadline;
+    - a start only ("dal 01/03/2025") -> from it to the end of the plan's year;
     - a single year or date -> that year / day;
     - a multi-year word with no years ("Triennale") -> the plan's period when it spans as many
       years, else that many years from the plan's year;
@@ -313,6 +314,10 @@ def parse_timeframe(text: str | None, year: int | None = None,
         end = max(s.end for s in deadlines)  # type: ignore[type-var]
         start_year = min(year, end.year) if year else end.year
         return Period(date(start_year, 1, 1), end)
+    starts = [s for s in spans if s.kind == "start" and s.start]
+    if starts:
+        start = min(s.start for s in starts)  # type: ignore[type-var]
+        return Period(start, date(max(year or start.year, start.year), 12, 31))
     dated = [s for s in spans if s.kind in ("date", "year") and s.start and s.end]
     if dated:
         return Period(min(s.start for s in dated), max(s.end for s in dated))  # type: ignore[type-var]

@@ -75,6 +75,7 @@ def test_not_dates():
     ("Triennale 2025-2027, secondo la durata del Piano di Zona", D(2025, 1, 1), D(2027, 12, 31)),
     ("Nel periodo ricompreso tra il 15/06/2025 ed il 30/09/2025", D(2025, 6, 15), D(2025, 9, 30)),
     ("2025", D(2025, 1, 1), D(2025, 12, 31)),
+    ("dal 01/03/2025", D(2025, 3, 1), D(2025, 12, 31)),
 ])
 def test_parse_timeframe(timeframe, start, end):
     p = parse_timeframe(timeframe, year=2025, plan_period="2024-2026")
