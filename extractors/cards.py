@@ -441,6 +441,10 @@ _UNIT = (r"azion[ei]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|
 _OPEN_END = re.compile(
     r"\b(?:di|del|dello|della|dei|degli|delle|dell'|e|ed|o|in|nel|nella|nei|per|a|al|alla|ai|agli|alle|"
     r"con|il|lo|la|i|gli|le|un|una|da|dal|dalla|su|sul|sulla|tra|fra|che)\s*$", re.IGNORECASE)
+#: An article (or article + preposition) wants its noun: no cell boundary right after it.
+_ARTICLE_END = re.compile(
+    r"\b(?:il|lo|la|i|gli|le|un|uno|una|del|dello|della|dei|degli|delle|al|allo|alla|ai|agli|alle|"
+    r"dal|dalla|dai|nel|nella|nei|sul|sulla)\s*$", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 
 
@@ -479,7 +483,7 @@ def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
             break
         if k >= 1 and tok and (tok[0].isupper() or tok[0] == "(" or (tok[0] == "-" and k >= 2)):
             left = " ".join(tokens[:k])
-            if re.search(r"[a-zà-ù]", left):
+            if re.search(r"[a-zà-ù]", left) and not _ARTICLE_END.search(left):
                 found = (left, " ".join(tokens[k:]))  # the last cell start that fits the column
         pos += len(tok) + 1
     return found
