@@ -497,7 +497,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
     interleaves the cells line by line or emits a cell as a paragraph of its own.
     """
     P = patterns()
-    groups: list[tuple[list[_PLine], list[str], int | None]] = []  # (lines, trailing name lines, page)
+    groups: list[tuple[list[_PLine], list[_PLine], int | None]] = []  # (lines, trailing name lines, page)
     cur: list[_PLine] = []
     cur_page: int | None = None
     after_weight = False
@@ -520,23 +520,27 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
             if m:
                 w = _to_number(m.group(1))
                 rest = (rest[: m.start()] + " " + rest[m.end():]).strip()
-        pending = w is None and bool(re.search(r"se\s+complet\w*|raggiungiment\w*\s*$", rest, re.I))
+        pending = w is None and bool(re.search(r"se\s+complet\w*|raggiungiment\w*\s*$|\(\s*se\s*$", rest, re.I))
         rest = P["weight_start"].sub(" ", rest)
+        rest = re.sub(r"\(\s*se\s*$", "", rest)
+        if w is not None:
+            rest = re.sub(r"\bcomplet\w{0,4}\s*=?", " ", rest)
         rest = re.sub(r"\s*=?\s*raggiungiment\w*\s*$", "", rest)
         rest = re.sub(r"\s+", " ", rest).strip()
         rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|\-]+$", "", rest).strip()
         rest = re.sub(r"(?:\s+[^\w\s|\-–—]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
+        rest = re.sub(r"(?:\s+\S(?=\s|$)){2,}$", "", rest).strip()  # "... o o", ". 0 ."
         if w is None and re.fullmatch(r"\W*obiettiv\w*\W*", rest, re.I):
             continue  # the tail of a weight phrase
         if after_weight and gap and groups and groups[-1][1]:
             after_weight = False  # a paragraph break ends the name block
         if after_weight and w is None and not cur and groups:
             if _is_name_line(rest):
-                groups[-1][1].append(rest)
+                groups[-1][1].append(_PLine(rest, gap))
                 continue
             left, bar, right = rest.partition("|")
             if bar and _is_name_line(left.strip()) and len(right.strip()) <= 15:
-                groups[-1][1].append(left.strip())
+                groups[-1][1].append(_PLine(left.strip(), gap))
                 prev_row_lines = groups[-1][0]
                 prev_row_lines.append(_PLine(f"| {right.strip()}", False))
                 continue
@@ -553,20 +557,25 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         else:
             groups.append((cur, [], cur_page))
     rows: list[_Row] = []
-    carry: list[str] = []
+    carry: list[_PLine] = []
     for k, (lines, trailing, page) in enumerate(groups):
         if carry:
-            lines = [_PLine(t, j == 0) for j, t in enumerate(carry)] + \
-                [_PLine(ln.text, ln.gap_before or j == 0, ln.weight) for j, ln in enumerate(lines)]
+            lines = carry + lines
             carry = []
         row = _plain_row(lines, page)
         if trailing:
-            # a name block after a weight line: the end of this row's name, or the next row's name
+            # a name block after a weight line: the end of this row's name (lower-case lines
+            # going on from it), then the next row's name
             name = join_lines(row.name)
-            if not name or trailing[0][:1].islower() or _OPEN_END.search(name) or k + 1 == len(groups):
-                row.name += trailing
+            if not name or k + 1 == len(groups):
+                row.name += [t.text for t in trailing]
             else:
-                carry = trailing
+                cut = 0
+                while cut < len(trailing) and (trailing[cut].text[:1].islower()
+                                               or _OPEN_END.search(join_lines(row.name))):
+                    row.name.append(trailing[cut].text)
+                    cut += 1
+                carry = trailing[cut:]
         rows.append(row)
     return rows
 
