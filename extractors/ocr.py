@@ -224,7 +224,7 @@ def ocr_image(
     path: str,
 ) -> Page:
     """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution)."""
-    gray = prepare(img, options.steps)
+    gray = prepare(img, options.steps, dpi)
     eff_dpi = dpi * options.steps.scale
     try:
         tsv = run_tesseract_tsv(_encode_pgm(gray), psm=options.psm, dpi=int(round(eff_dpi)), timeout=timeout)

@@ -24,12 +24,14 @@ SKEW_MIN_DEG = 0.05  # below this, rotating costs more than it brings
 
 @dataclass(frozen=True, slots=True)
 class Steps:
-    """Which preprocessing steps to run, in this order: scale, denoise, deskew, unrule, binarise."""
+    """Which preprocessing steps to run, in this order: scale, denoise, deskew, flatten, unrule, whiten, binarise."""
 
     scale: float = 1.0  # resize factor applied to the rendered image (1.0 = untouched)
     denoise: bool = False  # 3x3 median filter: removes salt-and-pepper specks
     deskew: bool = False  # estimate and undo the page rotation
     binarize: bool = False  # adaptive (Sauvola-like Gaussian) threshold
+    flatten: bool = False  # divide by the estimated background: removes cell shading and uneven light
+    whiten: bool = False  # paint everything clearly lighter than ink white (shading, paper grain)
     unrule: bool = False  # erase long horizontal/vertical table rules (they confuse layout analysis)
 
 
@@ -121,6 +123,31 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     return out
 
 
+FLATTEN_KERNEL_PT = 5.0  # wider than any text stroke, narrower than a shaded cell
+
+
+def flatten(gray: np.ndarray, dpi: float = 200.0) -> np.ndarray:
+    """Background normalisation: a grayscale closing (which erases the dark, thin text strokes)
+    estimates the local paper colour, shading included; dividing by it turns shaded table
+    headers and uneven lighting white while keeping the strokes' anti-aliasing."""
+    k = max(3, int(round(FLATTEN_KERNEL_PT * dpi / 72.0)) | 1)
+    background = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return cv2.divide(gray, background, scale=255)
+
+
+WHITEN_FRACTION = 0.3  # of the way from the Otsu ink/paper threshold to white
+
+
+def whiten(gray: np.ndarray) -> np.ndarray:
+    """Pixels lighter than the Otsu threshold plus ``WHITEN_FRACTION`` of the remaining range
+    become white; darker pixels (ink and its anti-aliased edges) are kept as they are."""
+    t, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    cut = t + WHITEN_FRACTION * (255 - t)
+    out = gray.copy()
+    out[gray > cut] = 255
+    return out
+
+
 def denoise(gray: np.ndarray) -> np.ndarray:
     return cv2.medianBlur(gray, 3)
 
@@ -133,16 +160,20 @@ def rescale(gray: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(gray, (int(round(w * factor)), int(round(h * factor))), interpolation=interp)
 
 
-def prepare(img: np.ndarray, steps: Steps = DEFAULT_STEPS) -> np.ndarray:
-    """Apply ``steps`` to a rendered page image; returns a grayscale uint8 image."""
+def prepare(img: np.ndarray, steps: Steps = DEFAULT_STEPS, dpi: float = 200.0) -> np.ndarray:
+    """Apply ``steps`` to a page image rendered at ``dpi``; returns a grayscale uint8 image."""
     gray = to_gray(img)
     gray = rescale(gray, steps.scale)
     if steps.denoise:
         gray = denoise(gray)
     if steps.deskew:
         gray = deskew(gray)
+    if steps.flatten:
+        gray = flatten(gray, dpi * steps.scale)
     if steps.unrule:
         gray = remove_rules(gray)
+    if steps.whiten:
+        gray = whiten(gray)
     if steps.binarize:
         gray = binarize(gray)
     return gray
