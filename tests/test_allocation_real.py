@@ -93,3 +93,18 @@ def test_docx_with_one_amount_off_by_ten_euro(tmp_path):
     # The computed amount is still the rules' one: the edited cell did not move the allocation.
     computed = next(a.amount_eur for a in record.allocations if a.objective == victim)
     assert to_cents(computed) == to_cents(old)
+
+
+def test_real_workbook_shows_printed_and_computed_side_by_side(pdf_record, tmp_path):
+    import openpyxl
+
+    from outputs.xlsx import write_xlsx
+
+    path = tmp_path / "piano.xlsx"
+    write_xlsx(pdf_record, path)
+    ws = openpyxl.load_workbook(path)["Ripartizione"]
+    header = [c.value for c in ws[1]]
+    amount, printed, diff = (header.index(h) + 1 for h in ("Importo (€)", "Importo stampato (€)", "Differenza (€)"))
+    for r in range(2, len(pdf_record.allocations) + 2):
+        assert to_cents(ws.cell(row=r, column=amount).value) == to_cents(ws.cell(row=r, column=printed).value)
+        assert ws.cell(row=r, column=diff).value == 0
