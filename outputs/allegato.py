@@ -344,19 +344,20 @@ def _cover(doc: DocxDocument, plan: Plan, label: str) -> None:
     t = _text()["cover"]
     _para(doc, label, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT, after=0)
     _para(doc, after=70)
-    if plan.entity:
-        entity = _clean(plan.entity).upper()
+    entity = _clean(plan.entity).upper()
+    if entity:
         if not entity.startswith(("COMUNE", "CITTÀ", "CITTA", "UNIONE", "PROVINCIA")):
             entity = t["entity_prefix"] + entity
         _para(doc, entity, size=26, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
-    if plan.province:
+    if _clean(plan.province):
         _para(doc, f"PROVINCIA DI {_clean(plan.province).upper()}", size=14,
               align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     _para(doc, after=70)
     title = _para(doc, t["plan"], style="Title", size=24, bold=True, after=6)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if plan.period or plan.year:
-        _para(doc, t["period"].format(period=_clean(plan.period) or plan.year), size=16, bold=True,
+    period = _clean(plan.period) or (str(plan.year) if plan.year else "")
+    if period:
+        _para(doc, t["period"].format(period=period), size=16, bold=True,
               align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
     _para(doc, after=70)
     for line in t["lines"]:
@@ -415,7 +416,7 @@ def _introduction(doc: DocxDocument, plan: Plan) -> None:
             _bullet(doc, _clean(category), box)
         _para(doc, after=0)
 
-    of_entity = t["of_entity"].format(entity=_clean(plan.entity)) if plan.entity else ""
+    of_entity = t["of_entity"].format(entity=_clean(plan.entity)) if _clean(plan.entity) else ""
     _para(doc, t["condition"].format(of_entity=of_entity), align=justify, after=4)
     budget = _budget_sentence(plan)
     if budget:
@@ -529,7 +530,7 @@ def _card(doc: DocxDocument, plan: Plan, obj: Objective, first: bool) -> None:
     if plan.year:
         _para(doc, t["year"].format(year=plan.year), size=12, bold=True, align=center, after=12,
               keep_next=True)
-    if obj.scope_line:
+    if _clean(obj.scope_line):
         _para(doc, _clean(obj.scope_line), size=11, bold=True, align=center, after=12, keep_next=True)
     number = t["number"].format(number=obj.number) if obj.number is not None else t["number_unknown"]
     _para(doc, number, style="Heading 2", size=12, bold=True, after=12, keep_next=True)
