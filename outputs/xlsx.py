@@ -212,7 +212,8 @@ def _allocation(ws: Worksheet, record: PlanRecord) -> None:
         Column("Importo stampato (€)", EURO),
         Column("Differenza (€)", EURO),
     ]
-    titles = {o.number: o.title for o in record.objectives}
+    titles = {r.number: r.title for r in record.plan.summary if r.number is not None}
+    titles |= {o.number: o.title for o in record.objectives if o.title}
     printed = {r.number: r.amount_eur for r in record.plan.summary if r.number is not None}
     points = [a.points for a in record.allocations]
     total_points = sum(points) if points and all(p is not None for p in points) else None  # type: ignore[arg-type]

@@ -175,6 +175,8 @@ class ObjectiveScore:
 
     objective: Objective
     number: int | None
+    #: False when the objective is known only from the printed summary table (no card)
+    card: bool = True
     level: str | None = None
     #: "plan" (summary table or card) or "classification"
     level_source: str | None = None
@@ -206,15 +208,25 @@ def _ordered(objectives: Sequence[Objective]) -> list[Objective]:
 def score_objectives(
     record: PlanRecord, classification: Mapping[int, str] | None = None
 ) -> list[ObjectiveScore]:
-    """Score every objective (ordered by number) under the plan's own rules."""
+    """Score every objective (ordered by number) under the plan's own rules.
+
+    An objective the printed summary lists but whose card is missing (a truncated scan, a card
+    left out) still takes its share of the budget: it is scored from its summary row.
+    """
     classification = classification or {}
     summary = summary_rows(record)
     weights = record.plan.strategic_weights
     previous = {a.objective: a.strategic_level_source for a in record.allocations}
+    card_numbers = {o.number for o in record.objectives}
+    summary_only = [
+        Objective(number=n, scope_line=row.scope, title=row.title, pages=[row.page] if row.page else [])
+        for n, row in summary.items()
+        if n not in card_numbers
+    ]
     scores = []
-    for obj in _ordered(record.objectives):
+    for obj in _ordered([*record.objectives, *summary_only]):
         row = summary.get(obj.number) if obj.number is not None else None
-        s = ObjectiveScore(objective=obj, number=obj.number)
+        s = ObjectiveScore(objective=obj, number=obj.number, card=obj.number in card_numbers)
 
         # strategicità: summary table, card, classification file
         card_level = obj.strategic_level if previous.get(obj.number) != "classification" else None

@@ -9,7 +9,8 @@ from pipeline.checks import catalogue, findings_for, run_checks
 from pipeline.record import PlanRecord, SummaryRow
 from records import expected_record
 
-RULES = ("allocation-mismatch", "strategic-level-missing", "staff-band-fallback", "allocation-incomplete")
+RULES = ("allocation-mismatch", "strategic-level-missing", "staff-band-fallback", "allocation-incomplete",
+         "summary-coverage")
 
 
 def _levels(record: PlanRecord) -> dict[int, str]:
@@ -139,3 +140,24 @@ def test_no_budget():
     checked = run_checks(allocate(record.model_copy(update={"plan": plan})))
     assert any(f.rule == "allocation-incomplete" for f in checked.findings)
     assert all(a.amount_eur is None for a in checked.allocations)
+
+
+def test_summary_rows_without_cards_keep_their_share():
+    """A truncated plan (say, a scan of the first pages) keeps the summary's allocation base."""
+    record = plan_with_summary()
+    kept = [o for o in record.objectives if o.number <= 3]
+    truncated = record.model_copy(update={"objectives": kept})
+    checked = run_checks(allocate(truncated))
+    printed = {r.number: r.amount_eur for r in record.plan.summary}
+    assert {a.objective: a.amount_eur for a in checked.allocations} == printed
+    assert not [f for f in checked.findings if f.rule == "allocation-mismatch"]
+    coverage = [f for f in checked.findings if f.rule == "summary-coverage"]
+    assert sorted(f.objective for f in coverage) == sorted(n for n in printed if n > 3)
+
+
+def test_card_missing_from_summary_is_reported():
+    record = plan_with_summary()
+    rows = [r for r in record.plan.summary if r.number != 9]
+    record = record.model_copy(update={"plan": record.plan.model_copy(update={"summary": rows})})
+    hits = findings_for("summary-coverage", allocate(record))
+    assert [(f.objective, "scheda" in f.message) for f in hits] == [(9, True)]

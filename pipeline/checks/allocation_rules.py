@@ -212,3 +212,18 @@ def allocation_incomplete(record: PlanRecord) -> Iterator[RuleHit]:
         details = ["tutti i punteggi sono nulli"]
     if details:
         yield RuleHit(page=_summary_page(record), values={"details": "; ".join(details)})
+
+
+@rule("summary-coverage")
+def summary_coverage(record: PlanRecord) -> Iterator[RuleHit]:
+    """Summary rows without a card, and cards the summary table leaves out (when there is one)."""
+    if not record.plan.summary:
+        return
+    cards = {o.number for o in record.objectives if o.number is not None}
+    rows = {r.number: r for r in record.plan.summary if r.number is not None}
+    for number in sorted(set(rows) - cards):
+        yield RuleHit(objective=number, page=rows[number].page, values={"objective": number})
+    for obj in record.objectives:
+        if obj.number is not None and obj.number not in rows:
+            yield RuleHit(objective=obj.number, page=obj.page_of("title"), variant="card",
+                          values={"objective": obj.number})
