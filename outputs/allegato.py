@@ -243,8 +243,8 @@ def _table(container, header: list[str], widths_cm: Iterable[float], size: float
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     for cell, title in zip(table.rows[0].cells, header):
+        _shade(cell, HEADER_FILL)  # before _fill: w:shd must precede w:vAlign in w:tcPr
         _fill(cell, title, size=size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-        _shade(cell, HEADER_FILL)
     _repeat_header(table)
     for col, w in zip(table.columns, widths):
         col.width = Cm(w)
