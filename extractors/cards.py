@@ -44,6 +44,10 @@ FIELDS = ("title", "description", "timeframe", "phases", "activities", "indicato
           "threshold", "staff", "verification")
 
 
+#: Pattern-file entries that are word lists, not regular expressions.
+_PLAIN_KEYS = {"not_short_words"}
+
+
 @cache
 def patterns() -> dict[str, Any]:
     """The card patterns, compiled (case-insensitive)."""
@@ -54,7 +58,7 @@ def patterns() -> dict[str, Any]:
         if isinstance(value, str):
             return re.compile(value, flags)
         if isinstance(value, dict):
-            return {k: comp(v) for k, v in value.items()}
+            return {k: (v if k in _PLAIN_KEYS else comp(v)) for k, v in value.items()}
         if isinstance(value, list):
             return [comp(v) for v in value]
         return value
@@ -274,6 +278,9 @@ def _label_of(text: str, state: str | None) -> tuple[str, str] | None:
         m = labels[name].match(text)
         if m:
             return name, text[m.end():].strip()
+    if state not in ("indicators", "threshold", "staff", "verification") \
+            and patterns()["indicators_header"].search(text):
+        return "indicators", text  # the table's header row, its first label lost to OCR
     return None
 
 
@@ -349,24 +356,39 @@ def _has_boxes(lines: list[Line]) -> bool:
 
 
 def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
-    """Assign words to the three columns by x (header positions), rows by the weight lines."""
+    """Assign words to the three columns by x, rows by the weight lines.
+
+    The quantity column starts at the "Quantità" header word; the activity column at the left
+    edge of the weight phrases "(se completata ...)", which sit left-aligned in their cells
+    (header words may be centred), else at the "Attività riferibile" header word. Words of the
+    header band and OCR specks (far flatter than the text) are dropped.
+    """
     th = patterns()["table_header"]
     q_x = a_x = None
-    for ln in lines:
+    header_bottom: dict[int, float] = {}
+    for ln in lines[:6]:
         words = list(ln.words)
+        if _strip_header(_norm(ln.text)) != _norm(ln.text) or th["target"].search(_norm(ln.text)):
+            header_bottom[ln.page] = max(header_bottom.get(ln.page, 0.0), max(w.bottom for w in words))
         for k, w in enumerate(words):
             wt = _norm(w.text)
             if q_x is None and th["target"].match(wt):
                 q_x = w.x0
-            elif q_x is not None and a_x is None and re.match(r"attivit", wt, re.I) and w.x0 > q_x:
+            elif q_x is not None and a_x is None and re.match(r"\W?attivit", wt, re.I) and w.x0 > q_x:
                 nxt = " ".join(x.text for x in words[k:k + 3])
                 if th["activity"].search(_norm(nxt)):
                     a_x = w.x0
-        if q_x is not None and a_x is not None:
-            break
-    if q_x is None or a_x is None:
+    if q_x is None:
         return None
-    b1, b2 = q_x - 4, a_x - 4
+    weight_x = [w.x0 for ln in lines for w in ln.words
+                if re.fullmatch(r"\(?se", w.text, re.I) and w.x0 > q_x]
+    if weight_x:
+        a_x = min(weight_x)
+    if a_x is None:
+        return None
+    heights = sorted(w.bottom - w.top for ln in lines for w in ln.words if w.bottom > w.top)
+    min_h = 0.5 * heights[len(heights) // 2] if heights else 0.0
+    b1, b2 = q_x - 6, a_x - 4
     # per column: (page, top, bottom, text)
     cols: list[list[tuple[int, float, float, str]]] = [[], [], []]
     for ln in lines:
@@ -374,11 +396,20 @@ def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
             continue
         groups: list[list[Any]] = [[], [], []]
         for w in ln.words:
-            groups[0 if w.x0 < b1 else 1 if w.x0 < b2 else 2].append(w)
+            if w.bottom - w.top < min_h or (w.top + w.bottom) / 2 < header_bottom.get(ln.page, -1.0):
+                continue
+            if _is_speck(w.text):
+                continue
+            # centred quantity cells may start left of their header: decide by the word's centre
+            groups[0 if (w.x0 + w.x1) / 2 < b1 else 1 if w.x0 < b2 else 2].append(w)
         for c, ws in enumerate(groups):
+            if len(ws) == 1 and re.fullmatch(r"[A-ZÀ-Ü]", ws[0].text):
+                continue  # a lone capital letter alone in its cell on this line: a speck
             if ws:
                 text = " ".join(w.text for w in ws)
                 cols[c].append((ln.page, min(w.top for w in ws), max(w.bottom for w in ws), text))
+    for col in cols:
+        col.sort(key=lambda item: (item[0], item[1]))
     # rows: activity blocks ending at weight lines
     bands: list[tuple[tuple[int, float], tuple[int, float], _Row]] = []
     acc: list[tuple[int, float, float, str]] = []
@@ -418,6 +449,16 @@ def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
     return rows
 
 
+def _is_speck(token: str) -> bool:
+    """An OCR speck: one or two characters that are no Italian word, number or symbol of note."""
+    t = token.strip()
+    if not t:
+        return True
+    if not re.search(r"[\w%&+/\-–—]", t):
+        return True
+    return len(t) <= 2 and t.lower().strip(".,;:") in patterns()["not_short_words"]
+
+
 def _is_header_line(text: str) -> bool:
     return not _strip_header(_norm(text))
 
@@ -451,7 +492,8 @@ _LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 @cache
 def _qty_classes() -> list[tuple[int, re.Pattern[str]]]:
     """Quantity-cell candidates with a base score (stronger evidence first)."""
-    unit = r"(?:\s*(?:" + _UNIT + r")\b(?:\s*/\s*anno)?(?!/))"
+    # units are lower case: a capitalised word after the number starts the next cell
+    unit = r"(?:\s*(?-i:" + _UNIT + r")\b(?:\s*/\s*anno)?(?!/))"
     pre = r"(?:\b(?:almeno|circa)\s+(?:il\s+)?)?"
     flags = re.IGNORECASE
     return [
@@ -505,6 +547,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
     prev_top: float | None = None
     for page, top, raw in items:
         t = quantity_fix(_strip_header(raw)).replace("]", "|")
+        t = re.sub(r"(?<![A-Za-zÀ-ÿ])I(['’])(?=[a-zà-ù])", r"l\1", t)  # "I'esecuzione": not a capital
         gap = prev_top is not None and top > prev_top + 1.0
         prev_top = top
         if not t:
@@ -637,12 +680,12 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         if re.fullmatch(r"(almeno|circa)", left, re.I):
             target, left = f"{left} {target}", ""
         # a unit word on the next line(s) completes "almeno n.1" / "n.15" / "Almeno 100"
-        if re.search(r"\d", target) and not re.search(_UNIT, target, re.I):
+        if re.search(r"\d", target) and not re.search(_UNIT, target):
             for k in (anchor + 1, anchor + 2):
                 if k >= len(lines):
                     break
                 nxt = lines[k].text
-                um = re.search(r"(?:^|\s)(" + _UNIT + r")(?:\b|$)", nxt[:40], re.I)
+                um = re.search(r"(?:^|\s)(" + _UNIT + r")(?:\b|$)", nxt[:40])
                 if um and (k == anchor + 1 or um.start(1) == 0 or nxt[: um.start(1)].strip().endswith("|")) \
                         and not _qty_any(nxt):
                     target = f"{target} {um.group(1)}"
