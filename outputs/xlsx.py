@@ -76,7 +76,9 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) 
     if isinstance(value, str):
         cell.data_type = "s"  # text that starts with "=" stays text, never a formula
     if fmt and isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.number_format = PERCENT_DECIMALS if fmt == PERCENT and not float(value * 100).is_integer() else fmt
+        cell.number_format = (
+            PERCENT_DECIMALS if fmt == PERCENT and not round(float(value) * 100, 6).is_integer() else fmt
+        )
 
 
 def _table(ws: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
