@@ -141,3 +141,21 @@ def test_differences_sees_a_change(original):
     changed.plan.categories = changed.plan.categories[:-1]
     found = differences(changed, record)
     assert len(found) == 3 and any("weight_pct" in d for d in found)
+
+
+def test_render_of_the_runs_plan_json_gives_the_same_allegato(original, tmp_path):
+    """`piao render` on the plan.json a run wrote regenerates the very same Allegato."""
+    import zipfile
+
+    from flows.run import render_plan
+
+    record, allegato = original
+    plan_json = tmp_path / "plan.json"
+    plan_json.write_text(record.to_json(), encoding="utf-8")
+    render_plan(plan_json, tmp_path / "out")
+
+    def body(path):
+        with zipfile.ZipFile(path) as z:
+            return z.read("word/document.xml")
+
+    assert body(tmp_path / "out" / "allegato.docx") == body(allegato)
