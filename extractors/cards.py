@@ -732,8 +732,12 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         if frag:
             name_parts[anchor], act_parts[anchor] = frag
             run = {anchor}
+        def crosses(lower: int) -> bool:
+            """A blank line stops the run, unless the name visibly goes on below it."""
+            return not lines[lower].gap_before or name_parts.get(lower, lines[lower].text)[:1].islower()
+
         i = anchor - 1
-        while run and i >= 0 and not lines[i + 1].gap_before:
+        while run and i >= 0 and crosses(i + 1):
             frag = fragment(i, "")
             if not frag:
                 break
@@ -741,9 +745,9 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
             run.add(i)
             i -= 1
         i = anchor + 1
-        while run and i < len(lines) and not lines[i].gap_before:
+        while run and i < len(lines):
             frag = fragment(i, act_parts.get(i - 1, ""))
-            if not frag:
+            if not frag or (lines[i].gap_before and not frag[0][:1].islower()):
                 break
             name_parts[i], act_parts[i] = frag
             run.add(i)
