@@ -21,6 +21,8 @@ import functools
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -29,8 +31,8 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from extractors.layout import Line, Page, Word
-from extractors.preprocess import DEFAULT_STEPS, Steps, prepare
+from extractors.layout import Line, Page, Table, Word
+from extractors.preprocess import DEFAULT_STEPS, Cell, Grid, Steps, prepare_page
 from pipeline.errors import InputError
 
 LANG = "ita"
@@ -53,6 +55,7 @@ class OcrOptions:
     min_conf: float = MIN_WORD_CONF
     native_resolution: bool = True  # render a scanned page at its own resolution when lower
     min_dpi: int = 200  # ...but never below this (small x-heights hurt Tesseract)
+    tables: bool = True  # read ruled tables cell by cell into Page.tables
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,18 +102,79 @@ def _encode_pgm(gray: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def run_tesseract_tsv(image: bytes, *, psm: int, dpi: int, timeout: float) -> str:
-    """Run ``tesseract stdin stdout -l ita --psm N tsv`` on an encoded image; return the TSV.
+def run_tesseract_tsv(image: bytes | str, *, psm: int, dpi: int, timeout: float) -> str:
+    """Run ``tesseract IMAGE stdout -l ita --psm N tsv`` and return the TSV.
 
-    Raises ``subprocess.TimeoutExpired`` on timeout and ``RuntimeError`` on failure.
+    ``image`` is an encoded image (sent through stdin) or the path of a file listing image paths
+    one per line (Tesseract then reads them all with one model load; TSV ``page_num`` = position
+    in the list). Raises ``subprocess.TimeoutExpired`` on timeout and ``RuntimeError`` on failure.
     """
-    cmd = ["tesseract", "stdin", "stdout", "-l", LANG, "--psm", str(psm), "--dpi", str(dpi), "tsv"]
+    source = image if isinstance(image, str) else "stdin"
+    data = None if isinstance(image, str) else image
+    cmd = ["tesseract", source, "stdout", "-l", LANG, "--psm", str(psm), "--dpi", str(dpi), "tsv"]
     proc = subprocess.run(
-        cmd, input=image, capture_output=True, timeout=timeout, env=_tesseract_env(), check=False
+        cmd, input=data, capture_output=True, timeout=timeout, env=_tesseract_env(), check=False
     )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}")
     return proc.stdout.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class TsvWord:
+    image: int  # 1-based position of the image in the Tesseract call
+    key: tuple[int, int, int]  # (block, paragraph, line)
+    left: int
+    top: int
+    right: int
+    bottom: int
+    conf: float
+    text: str
+
+
+def tsv_words(tsv: str, min_conf: float = MIN_WORD_CONF) -> list[TsvWord]:
+    """Word rows (level 5) of a Tesseract TSV, in Tesseract's reading order; rows of the other
+    levels carry confidence -1 and are skipped, as are empty words and words below ``min_conf``."""
+    out: list[TsvWord] = []
+    for row in tsv.splitlines()[1:]:  # first row is the header
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text = cols[11].strip()
+        try:
+            conf = float(cols[10])
+            image, block, par, line = int(cols[1]), int(cols[2]), int(cols[3]), int(cols[4])
+            left, top, width, height = int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9])
+        except ValueError:
+            continue
+        if not text or conf < min_conf:
+            continue
+        out.append(TsvWord(image, (block, par, line), left, top, left + width, top + height, conf, text))
+    return out
+
+
+def _word(w: TsvWord, page: int, scale: float, dx: int = 0, dy: int = 0) -> Word:
+    return Word(
+        text=w.text,
+        page=page,
+        x0=round((w.left + dx) * scale, 2),
+        top=round((w.top + dy) * scale, 2),
+        x1=round((w.right + dx) * scale, 2),
+        bottom=round((w.bottom + dy) * scale, 2),
+    )
+
+
+def _line(words: list[Word] | tuple[Word, ...]) -> Line:
+    words = tuple(words)
+    return Line(
+        text=" ".join(w.text for w in words),
+        page=words[0].page,
+        x0=min(w.x0 for w in words),
+        top=min(w.top for w in words),
+        x1=max(w.x1 for w in words),
+        bottom=max(w.bottom for w in words),
+        words=words,
+    )
 
 
 def parse_tsv(tsv: str, page: int, scale: float, min_conf: float = MIN_WORD_CONF) -> list[Line]:
@@ -118,50 +182,94 @@ def parse_tsv(tsv: str, page: int, scale: float, min_conf: float = MIN_WORD_CONF
 
     Words are grouped by (block, paragraph, line) numbers, in Tesseract's reading order.
     """
-    groups: dict[tuple[int, int, int], list[Word]] = {}
-    order: list[tuple[int, int, int]] = []
-    rows = tsv.splitlines()
-    for row in rows[1:]:  # first row is the header
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5":
-            continue
-        text = cols[11].strip()
-        try:
-            conf = float(cols[10])
-        except ValueError:
-            continue
-        if not text or conf < min_conf:
-            continue
-        block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
-        left, top, width, height = (int(c) for c in cols[6:10])
-        word = Word(
-            text=text,
-            page=page,
-            x0=round(left * scale, 2),
-            top=round(top * scale, 2),
-            x1=round((left + width) * scale, 2),
-            bottom=round((top + height) * scale, 2),
-        )
-        key = (block, par, line)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(word)
-    lines: list[Line] = []
-    for key in order:
-        words = tuple(groups[key])
-        lines.append(
-            Line(
-                text=" ".join(w.text for w in words),
+    groups: dict[tuple[int, int, int, int], list[Word]] = {}
+    for w in tsv_words(tsv, min_conf):
+        groups.setdefault((w.image, *w.key), []).append(_word(w, page, scale))
+    return [_line(ws) for ws in groups.values()]
+
+
+def visual_lines(words: list[Word]) -> list[Line]:
+    """Group words into visual rows (``top`` within half a word height), each left to right —
+    the same reading a text-layer PDF gives for a table, cells side by side on one line."""
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        if rows:
+            ref = rows[-1][0]
+            if abs(w.top - ref.top) <= max(3.0, 0.5 * (ref.bottom - ref.top)):
+                rows[-1].append(w)
+                continue
+        rows.append([w])
+    return [_line(sorted(r, key=lambda w: w.x0)) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Ruled tables: every cell read on its own
+
+CELL_PAD = 10  # px of white margin around a cell crop (Tesseract wants a border)
+CELL_INSET = 2  # px trimmed from the cell edges (rule remnants)
+CELL_MIN_INK = 8  # dark pixels below which a cell is empty
+CELL_PSM = 6  # a cell is one uniform block of text
+
+
+def _cell_crop(gray: np.ndarray, cell: Cell) -> np.ndarray | None:
+    crop = gray[cell.y0 + CELL_INSET : cell.y1 - CELL_INSET, cell.x0 + CELL_INSET : cell.x1 - CELL_INSET]
+    if crop.size == 0 or int((crop < 128).sum()) < CELL_MIN_INK:
+        return None
+    return cv2.copyMakeBorder(crop, CELL_PAD, CELL_PAD, CELL_PAD, CELL_PAD, cv2.BORDER_CONSTANT, value=255)
+
+
+def ocr_tables(
+    gray: np.ndarray, grids: list[Grid], page: int, *, dpi: int, scale: float, timeout: float,
+    min_conf: float = MIN_WORD_CONF,
+) -> tuple[list[Table], list[list[Word]]]:
+    """OCR every non-empty cell of ``grids`` in one Tesseract call (a list of cell images).
+
+    Returns the tables (rows of cell texts, lines joined by newlines; ``None`` where a merged
+    cell spans the grid position, ``""`` for an empty cell) and, per table, its words in page
+    coordinates (PDF points).
+    """
+    jobs: list[tuple[int, Cell]] = []  # (grid index, cell) per image, in list order
+    with tempfile.TemporaryDirectory(prefix="piao-ocr-") as tmp:
+        names = []
+        for g_index, grid in enumerate(grids):
+            for cell in grid.cells:
+                crop = _cell_crop(gray, cell)
+                if crop is None:
+                    continue
+                name = os.path.join(tmp, f"c{len(jobs):04d}.png")
+                cv2.imwrite(name, crop)
+                names.append(name)
+                jobs.append((g_index, cell))
+        words_by_image: dict[int, list[TsvWord]] = {}
+        if jobs:
+            listing = os.path.join(tmp, "cells.txt")
+            with open(listing, "w", encoding="utf-8") as fh:
+                fh.write("\n".join(names) + "\n")
+            for w in tsv_words(run_tesseract_tsv(listing, psm=CELL_PSM, dpi=dpi, timeout=timeout), min_conf):
+                words_by_image.setdefault(w.image, []).append(w)
+    tables: list[Table] = []
+    table_words: list[list[Word]] = [[] for _ in grids]
+    texts: dict[tuple[int, int, int], str] = {}
+    for image, (g_index, cell) in enumerate(jobs, start=1):
+        dx, dy = cell.x0 + CELL_INSET - CELL_PAD, cell.y0 + CELL_INSET - CELL_PAD
+        lines: dict[tuple[int, int, int], list[Word]] = {}
+        for w in words_by_image.get(image, []):
+            word = _word(w, page, scale, dx, dy)
+            lines.setdefault(w.key, []).append(word)
+            table_words[g_index].append(word)
+        texts[(g_index, cell.row, cell.col)] = "\n".join(" ".join(x.text for x in ws) for ws in lines.values())
+    for g_index, grid in enumerate(grids):
+        rows: list[list[str | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
+        for cell in grid.cells:
+            rows[cell.row][cell.col] = texts.get((g_index, cell.row, cell.col), "")
+        tables.append(
+            Table(
                 page=page,
-                x0=min(w.x0 for w in words),
-                top=min(w.top for w in words),
-                x1=max(w.x1 for w in words),
-                bottom=max(w.bottom for w in words),
-                words=words,
+                rows=tuple(tuple(r) for r in rows),
+                bbox=tuple(round(v * scale, 2) for v in (grid.x0, grid.y0, grid.x1, grid.y1)),  # type: ignore[arg-type]
             )
         )
-    return lines
+    return tables, table_words
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,22 +331,48 @@ def ocr_image(
     timeout: float,
     path: str,
 ) -> Page:
-    """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution)."""
-    gray = prepare(img, options.steps, dpi)
+    """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution).
+
+    Ruled tables found while removing rules are read cell by cell (:func:`ocr_tables`) and
+    blanked out of the page image, whose remaining text is read as a whole; the table's words
+    join the page's lines as visual rows at the table's place, as a text-layer PDF gives them.
+    """
+    deadline = time.monotonic() + timeout
+    gray, grids = prepare_page(img, options.steps, dpi)
     eff_dpi = dpi * options.steps.scale
+    to_points = 72.0 / eff_dpi
+    tables: list[Table] = []
+    table_words: list[list[Word]] = []
     try:
-        tsv = run_tesseract_tsv(_encode_pgm(gray), psm=options.psm, dpi=int(round(eff_dpi)), timeout=timeout)
+        if grids and options.tables:
+            tables, table_words = ocr_tables(
+                gray, grids, number, dpi=int(round(eff_dpi)), scale=to_points,
+                timeout=max(1.0, deadline - time.monotonic()), min_conf=options.min_conf,
+            )
+            gray = gray.copy()
+            for g in grids:
+                gray[g.y0 : g.y1, g.x0 : g.x1] = 255
+        tsv = run_tesseract_tsv(
+            _encode_pgm(gray), psm=options.psm, dpi=int(round(eff_dpi)),
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
     except subprocess.TimeoutExpired:
         raise InputError(path, f"OCR della pagina {number} oltre il tempo massimo ({timeout:g} s)") from None
     except RuntimeError as err:
         raise InputError(path, f"OCR della pagina {number} non riuscito: {err}") from None
-    to_points = 72.0 / eff_dpi
+    lines = parse_tsv(tsv, number, to_points, options.min_conf)
+    for table, words in zip(tables, table_words):
+        if not words:
+            continue
+        at = next((k for k, ln in enumerate(lines) if ln.top >= table.bbox[1]), len(lines))
+        lines[at:at] = visual_lines(words)
     h, w = gray.shape[:2]
     return Page(
         number=number,
         width=round(w * to_points, 2),
         height=round(h * to_points, 2),
-        lines=parse_tsv(tsv, number, to_points, options.min_conf),
+        lines=lines,
+        tables=tables,
         ocr=True,
     )
 

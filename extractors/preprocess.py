@@ -38,7 +38,7 @@ class Steps:
 # Measured on tests/data/chiari-2025-scan-p1-10.pdf (see bench/ocr.py and the report in the
 # commit log): deskewing a 0.4 degree scan and the other steps did not lower the CER enough to
 # pay for their time, so the default leaves the rendered grayscale image as it is.
-DEFAULT_STEPS = Steps(deskew=True, unrule=True)
+DEFAULT_STEPS = Steps(deskew=True, unrule=True, whiten=True)
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
@@ -102,13 +102,40 @@ def binarize(gray: np.ndarray) -> np.ndarray:
 
 # A rule is a run of ink at least this long (fraction of the page side) and this thin.
 RULE_MIN_FRACTION = 0.04
+# A ruled table: a connected set of rules at least this wide/tall (fraction of the page side).
+TABLE_MIN_WIDTH = 0.15
+TABLE_MIN_HEIGHT = 0.02
+CELL_MIN_PX = 12  # a white region enclosed by rules smaller than this (either side) is no cell
 
 
-def remove_rules(gray: np.ndarray) -> np.ndarray:
-    """Paint table rules white: morphological opening with long thin kernels finds them.
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell in image pixels, with the grid row/column of its top-left corner."""
 
-    Text strokes are far shorter than ``RULE_MIN_FRACTION`` of the page, so they survive.
-    """
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    row: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A ruled table found in the image: bounding box (pixels), grid size and cells."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    n_rows: int
+    n_cols: int
+    cells: tuple[Cell, ...]
+
+
+def rule_mask(gray: np.ndarray) -> np.ndarray:
+    """Mask (255 = rule) of long horizontal/vertical ink runs: a morphological opening with long
+    thin kernels keeps them; text strokes are far shorter than ``RULE_MIN_FRACTION`` of the page."""
     h, w = gray.shape[:2]
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     horiz = cv2.morphologyEx(
@@ -117,10 +144,64 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
     vert = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(h * RULE_MIN_FRACTION))))
     )
-    rules = cv2.dilate(cv2.bitwise_or(horiz, vert), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    return cv2.dilate(cv2.bitwise_or(horiz, vert), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+
+
+def remove_rules(gray: np.ndarray, rules: np.ndarray | None = None) -> np.ndarray:
+    """Paint table rules white (they confuse Tesseract's layout analysis)."""
+    if rules is None:
+        rules = rule_mask(gray)
     out = gray.copy()
     out[rules > 0] = 255
     return out
+
+
+def _cluster(values: list[int], tol: int) -> list[int]:
+    """Representative positions of ``values``, merging those closer than ``tol``."""
+    reps: list[int] = []
+    for v in sorted(values):
+        if not reps or v - reps[-1] > tol:
+            reps.append(v)
+    return reps
+
+
+def find_grids(rules: np.ndarray) -> list[Grid]:
+    """Ruled tables in a rule mask. Each large connected set of rules is a table, the white
+    regions it encloses are its cells, and cells take a grid row/column from the clustered
+    positions of their top and left edges (a merged cell sits at its top-left position)."""
+    h, w = rules.shape[:2]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    tol = max(4, int(0.004 * max(w, h)))
+    grids: list[Grid] = []
+    for i in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[i][:4])
+        if bw < TABLE_MIN_WIDTH * w or bh < TABLE_MIN_HEIGHT * h:
+            continue
+        free = cv2.bitwise_not(rules[y : y + bh, x : x + bw])
+        m, _, cstats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+        boxes = []
+        for j in range(1, m):
+            cx, cy, cw, ch = (int(v) for v in cstats[j][:4])
+            if cw < CELL_MIN_PX or ch < CELL_MIN_PX:
+                continue
+            if cx == 0 or cy == 0 or cx + cw >= bw or cy + ch >= bh:
+                continue  # touches the outside: not enclosed by rules
+            boxes.append((x + cx, y + cy, x + cx + cw, y + cy + ch))
+        if len(boxes) < 2:
+            continue
+        rows = _cluster([b[1] for b in boxes], tol)
+        cols = _cluster([b[0] for b in boxes], tol)
+
+        def nearest(reps: list[int], v: int) -> int:
+            return min(range(len(reps)), key=lambda k: abs(reps[k] - v))
+
+        cells = sorted(
+            (Cell(b[0], b[1], b[2], b[3], nearest(rows, b[1]), nearest(cols, b[0])) for b in boxes),
+            key=lambda c: (c.row, c.col),
+        )
+        grids.append(Grid(x, y, x + bw, y + bh, len(rows), len(cols), tuple(cells)))
+    grids.sort(key=lambda g: (g.y0, g.x0))
+    return grids
 
 
 FLATTEN_KERNEL_PT = 5.0  # wider than any text stroke, narrower than a shaded cell
@@ -162,6 +243,13 @@ def rescale(gray: np.ndarray, factor: float) -> np.ndarray:
 
 def prepare(img: np.ndarray, steps: Steps = DEFAULT_STEPS, dpi: float = 200.0) -> np.ndarray:
     """Apply ``steps`` to a page image rendered at ``dpi``; returns a grayscale uint8 image."""
+    return prepare_page(img, steps, dpi)[0]
+
+
+def prepare_page(
+    img: np.ndarray, steps: Steps = DEFAULT_STEPS, dpi: float = 200.0
+) -> tuple[np.ndarray, list[Grid]]:
+    """Like :func:`prepare`, also returning the ruled tables found (when ``steps.unrule``)."""
     gray = to_gray(img)
     gray = rescale(gray, steps.scale)
     if steps.denoise:
@@ -170,10 +258,13 @@ def prepare(img: np.ndarray, steps: Steps = DEFAULT_STEPS, dpi: float = 200.0) -
         gray = deskew(gray)
     if steps.flatten:
         gray = flatten(gray, dpi * steps.scale)
+    grids: list[Grid] = []
     if steps.unrule:
-        gray = remove_rules(gray)
+        rules = rule_mask(gray)
+        grids = find_grids(rules)
+        gray = remove_rules(gray, rules)
     if steps.whiten:
         gray = whiten(gray)
     if steps.binarize:
         gray = binarize(gray)
-    return gray
+    return gray, grids
