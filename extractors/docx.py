@@ -89,11 +89,13 @@ class _Block:
     space_before: float = 0.0
     space_after: float = 0.0
     break_before: bool = False  # explicit page break before this block
-    rendered_break: bool = False  # lastRenderedPageBreak inside this block
+    rendered_break: bool = False  # lastRenderedPageBreak before this block's first text
     table: int | None = None  # index of the table the row belongs to
     splittable: bool = True
     page: int = 0
     extra_breaks: int = 0  # explicit page breaks inside the paragraph (after its first line)
+    any_rendered: bool = False  # a lastRenderedPageBreak anywhere in it
+    rendered_texts: list[str] | None = None  # text split at rendered page breaks
     repeat_header: float = 0.0  # height of the table's header rows, repeated on each new page
 
 
@@ -176,30 +178,43 @@ class _Styles:
         return spacing, font
 
 
-def _para_text(p) -> tuple[list[str], bool, int]:
-    """Text of a paragraph split at explicit page breaks; whether a rendered break occurs."""
-    parts, buf, rendered = [], [], False
+def _para_text(p) -> tuple[list[str], list[str], bool, bool]:
+    """A paragraph's text split two ways: at explicit page breaks, and at rendered page breaks.
+
+    Returns (explicit parts, rendered parts, rendered break before any text, any rendered break).
+    """
+    explicit, rendered = [[]], [[]]
+    leading, any_rendered = False, False
+    has_text = False
     for el in p.iter():
         tag = el.tag
+        piece = None
         if tag == _q("t"):
-            buf.append(el.text or "")
+            piece = el.text or ""
         elif tag == _q("tab"):
             if el.getparent() is not None and el.getparent().tag == _q("r"):
-                buf.append("\t")
+                piece = "\t"
         elif tag in (_q("br"), _q("cr")):
             if _attr(el, "type") == "page":
-                parts.append("".join(buf))
-                buf = []
+                explicit.append([])
             else:
-                buf.append("\n")
+                piece = "\n"
         elif tag == _q("noBreakHyphen"):
-            buf.append("-")
+            piece = "-"
         elif tag == _q("sym"):
-            buf.append(chr(int(_attr(el, "char") or "20", 16)) if (_attr(el, "char") or "").strip() else "")
+            code = (_attr(el, "char") or "").strip()
+            piece = chr(int(code, 16)) if code else ""
         elif tag == _q("lastRenderedPageBreak"):
-            rendered = True
-    parts.append("".join(buf))
-    return parts, rendered, len(parts) - 1
+            any_rendered = True
+            if has_text:
+                rendered.append([])
+            else:
+                leading = True
+        if piece is not None:
+            has_text = has_text or bool(piece.strip())
+            explicit[-1].append(piece)
+            rendered[-1].append(piece)
+    return ["".join(x) for x in explicit], ["".join(x) for x in rendered], leading, any_rendered
 
 
 class _Reader:
@@ -286,7 +301,7 @@ class _Reader:
         return lines if any_text or lines > 1 else 1
 
     def add_paragraph(self, p, width: float, in_table: bool = False) -> list[str]:
-        parts, rendered, breaks = _para_text(p)
+        parts, rendered_parts, leading, any_rendered = _para_text(p)
         ppr = p.find(_q("pPr"))
         line_h, before, after, text_width, font = self.para_metrics(p, width)
         n_lines = self.count_lines(p, text_width, font)
@@ -298,8 +313,10 @@ class _Reader:
             space_before=before,
             space_after=after,
             break_before=ppr is not None and _on(ppr.find(_q("pageBreakBefore"))),
-            rendered_break=rendered,
-            extra_breaks=breaks,
+            rendered_break=leading,
+            any_rendered=any_rendered,
+            extra_breaks=len(parts) - 1,
+            rendered_texts=rendered_parts,
         )
         self.state.blocks.append(block)
         return parts
@@ -420,6 +437,8 @@ def _paginate(blocks: list[_Block], geometries: list[_Geometry], section_of: lis
                 page += 1
             prev_section = section_of[i]
             b.page = page
+            if b.rendered_texts is not None:  # the renderer's breaks replace the explicit ones
+                b.texts, b.extra_breaks = b.rendered_texts, len(b.rendered_texts) - 1
             page += b.extra_breaks
             continue
         new_page = b.break_before or (section_of[i] != prev_section and section_breaks_page(section_of[i]))
@@ -479,7 +498,7 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
     section_of = reader.read()
     state = reader.state
     geometries = [_geometry(s) for s in reader.section_sects]
-    use_rendered = any(b.rendered_break for b in state.blocks)
+    use_rendered = any(b.any_rendered or (b.table is not None and b.rendered_break) for b in state.blocks)
     _paginate(state.blocks, geometries, section_of, use_rendered, reader.section_starts_page)
 
     if sha256 is None:

@@ -31,7 +31,7 @@ TOTAL_RE = re.compile(r"^\s*totale\b")
 #: Line fallback: "<n> <title/scope words> <level> <staff> <weight> <coef> <points> <amount>".
 _NUM = rf"(?:{IT_NUMBER})"
 ROW_LINE_TEMPLATE = (
-    r"^(?P<number>\d{1,3})\s+(?P<text>.*?)\s*(?<![\w-])(?P<level><LEVEL>)\s+(?P<staff>\d{1,3})\s+"
+    r"^(?P<number>[\dlI|O]{1,3})\s+(?P<text>.*?)\s*(?<![\w-])(?P<level><LEVEL>)\s+(?P<staff>\d{1,3})\s+"
     rf"(?P<weight>{_NUM})\s+(?P<coef>{_NUM})\s+(?P<points>{_NUM})\s+(?P<amount>{_NUM})\s*$"
 )
 #: Without the plan's own level names: one or two lower-case words.
@@ -113,6 +113,13 @@ def _from_tables(tables: list[Table]) -> tuple[list[SummaryRow], float | None]:
                 continue
             values = {name: _value(name, cells[i] if i < len(cells) else None) for i, name in cols.items()}
             if values.get("number") is None:
+                number_col = next((i for i, n in cols.items() if n == "number"), None)
+                raw = (cells[number_col] or "").strip() if number_col is not None and number_col < len(cells) else ""
+                values["number"] = _ocr_int(raw, rows[-1].number if rows else None) if raw else None
+            if values.get("number") is None and values.get("amount_eur") is not None:
+                rows.append(SummaryRow(**values, page=table.page))  # a row whose number is unreadable
+                continue
+            if values.get("number") is None:
                 if rows and any(values.get(k) for k in ("title", "scope")):
                     # A row split across pages: its continuation carries no number.
                     prev = rows[-1]
@@ -140,6 +147,20 @@ def _summary_tables(doc: Document) -> list[Table]:
     return out
 
 
+#: Glyphs OCR puts for digits in a row number ("ll" for 11).
+OCR_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0"})
+
+
+def _ocr_int(token: str, previous: int | None) -> int | None:
+    """A row number; a misread one (letters for digits) only when it continues the sequence."""
+    if token.isdigit():
+        return int(token)
+    fixed = token.translate(OCR_DIGITS)
+    if fixed.isdigit() and previous is not None and int(fixed) == previous + 1:
+        return int(fixed)
+    return None
+
+
 def _from_lines(lines: list[Line], levels: list[str] | None) -> tuple[list[SummaryRow], float | None]:
     row_re = _row_line_re(levels)
     rows: list[SummaryRow] = []
@@ -154,9 +175,10 @@ def _from_lines(lines: list[Line], levels: list[str] | None) -> tuple[list[Summa
         if not in_summary:
             continue
         m = row_re.match(text)
-        if m:
+        number = _ocr_int(m.group("number"), rows[-1].number if rows else None) if m else None
+        if m and number is not None:
             rows.append(SummaryRow(
-                number=int(m.group("number")),
+                number=number,
                 strategic_level=m.group("level").strip().lower(),
                 staff_count=int(m.group("staff")),
                 strategic_weight=as_number(parse_it_number(m.group("weight"))),

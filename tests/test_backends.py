@@ -363,3 +363,25 @@ def test_cli_reports_bad_input_in_one_line_exit_2(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "tagliato.pdf" in proc.stderr and "danneggiato" in proc.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_docx_rendered_page_breaks_are_trusted_when_present(tmp_path):
+    """A file saved by Word carries w:lastRenderedPageBreak marks: they give the pages."""
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+
+    d = DocxDocument()
+    for i in range(6):
+        d.add_paragraph(f"paragrafo {i}")
+    d.paragraphs[3].runs[0]._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))  # overflow here
+    d.paragraphs[5].paragraph_format.page_break_before = True  # explicit break, rendered too
+    d.paragraphs[5].runs[0]._r.insert(0, OxmlElement("w:lastRenderedPageBreak"))
+    run = d.paragraphs[4].add_run()
+    run.add_break(WD_BREAK.PAGE)
+    run._r.append(OxmlElement("w:lastRenderedPageBreak"))
+    run.add_text("dopo l'interruzione")
+    path = tmp_path / "word.docx"
+    d.save(path)
+    pages = {line.text: line.page for line in read_docx(str(path)).lines()}
+    assert pages == {"paragrafo 0": 1, "paragrafo 1": 1, "paragrafo 2": 1, "paragrafo 3": 2, "paragrafo 4": 2,
+                     "dopo l'interruzione": 3, "paragrafo 5": 4}

@@ -249,3 +249,29 @@ def test_intro_of_an_empty_document_is_empty():
 ])
 def test_parse_it_number(text, value):
     assert parse_it_number(text) == value
+
+
+_HEADER = ("N.", "Obiettivo", "Settore/Area", "Strategicità", "N.\ndipendenti", "Peso\nstrategicità",
+           "Peso\npersonale", "Punteggio", "Importo (€)")
+
+
+def _row(n: str, level: str = "miglioramento") -> tuple[str, ...]:
+    return (n, f"Obiettivo {n}", "SETTORE AMMINISTRATIVO-\nFINANZIARIO", level, "4", "20", "1,50", "30,00", "1.000,00")
+
+
+def test_summary_ocr_misread_row_number_continues_the_sequence():
+    from extractors.layout import Table
+
+    table = Table(page=1, rows=(_HEADER, _row("10"), _row("ll"), _row("12"), ("TOTALE", None, None, None, None,
+                                                                            None, None, "90,00", "3.000,00")))
+    rows, total = parse_summary(Document(path="x", sha256="", format="pdf", pages=[Page(number=1, tables=[table])]))
+    assert [r.number for r in rows] == [10, 11, 12] and total == 3000.0
+    assert rows[0].scope == "SETTORE AMMINISTRATIVO-FINANZIARIO"  # a hyphen at a line end joins
+    lines = _lines("Riepilogo obiettivi - anno 2025", "10 Titolo SETTORE miglioramento 4 20 1,50 30,00 1.000,00",
+                   "ll Titolo SETTORE una tantum 4 5 1,50 7,50 250,00", "Il Titolo innovativo 4 25 1,50 37,50 1.250,00",
+                   "TOTALE 75,00 2.500,00")
+    rows, total = parse_summary(Document(path="x", sha256="", format="text", pages=[Page(number=1, lines=lines)]),
+                                levels=["miglioramento", "una tantum", "innovativo"])
+    # "ll" after 10 is 11; "Il" after 11 would be 11 again, not 12: it is not taken as a row.
+    assert [(r.number, r.strategic_level) for r in rows] == [(10, "miglioramento"), (11, "una tantum")]
+    assert total == 2500.0
