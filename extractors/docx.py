@@ -178,6 +178,17 @@ class _Styles:
         return spacing, font
 
 
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _walk(el):
+    """Depth-first over an element, skipping mc:Fallback copies (text boxes appear twice)."""
+    yield el
+    for child in el:
+        if child.tag != MC_FALLBACK:
+            yield from _walk(child)
+
+
 def _para_text(p) -> tuple[list[str], list[str], bool, bool]:
     """A paragraph's text split two ways: at explicit page breaks, and at rendered page breaks.
 
@@ -186,7 +197,7 @@ def _para_text(p) -> tuple[list[str], list[str], bool, bool]:
     explicit, rendered = [[]], [[]]
     leading, any_rendered = False, False
     has_text = False
-    for el in p.iter():
+    for el in _walk(p):
         tag = el.tag
         piece = None
         if tag == _q("t"):
@@ -276,7 +287,7 @@ class _Reader:
     def count_lines(self, p, text_width: float, font: float) -> int:
         """Lines a paragraph wraps to: greedy word wrap with Times-like glyph widths."""
         lines, x, any_text = 1, 0.0, False
-        for r in p.iter(_q("r")):
+        for r in (e for e in _walk(p) if e.tag == _q("r")):
             rpr = r.find(_q("rPr"))
             bold = rpr is not None and _on(rpr.find(_q("b")))
             scale = font / 1000.0 * WIDTH_SLACK * (BOLD_FACTOR if bold else 1.0)
