@@ -101,6 +101,7 @@ def quantity_fix(text: str) -> str:
     t = re.sub(r"\bnA(\d*)\b", r"n.1\1", t)
     t = re.sub(r"\bn[-·,]\s?(\d)", r"n.\1", t)
     t = re.sub(r"\bn\.s\b", "n.5", t)
+    t = re.sub(r"\bazion[t1l]\b", "azioni", t)
     t = re.sub(r"\bn\s*°\s*(\d)", r"n°\1", t)
     t = re.sub(r"\b(?:no\s+|n)(azion[ei])\b", r"n. \1", t)
     t = re.sub(r"(?:(?<=\s)|^)\.(\d+\s+azion)", r"n.\1", t)
@@ -476,7 +477,7 @@ def _qty_regex() -> re.Pattern[str]:
     )
 
 
-_UNIT = (r"azion[ei]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
+_UNIT = (r"azion[eit]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
          r"attivit\S*|nominativi|incontri|vie|riunion[ei]|sabati|presenze|giornat[ae]|rendicontazion\S*")
 #: Words after which a line is unfinished: the next line continues the same cell.
 _OPEN_END = re.compile(
@@ -652,6 +653,8 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
                     score += 3
                 elif not after and not before:
                     score += 1
+                    if all(len(x.text) <= 40 for x in lines[:li]):
+                        score += 1  # a quantity cell read before any activity text
                 out.append((score, li, m.start(), m.end()))
     return out
 
@@ -685,7 +688,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
                 if k >= len(lines):
                     break
                 nxt = lines[k].text
-                um = re.search(r"(?:^|\s)(" + _UNIT + r")(?:\b|$)", nxt[:40])
+                um = re.search(r"(?:^|[\s|])(" + _UNIT + r")(?:\b|$)", nxt[:40])
                 if um and (k == anchor + 1 or um.start(1) == 0 or nxt[: um.start(1)].strip().endswith("|")) \
                         and not _qty_any(nxt):
                     target = f"{target} {um.group(1)}"
