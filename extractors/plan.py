@@ -27,7 +27,8 @@ PLAN_KEYWORDS = [
 MIN_KEYWORDS = 2
 
 MESSAGES = {
-    "no_text": "il documento non contiene testo leggibile (è una scansione? usare --ocr auto o always)",
+    "no_text": "nessun testo leggibile nel documento (è una scansione? usare --ocr auto o always)",
+    "no_text_ocr": "nessun testo leggibile nel documento, nemmeno con l'OCR: non sembra un Piano della Performance",
     "not_a_plan": "il documento non sembra un Piano della Performance",
     "no_cards": "nessuna scheda obiettivo trovata",
 }
@@ -62,7 +63,7 @@ def parse_plan(doc: Document) -> PlanRecord:
     an introduction but no objective cards.
     """
     if not any(line.text.strip() for line in doc.lines()):
-        raise InputError(doc.path, MESSAGES["no_text"])
+        raise InputError(doc.path, MESSAGES["no_text_ocr" if doc.ocr_pages else "no_text"])
     plan = parse_intro(doc)
     rows, total = parse_summary(doc, levels=list(plan.strategic_weights) or None)
     plan.summary = rows

@@ -184,7 +184,7 @@ def test_not_a_plan_and_plan_without_cards(tmp_path):
 
 def test_image_only_document_says_it_has_no_text():
     doc = read_document(str(ROOT / "tests" / "data" / "chiari-2025-scan-p1-10.pdf"), ocr="never")
-    with pytest.raises(InputError, match="non contiene testo"):
+    with pytest.raises(InputError, match="nessun testo leggibile"):
         parse_plan(doc)
 
 
