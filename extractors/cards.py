@@ -511,6 +511,7 @@ class _PLine:
     text: str
     gap_before: bool
     weight: int | float | None = None
+    noisy: bool = False  # OCR crumbs were removed from this line
 
 
 def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
@@ -572,15 +573,18 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         rest = re.sub(r"\s*=?\s*raggiungiment\w*\s*$", "", rest)
         rest = re.sub(r"\s+", " ", rest).strip()
         rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|\-]+$", "", rest).strip()
+        before_crumbs = rest
         rest = re.sub(r"(?:\s+[^\w\s|\-–—]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
         rest = re.sub(r"(?:\s+\S(?=\s|$)){2,}$", "", rest).strip()  # "... o o", ". 0 ."
+        shorts = sum(len(tok) <= 2 for tok in rest.split())
+        noisy = rest != before_crumbs or (shorts >= 3 and 2 * shorts >= len(rest.split()))
         if w is None and re.fullmatch(r"\W*obiettiv\w*\W*", rest, re.I):
             continue  # the tail of a weight phrase
         if after_weight and gap and groups and groups[-1][1]:
             after_weight = False  # a paragraph break ends the name block
         if after_weight and w is None and not cur and groups:
             if _is_name_line(rest):
-                groups[-1][1].append(_PLine(rest, gap))
+                groups[-1][1].append(_PLine(rest, gap, None, noisy))
                 continue
             left, bar, right = rest.partition("|")
             if bar and _is_name_line(left.strip()) and len(right.strip()) <= 15:
@@ -591,7 +595,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         after_weight = False
         if cur_page is None:
             cur_page = page
-        cur.append(_PLine(rest, gap, w))
+        cur.append(_PLine(rest, gap, w, noisy))
         if w is not None:
             groups.append((cur, [], cur_page))
             cur, cur_page, after_weight = [], None, True
@@ -780,7 +784,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
     for i, ln in enumerate(lines):
         if i in name_parts:
             if name_parts[i]:
-                row.name.append(_strip_crumbs(name_parts[i]))
+                row.name.append(_strip_crumbs(name_parts[i]) if ln.noisy else name_parts[i])
             if act_parts.get(i):
                 row.activity.append(act_parts[i])
         elif ln.text:
