@@ -45,7 +45,7 @@ FIELDS = ("title", "description", "timeframe", "phases", "activities", "indicato
 
 
 #: Pattern-file entries that are word lists, not regular expressions.
-_PLAIN_KEYS = {"not_short_words"}
+_PLAIN_KEYS = {"not_short_words", "units", "qualitative"}
 
 
 @cache
@@ -464,29 +464,21 @@ def _is_header_line(text: str) -> bool:
     return not _strip_header(_norm(text))
 
 
-_QTY_WORDS = (r"azion[ei]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
-              r"attivit\S*|nominativi|incontri|vie|riunion[ei]|sabati|presenze|giornat[ae]")
+def _unit() -> str:
+    """Alternation of the unit words a quantity cell counts ("azioni", "controlli", ...)."""
+    return "|".join(patterns()["quantity"]["units"])
 
 
-def _qty_regex() -> re.Pattern[str]:
-    return re.compile(
-        r"(?:\b(?:almeno|circa)\s+(?:il\s+)?)?"
-        r"(?:\bn\s*[.°º]\s*(?:\d[\d.]*)?\s*(?:" + _QTY_WORDS + r")?(?:\s*/\s*anno)?"
-        r"|\b\d[\d.]*\s+(?:" + _QTY_WORDS + r")\b(?:\s*/\s*anno)?)",
-        re.IGNORECASE,
-    )
+def _open_end() -> re.Pattern[str]:
+    """A line ending in one of these words is unfinished: the next line continues the cell."""
+    return patterns()["quantity"]["open_end"]
 
 
-_UNIT = (r"azion[eit]|document[io]|relazion[ei]|serviz[io]|controll[io]|cors[io]|mes[ei]|edific\S*|"
-         r"attivit\S*|nominativi|incontri|vie|riunion[ei]|sabati|presenze|giornat[ae]|rendicontazion\S*")
-#: Words after which a line is unfinished: the next line continues the same cell.
-_OPEN_END = re.compile(
-    r"\b(?:di|del|dello|della|dei|degli|delle|dell'|e|ed|o|in|nel|nella|nei|per|a|al|alla|ai|agli|alle|"
-    r"con|il|lo|la|i|gli|le|un|una|da|dal|dalla|su|sul|sulla|tra|fra|che)\s*$", re.IGNORECASE)
-#: An article (or article + preposition) wants its noun: no cell boundary right after it.
-_ARTICLE_END = re.compile(
-    r"\b(?:il|lo|la|i|gli|le|un|uno|una|del|dello|della|dei|degli|delle|al|allo|alla|ai|agli|alle|"
-    r"dal|dalla|dai|nel|nella|nei|sul|sulla)\s*$", re.IGNORECASE)
+def _article_end() -> re.Pattern[str]:
+    """An article (or article + preposition) wants its noun: no cell boundary right after it."""
+    return patterns()["quantity"]["article_end"]
+
+
 _LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 
 
@@ -494,7 +486,7 @@ _LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 def _qty_classes() -> list[tuple[int, re.Pattern[str]]]:
     """Quantity-cell candidates with a base score (stronger evidence first)."""
     # units are lower case: a capitalised word after the number starts the next cell
-    unit = r"(?:\s*(?-i:" + _UNIT + r")\b(?:\s*/\s*anno)?(?!/))"
+    unit = r"(?:\s*(?-i:" + _unit() + r")\b(?:\s*/\s*anno)?(?!/))"
     pre = r"(?:\b(?:almeno|circa)\s+(?:il\s+)?)?"
     flags = re.IGNORECASE
     return [
@@ -502,7 +494,7 @@ def _qty_classes() -> list[tuple[int, re.Pattern[str]]]:
         (3, re.compile(r"\bn\s*[.°º]\s*azion[ei]\b", flags)),
         (2, re.compile(pre + r"(?<![\w./,])\d{1,4}" + unit, flags)),
         (1, re.compile(pre + r"(?<![\w./,()\-])\d{1,3}(?![\w./,%)\-])", flags)),
-        (1, re.compile(r"\b(?:continu[ao]|varie|settimanale|giornalier[ao]|mensil[ei])\b", flags)),
+        (1, re.compile(r"\b(?:" + "|".join(patterns()["quantity"]["qualitative"]) + r")\b", flags)),
     ]
 
 
@@ -527,7 +519,7 @@ def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
             break
         if k >= 1 and tok and (tok[0].isupper() or tok[0] == "(" or (tok[0] == "-" and k >= 2)):
             left = " ".join(tokens[:k])
-            if re.search(r"[a-zà-ù]", left) and not _ARTICLE_END.search(left):
+            if re.search(r"[a-zà-ù]", left) and not _article_end().search(left):
                 found = (left, " ".join(tokens[k:]))  # the last cell start that fits the column
         pos += len(tok) + 1
     return found
@@ -620,7 +612,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
             else:
                 cut = 0
                 while cut < len(trailing) and (trailing[cut].text[:1].islower()
-                                               or _OPEN_END.search(join_lines(row.name))):
+                                               or _open_end().search(join_lines(row.name))):
                     row.name.append(trailing[cut].text)
                     cut += 1
                 carry = trailing[cut:]
@@ -687,12 +679,12 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         if re.fullmatch(r"(almeno|circa)", left, re.I):
             target, left = f"{left} {target}", ""
         # a unit word on the next line(s) completes "almeno n.1" / "n.15" / "Almeno 100"
-        if re.search(r"\d", target) and not re.search(_UNIT, target):
+        if re.search(r"\d", target) and not re.search(_unit(), target):
             for k in (anchor + 1, anchor + 2):
                 if k >= len(lines):
                     break
                 nxt = lines[k].text
-                um = re.search(r"(?:^|[\s|])(" + _UNIT + r")(?:\b|$)", nxt[:40])
+                um = re.search(r"(?:^|[\s|])(" + _unit() + r")(?:\b|$)", nxt[:40])
                 if um and (k == anchor + 1 or um.start(1) == 0 or nxt[: um.start(1)].strip().endswith("|")) \
                         and not _qty_any(nxt):
                     target = f"{target} {um.group(1)}"
@@ -711,7 +703,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         if not _is_name_line(text):
             return False
         prev = lines[i - 1].text if i > 0 else ""
-        return not (len(prev) > 32 and _OPEN_END.search(prev) and text[:1].islower())
+        return not (len(prev) > 32 and _open_end().search(prev) and text[:1].islower())
 
     if anchor is None:
         anchor = next((i for i, ln in enumerate(lines) if "|" in ln.text and len(ln.text.split("|")[0]) <= 32), None)
@@ -728,7 +720,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
                 return left.strip(), right.strip()
             return None
         if _is_name_line(text):
-            if prev_act and _OPEN_END.search(prev_act) and text[:1].islower():
+            if prev_act and _open_end().search(prev_act) and text[:1].islower():
                 return None  # the activity cell's sentence goes on
             return text, ""
         return _split_capital(text)
@@ -848,8 +840,7 @@ def parse_cards(doc: Document, year: int | None = None) -> list[Objective]:
     objectives: list[Objective] = []
     for k, card in enumerate(cards):
         nxt = cards[k + 1] if k + 1 < len(cards) else None
-        obj = _parse_card(card, lines, texts, ocr_flags, heights, all_tables, used, nxt, lines_all=lines,
-                          year=year)
+        obj = _parse_card(card, lines, texts, ocr_flags, heights, all_tables, used, nxt, year=year)
         objectives.append(obj)
     _fill_numbers(objectives)
     return objectives
@@ -876,7 +867,7 @@ def _is_footer(line: Line, height: float) -> bool:
 
 def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: list[bool],
                 heights: dict[int, float], tables: list[Table], used: set[int], nxt: _Card | None,
-                lines_all: list[Line], year: int | None) -> Objective:
+                year: int | None) -> Objective:
     p = patterns()
     ocr = any(ocr_flags[card.start:card.end])
     fix = ocr_fix if ocr else _norm
