@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from extractors.cards import join_lines, kind_of, parse_cards, quantity_fix, target_value, weight_of
-from extractors.layout import Document, Line, Page, Table
+from extractors.layout import Document, Line, Page, Table, Word
 from extractors.text import read_text, split_pages
 from tests.fieldcompare import compare_objectives, fold, load_expected, summary
 
@@ -212,3 +212,49 @@ def test_read_text_pseudo_pages(tmp_path):
     doc = read_text(str(f))
     assert doc.format == "text" and [p.number for p in doc.pages] == [1, 2]
     assert doc.pages[1].lines[0].text == "pagina due" and doc.pages[1].ocr
+
+
+def _boxed_line(page: int, top: float, *cells: tuple[float, str]) -> Line:
+    """One OCR line with word boxes: each cell is (x0, text); words 5 pt per character."""
+    words = []
+    for x0, text in cells:
+        x = x0
+        for tok in text.split():
+            words.append(Word(tok, page, x, top, x + 5 * len(tok), top + 9))
+            x += 5 * len(tok) + 4
+    words.sort(key=lambda w: w.x0)
+    return Line(" ".join(w.text for w in words), page, words[0].x0, top, words[-1].x1, top + 9, tuple(words))
+
+
+def test_boxed_ocr_lines_are_read_by_column():
+    """Scanned table (no ruling lines found): columns by x, rows by weight lines, header centred."""
+    head = [Line(t, 1, 57, 20 + 12 * k, 300, 29 + 12 * k) for k, t in enumerate(_card("OBIETTIVO N. 2", "Scan"))]
+    y = 200.0
+    rows = [
+        _boxed_line(1, y, (74, "Indicatori operativi per il"), (219, "Quantità"), (341, "Attività riferibile agli indicatori")),
+        _boxed_line(1, y + 12, (65, "raggiungimento dell’obiettivo")),
+        _boxed_line(1, y + 30, (284, "- individuazione del responsabile;")),
+        _boxed_line(1, y + 42, (63, "Individuazione personale"), (218, "n. azioni"), (284, "- gruppo di lavoro")),
+        _boxed_line(1, y + 54, (284, "(se completata = raggiungimento 10% obiettivo)")),
+        _boxed_line(1, y + 70, (212, "almeno n.1"), (284, "incontri con i portatori di interesse")),
+        _boxed_line(1, y + 76, (63, "Consultazione esterna"), (150, "us")),
+        _boxed_line(1, y + 82, (225, "azione"), (284, "(se completato raggiungimento 90 % obiettivo)")),
+        _boxed_line(1, y + 88, (63, "obiettivi")),
+    ]
+    tail = [Line(t, 1, 57, 340 + 12 * k, 300, 349 + 12 * k) for k, t in enumerate(TAIL)]
+    doc = Document(path="scan.pdf", sha256="0", format="pdf")
+    doc.pages.append(Page(number=1, width=595, height=842, lines=head + rows + tail, ocr=True))
+    (card,) = parse_cards(doc, 2031)
+    got = [(i.name, i.target, i.target_value, i.weight_pct) for i in card.indicators]
+    assert got == [("Individuazione personale", "n. azioni", None, 10),
+                   ("Consultazione esterna obiettivi", "almeno n.1 azione", 1, 90)]
+    assert card.indicators[0].activity == "- individuazione del responsabile; - gruppo di lavoro"
+
+
+def test_tables_without_geometry_go_to_their_cards_in_order():
+    """DOCX-like input: two cards on one page, no boxes; each card gets one table, in order."""
+    lines = _card("OBIETTIVO N. 1", "Uno") + TAIL + _card("OBIETTIVO N. 2", "Due") + TAIL
+    t1 = Table(page=1, rows=(HEADER, ("Primo", "n.1 azione", "a\n(se completata = raggiungimento 100% obiettivo)")))
+    t2 = Table(page=1, rows=(HEADER, ("Secondo", "n.2 azioni", "b\n(se completata = raggiungimento 100% obiettivo)")))
+    cards = parse_cards(_doc([lines], {1: [t1, t2]}, fmt="docx"), 2031)
+    assert [[i.name for i in c.indicators] for c in cards] == [["Primo"], ["Secondo"]]
