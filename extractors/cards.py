@@ -86,6 +86,9 @@ def ocr_fix(text: str) -> str:
     t = re.sub(r"(?<![A-Za-zÀ-ÿ])I(['’])(?=[A-Za-zÀ-ÿ])", r"l\1", t)
     t = re.sub(r"\b([Aa])wv?(?=i[oa])", r"\1vv", t)
     t = re.sub(r"\b([Dd]ell|[Nn]ell|[Aa]ll|[Dd]all|[Ss]ull)(?=[A-ZÀ-Ü][a-zà-ù])", r"\1'", t)
+    # "dellintervento": the apostrophe lost before a vowel ("della", "nello"... are words, so a
+    # single vowel after the stem is left alone; "all" starts real words: "allegato")
+    t = re.sub(r"\b([Dd]ell|[Nn]ell|[Dd]all|[Ss]ull)(?=[aeiouàèéìòù][a-zà-ù]{2,})", r"\1'", t)
     t = re.sub(r"(?<=\b\d)\s?[~^\"”](?=\s+[a-zà-ù])", "ª", t)  # "1~ giornata": an OCR'd ordinal
     t = re.sub(r"€&", "è", t)
     t = re.sub(r"(?<=\s)[€&](?=\s+[a-zà-ù])", "è", t)
