@@ -56,8 +56,9 @@ BOLD_FACTOR = 1.05
 WIDTH_SLACK = 1.03
 #: Single line spacing as a share of the font size.
 LINE_HEIGHT_EM = 1.15
-#: Cell padding (top + bottom) and border per table row.
+#: Cell padding (top + bottom) and border per table row; default left + right cell margins.
 ROW_PADDING_PT = 0.0
+CELL_MARGINS_PT = 10.8
 #: Default page: A4 portrait, 2 cm margins.
 DEFAULT_PAGE = (595.3, 841.9, 56.7, 56.7, 56.7, 56.7)
 
@@ -105,8 +106,6 @@ class _State:
     tables: list[list[tuple[str | None, ...]]] = field(default_factory=list)
     table_first_block: list[int] = field(default_factory=list)
     table_headers: list[list[bool]] = field(default_factory=list)  # per row: repeated header row?
-    geometries: list[_Geometry] = field(default_factory=list)
-    section_starts: list[int] = field(default_factory=list)  # block index where a section starts
 
 
 def _twips(value: str | None, default: float = 0.0) -> float:
@@ -311,16 +310,18 @@ class _Reader:
                     lines, x = lines + 1, 0.0
         return lines if any_text or lines > 1 else 1
 
-    def add_paragraph(self, p, width: float, in_table: bool = False) -> list[str]:
+    def paragraph_height(self, p, width: float) -> float:
+        """Estimated height of a paragraph inside a table cell (spacing included)."""
+        line_h, before, after, text_width, font = self.para_metrics(p, width)
+        return self.count_lines(p, text_width, font) * line_h + before + after
+
+    def add_paragraph(self, p, width: float) -> None:
         parts, rendered_parts, leading, any_rendered = _para_text(p)
         ppr = p.find(_q("pPr"))
         line_h, before, after, text_width, font = self.para_metrics(p, width)
-        n_lines = self.count_lines(p, text_width, font)
-        if in_table:
-            return ["\n".join(parts)], n_lines * line_h + before + after  # type: ignore[return-value]
-        block = _Block(
+        self.state.blocks.append(_Block(
             texts=list(parts),
-            heights=[line_h] * n_lines,
+            heights=[line_h] * self.count_lines(p, text_width, font),
             space_before=before,
             space_after=after,
             break_before=ppr is not None and _on(ppr.find(_q("pageBreakBefore"))),
@@ -328,9 +329,7 @@ class _Reader:
             any_rendered=any_rendered,
             extra_breaks=len(parts) - 1,
             rendered_texts=rendered_parts,
-        )
-        self.state.blocks.append(block)
-        return parts
+        ))
 
     # -- tables --------------------------------------------------------------------------------
 
@@ -351,9 +350,8 @@ class _Reader:
                 paras, h = [], 0.0
                 for child in tc:
                     if child.tag == _q("p"):
-                        (texts, ph) = self.add_paragraph(child, max(20.0, cw - 10.8), in_table=True)
-                        paras.append(texts[0])
-                        h += ph
+                        paras.append("\n".join(_para_text(child)[0]))
+                        h += self.paragraph_height(child, max(20.0, cw - CELL_MARGINS_PT))
                     elif child.tag == _q("tbl"):  # nested table: flatten its text into the cell
                         for inner in child.iter(_q("p")):
                             paras.append("".join(t.text or "" for t in inner.iter(_q("t"))))

@@ -23,6 +23,7 @@ from extractors.normalize import (
     money_amounts,
     parse_it_number,
     squash,
+    strip_accents,
     strip_bullet,
     unify,
 )
@@ -168,8 +169,6 @@ def find_entity(lines: list[Line]) -> tuple[str | None, int | None]:
 
 def strip_accents_keep(text: str) -> str:
     """Text with quotes/dashes unified and accents removed, case kept (for proper-name search)."""
-    from extractors.normalize import strip_accents
-
     return strip_accents(unify(text))
 
 
@@ -307,8 +306,6 @@ def find_budget(lines: list[Line]) -> Budget:
 
 def fold_keep_length(text: str) -> str:
     """Lower case without accents, one character per character (offsets stay valid)."""
-    from extractors.normalize import strip_accents
-
     out = []
     for c in unify(text).lower():
         s = strip_accents(c)
