@@ -277,7 +277,8 @@ def folder_flow(
     outcomes: dict[str, PlanOutcome] = {}
     # future -> (file, stage, payload)
     pending: dict[PrefectFuture, tuple[Path, str, Any]] = {}
-    for file in files:
+    # Largest first: the long reads start early and the short ones fill the gaps at the end.
+    for file in sorted(files, key=lambda f: f.stat().st_size, reverse=True):
         pending[extract.submit(str(file), options)] = (file, "extract", None)
         _report(file.name, "queued")
 

@@ -1,0 +1,142 @@
+"""Benchmark of the Prefect flows (section ``flows`` of scripts/benchmark.py).
+
+Figures, in one run:
+
+- Prefect's temporary server start: on a fresh home (database created) and on a warm one,
+  each in a fresh process (that is what ``piao batch`` pays once per run when no
+  ``PREFECT_API_URL`` is set); ``piao run`` never pays it (plain function calls).
+- A folder of 20 plans (copies of examples/chiari-2025.pdf and .docx) on 1 worker vs 2 workers,
+  through :func:`flows.plan_flow.run_folder` with the cache bypassed (the copies are identical,
+  they would otherwise be read once). Measured after the server is up, so both include the
+  task-runner start (for 2 workers: the local Dask cluster) but not the server start.
+- One plan through :func:`flows.plan_flow.plan_flow` vs the same stage functions called
+  directly (best of 3 each; the server start excluded, said so in the label), and the flow on
+  an unchanged plan (the cached read).
+
+The Prefect home is a temporary folder (``PIAO_PREFECT_HOME``), removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = [ROOT / "examples" / "chiari-2025.pdf", ROOT / "examples" / "chiari-2025.docx"]
+N_PLANS = 20
+
+_SERVER_START = """
+import time
+from flows import prefect_env
+prefect_env.configure(quiet=True)
+t = time.perf_counter()
+with prefect_env.prefect_settings(), prefect_env.api_server():
+    print(time.perf_counter() - t)
+"""
+
+
+def _server_start(home: Path) -> float:
+    env = {**os.environ, "PIAO_PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    out = subprocess.run([sys.executable, "-c", _SERVER_START], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=600, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _folder(tmp: Path) -> Path:
+    folder = tmp / "plans"
+    folder.mkdir()
+    for i in range(N_PLANS):
+        src = EXAMPLES[i % len(EXAMPLES)]
+        shutil.copy(src, folder / f"plan-{i + 1:02d}{src.suffix}")
+    return folder
+
+
+def _best(fn, repeat: int = 3) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times), times
+
+
+def run() -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="piao-bench-flows-"))
+    old_home = os.environ.get("PIAO_PREFECT_HOME")
+    try:
+        home = tmp / "prefect-home"
+        fresh = _server_start(home)
+        warm = _server_start(home)
+        rows.append(("Prefect temporary server start, fresh home (new process)", f"{fresh:.1f} s"))
+        rows.append(("Prefect temporary server start, warm home (new process)", f"{warm:.1f} s"))
+
+        os.environ["PIAO_PREFECT_HOME"] = str(home)
+        from flows import prefect_env
+
+        prefect_env.configure(quiet=True)
+        from flows import plan_flow as pf
+        from flows.run import RunOptions, extract, process
+        from outputs import write_outputs
+
+        with prefect_env.prefect_settings(quiet=True), prefect_env.api_server():
+            folder = _folder(tmp)
+            pdfs = sum(p.suffix == ".pdf" for p in folder.iterdir())
+            label = f"{N_PLANS} plans ({pdfs} PDF, {N_PLANS - pdfs} DOCX)"
+            times = {}
+            for workers in (1, 2):
+                t = time.perf_counter()
+                outcomes = pf.run_folder(folder, tmp / f"out-{workers}", workers=workers,
+                                         refresh_cache=True)
+                times[workers] = time.perf_counter() - t
+                bad = [o.file for o in outcomes if o.status != "ok"]
+                note = f"  ({len(bad)} failed!)" if bad else ""
+                rows.append((f"{label}, {workers} worker{'s' if workers > 1 else ''}",
+                             f"{times[workers]:.1f} s{note}"))
+            speedup = times[1] / times[2]
+            rows.append(("speed-up 2 workers vs 1 (target >= 1.8x)",
+                         f"{speedup:.2f}x {'OK' if speedup >= 1.8 else 'BELOW TARGET'}"))
+
+            plan = EXAMPLES[0]
+            options = RunOptions()
+
+            def direct() -> None:
+                write_outputs(process(extract(plan, options)), tmp / "direct")
+
+            def flow() -> None:
+                pf.plan_flow(str(plan), str(tmp / "flow"), refresh_cache=True)
+
+            def cached() -> None:
+                pf.plan_flow(str(plan), str(tmp / "flow"))
+
+            direct()  # warm the imports and lazy models for both sides
+            d_best, d_all = _best(direct)
+            f_best, f_all = _best(flow)
+            c_best, _ = _best(cached)
+            over = (f_best / d_best - 1) * 100
+            rows.append((f"one plan ({plan.name}), stages called directly",
+                         f"{d_best:.2f} s (best of 3; median {statistics.median(d_all):.2f})"))
+            rows.append(("one plan through plan_flow (server already up)",
+                         f"{f_best:.2f} s (best of 3; median {statistics.median(f_all):.2f})"))
+            rows.append(("flow overhead per plan (target <= 10%)",
+                         f"{over:+.1f}% {'OK' if over <= 10 else 'ABOVE TARGET'}"))
+            rows.append(("one unchanged plan through plan_flow (cached read)", f"{c_best:.2f} s"))
+    finally:
+        if old_home is None:
+            os.environ.pop("PIAO_PREFECT_HOME", None)
+        else:
+            os.environ["PIAO_PREFECT_HOME"] = old_home
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+if __name__ == "__main__":
+    for label, figure in run():
+        print(f"  {label:<58} {figure}", flush=True)

@@ -1,0 +1,217 @@
+"""The Prefect flows on the real example plans, with a real (temporary) Prefect server.
+
+Every test process gets its own Prefect home under pytest's base temp (per xdist worker), so
+runs in parallel never share a database or a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PLAN_PDF = EXAMPLES / "chiari-2025.pdf"
+PLAN_DOCX = EXAMPLES / "chiari-2025.docx"
+CONTRACT_FILES = ["plan.json", "objectives.csv", "indicators.csv", "findings.csv",
+                  "allocations.csv", "piano.xlsx", "verifica.docx", "allegato.docx"]
+
+
+@pytest.fixture(scope="session")
+def prefect_home(tmp_path_factory):
+    """One Prefect home per test process (the temporary server is per process too)."""
+    home = tmp_path_factory.getbasetemp() / "prefect-home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PIAO_PREFECT_HOME", str(home))
+        mp.delenv("PREFECT_API_URL", raising=False)
+        from flows import prefect_env
+
+        prefect_env.configure(quiet=True)
+        yield home
+
+
+@pytest.fixture
+def pf(prefect_home):
+    from flows import plan_flow
+
+    return plan_flow
+
+
+def damaged_pdf(path: Path) -> Path:
+    """The first 5 kB of the real plan: a PDF cut short (a broken download)."""
+    path.write_bytes(PLAN_PDF.read_bytes()[:5000])
+    return path
+
+
+class Counter:
+    """Wraps a stage function and counts its calls (tasks run in this process on 1 worker)."""
+
+    def __init__(self, fn):
+        self.fn, self.calls = fn, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+
+def test_one_plan_flow_writes_what_the_plain_pipeline_writes(pf, tmp_path):
+    from flows.run import run_plan
+
+    outcome = pf.run_one(PLAN_DOCX, tmp_path / "flow", refresh_cache=True)
+    record = run_plan(PLAN_DOCX, tmp_path / "plain")
+
+    assert outcome.status == "ok"
+    for name in CONTRACT_FILES:
+        assert (tmp_path / "flow" / name).is_file(), name
+    flow_json = json.loads((tmp_path / "flow" / "plan.json").read_text(encoding="utf-8"))
+    plain_json = json.loads((tmp_path / "plain" / "plan.json").read_text(encoding="utf-8"))
+    # The tasks hold no logic: the flow's record is the plain pipeline's record.
+    assert flow_json == plain_json
+    assert outcome.objectives == len(record.objectives) > 0
+    assert outcome.errors == sum(f.severity == "error" for f in record.findings)
+    assert outcome.warnings == sum(f.severity == "warning" for f in record.findings)
+    assert flow_json["source"]["sha256"] == hashlib.sha256(PLAN_DOCX.read_bytes()).hexdigest()
+
+
+def test_unchanged_plan_is_not_read_twice(pf, tmp_path, monkeypatch):
+    import flows.run
+
+    counter = Counter(flows.run.extract)
+    monkeypatch.setattr(flows.run, "extract", counter)
+    plan = shutil.copy(PLAN_DOCX, tmp_path / "piano.docx")
+
+    first = pf.run_one(plan, tmp_path / "a", refresh_cache=True)
+    second = pf.run_one(plan, tmp_path / "b")
+
+    assert counter.calls == 1, "the second run must take the record from the cache"
+    assert (first.cached, second.cached) == (False, True)
+    # The cached record is the whole record: the outputs are the same.
+    assert (tmp_path / "a" / "plan.json").read_text(encoding="utf-8") == \
+        (tmp_path / "b" / "plan.json").read_text(encoding="utf-8")
+    assert second.objectives == first.objectives > 0
+
+
+def test_cache_key_follows_content_code_and_options(pf, tmp_path, monkeypatch):
+    from flows.run import RunOptions
+
+    plan = Path(shutil.copy(PLAN_DOCX, tmp_path / "piano.docx"))
+    key = pf.extract_cache_key(None, {"path": str(plan), "options": RunOptions()})
+    same_bytes = Path(shutil.copy(PLAN_DOCX, tmp_path / "altro-nome.docx"))
+    assert pf.extract_cache_key(None, {"path": str(same_bytes), "options": RunOptions()}) == key
+    # The classification file does not change what is read...
+    assert pf.extract_cache_key(
+        None, {"path": str(plan), "options": RunOptions(classification="x.csv")}) == key
+    # ...the reading options do,
+    assert pf.extract_cache_key(None, {"path": str(plan), "options": RunOptions(ocr="always")}) != key
+    # so does the content,
+    plan.write_bytes(plan.read_bytes() + b"\0")
+    changed = pf.extract_cache_key(None, {"path": str(plan), "options": RunOptions()})
+    assert changed != key
+    # and so does the code.
+    monkeypatch.setattr(pf, "code_version", lambda: "another-version")
+    assert pf.extract_cache_key(None, {"path": str(plan), "options": RunOptions()}) != changed
+    # A missing file is not cached: the task runs and reports it.
+    assert pf.extract_cache_key(None, {"path": str(tmp_path / "nope.pdf")}) is None
+
+
+def test_code_version_hashes_the_stage_packages(pf):
+    version = pf.code_version()
+    assert len(version) == 16 and version == pf.code_version()
+    pf.code_version.cache_clear()
+    assert pf.code_version() == version  # stable across computations
+
+
+def test_bad_input_fails_the_run_once_without_retries(pf, tmp_path, monkeypatch):
+    import flows.run
+    from pipeline.errors import InputError
+
+    counter = Counter(flows.run.extract)
+    monkeypatch.setattr(flows.run, "extract", counter)
+    bad = damaged_pdf(tmp_path / "rotto.pdf")
+
+    state = pf.run_one(bad, tmp_path / "out", refresh_cache=True, return_state=True)
+
+    assert state.is_failed()
+    err = state.result(raise_on_failure=False)
+    assert isinstance(err, InputError) and err.path == str(bad)
+    assert counter.calls == 1, "bad input must not be retried"
+    assert not (tmp_path / "out").exists()
+
+
+def test_write_is_retried_on_io_error_only(pf, tmp_path, monkeypatch):
+    real_write = pf.write_outputs
+    failures = {"left": 1}
+
+    def flaky_write(record, out_dir):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise PermissionError(13, "file in uso da un altro programma", str(out_dir))
+        return real_write(record, out_dir)
+
+    counter = Counter(flaky_write)
+    monkeypatch.setattr(pf, "write_outputs", counter)
+    outcome = pf.run_one(PLAN_DOCX, tmp_path / "out")
+    assert outcome.status == "ok" and counter.calls == 2
+    assert (tmp_path / "out" / "plan.json").is_file()
+
+    # A bug (not I/O) is not retried: it fails at the first attempt.
+    def broken_write(record, out_dir):
+        raise ValueError("bug")
+
+    counter = Counter(broken_write)
+    monkeypatch.setattr(pf, "write_outputs", counter)
+    state = pf.run_one(PLAN_DOCX, tmp_path / "out2", return_state=True)
+    assert state.is_failed() and counter.calls == 1
+
+
+def test_folder_with_a_damaged_file_finishes_the_others(pf, tmp_path):
+    folder = tmp_path / "piani"
+    folder.mkdir()
+    shutil.copy(PLAN_DOCX, folder / "chiari-2025.docx")
+    shutil.copy(PLAN_DOCX, folder / "copia.docx")
+    damaged_pdf(folder / "rotto.pdf")
+    (folder / "note.txt").write_text("non un piano", encoding="utf-8")
+    events = []
+
+    outcomes = pf.run_folder(folder, tmp_path / "out", workers=1, refresh_cache=True,
+                             progress=lambda f, s, o: events.append((f, s)))
+
+    by_file = {o.file: o for o in outcomes}
+    assert sorted(by_file) == ["chiari-2025.docx", "copia.docx", "rotto.pdf"]
+    assert by_file["rotto.pdf"].status == "input-error" and by_file["rotto.pdf"].message
+    for name in ("chiari-2025.docx", "copia.docx"):
+        assert by_file[name].status == "ok" and by_file[name].objectives > 0
+        assert (tmp_path / "out" / Path(name).stem / "plan.json").is_file()
+    assert not (tmp_path / "out" / "rotto").exists()
+    assert ("rotto.pdf", "failed") in events
+    assert sum(stage == "done" for _, stage in events) == 2
+
+
+def test_folder_on_a_dask_cluster_by_address(pf, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "piani"
+    folder.mkdir()
+    shutil.copy(PLAN_PDF, folder / "chiari.pdf")
+    shutil.copy(PLAN_DOCX, folder / "chiari-word.docx")
+    damaged_pdf(folder / "rotto.pdf")
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, \
+            distributed.get_task_stream(client) as stream:
+        outcomes = pf.run_folder(folder, tmp_path / "out", dask_address=cluster.scheduler_address,
+                                 refresh_cache=True)
+        workers = set(cluster.scheduler_info["workers"])
+
+    by_file = {o.file: o for o in outcomes}
+    assert by_file["rotto.pdf"].status == "input-error"
+    assert by_file["chiari.pdf"].status == by_file["chiari-word.docx"].status == "ok"
+    assert by_file["chiari.pdf"].objectives == by_file["chiari-word.docx"].objectives > 0
+    for stem in ("chiari", "chiari-word"):
+        assert (tmp_path / "out" / stem / "plan.json").is_file()
+    # The work ran on the cluster's workers: 3 reads, then 2 x (checks, write).
+    ran = [t for t in stream.data if t.get("worker") in workers]
+    assert len(ran) == 3 + 2 * 2
