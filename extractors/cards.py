@@ -779,7 +779,8 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
     for i, ln in enumerate(lines):
         if i in name_parts:
             if name_parts[i]:
-                row.name.append(_strip_crumbs(name_parts[i]) if ln.noisy else name_parts[i])
+                row.name.append(_strip_crumbs(name_parts[i]) if ln.noisy
+                                else re.sub(r"(?<!\S)[B-DF-HJ-NP-TV-Z](?!\S)\s*", "", name_parts[i]).strip())
             if act_parts.get(i):
                 row.activity.append(act_parts[i])
         elif ln.text:
@@ -790,6 +791,10 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
 def _strip_crumbs(text: str) -> str:
     """Drop a trailing run of three or more OCR crumbs ("epe s o ae") from a name fragment."""
     tokens = text.split(" ")
+    # a lone capital consonant is no Italian word ("commerciali/ R promozione")
+    tokens = [t for t in tokens if not re.fullmatch(r"[B-DF-HJ-NP-TV-Z]", t)]
+    if not tokens:
+        return ""
     k = len(tokens)
     while k > 1 and len(tokens[k - 1]) <= 4 and not re.fullmatch(r"\d{4}|[-–—]", tokens[k - 1]):
         k -= 1
