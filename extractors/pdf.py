@@ -11,7 +11,9 @@ import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -40,6 +42,7 @@ MESSAGES = {
     "empty": "il file è vuoto",
     "no_pages": "il PDF non contiene pagine",
     "too_many": "il PDF ha {n} pagine, più del massimo consentito ({max})",
+    "page_timeout": "la pagina {page} richiede più di {seconds:g} secondi per essere letta",
     "ocr_missing": "servirebbe l'OCR per {n} pagine senza testo, ma il modulo OCR non è disponibile",
 }
 
@@ -65,6 +68,12 @@ def _cause(err: BaseException) -> str:
     if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"} or "password" in text:
         return MESSAGES["encrypted"]
     return MESSAGES["damaged"]
+
+
+def _timed_out(err: BaseException) -> bool:
+    chain = list(_chain(err))
+    chain += [a for e in chain for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+    return any(isinstance(e, _PageTimeout) for e in chain)
 
 
 def _chain(err: BaseException | None) -> Iterable[BaseException]:
@@ -152,7 +161,32 @@ def _read_page(pl_page, number: int) -> PageRead:
     return PageRead(page, text_layer_usable(words, width * height, image_area))
 
 
-def _read_pages(path: str, numbers: list[int]) -> list[PageRead]:
+class _PageTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _deadline(seconds: float | None):
+    """Raise _PageTimeout after ``seconds`` (SIGALRM; only in a main thread, else no limit)."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def _expired(signum, frame):  # noqa: ARG001
+        raise _PageTimeout
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None) -> list[PageRead]:
     """Read the given 1-based pages of one PDF (runs in the parent or in a worker process)."""
     pdf = _open(path)
     try:
@@ -160,10 +194,15 @@ def _read_pages(path: str, numbers: list[int]) -> list[PageRead]:
         for n in numbers:
             pl_page = pdf.pages[n - 1]
             try:
-                out.append(_read_page(pl_page, n))
+                with _deadline(page_timeout):
+                    out.append(_read_page(pl_page, n))
             except InputError:
                 raise
+            except _PageTimeout as err:
+                raise InputError(path, MESSAGES["page_timeout"].format(page=n, seconds=page_timeout)) from err
             except Exception as err:
+                if _timed_out(err):  # pdfplumber may wrap the alarm in its own exception
+                    raise InputError(path, MESSAGES["page_timeout"].format(page=n, seconds=page_timeout)) from err
                 raise InputError(path, _cause(err)) from err
             finally:
                 pl_page.close()  # drop the page's cached objects
@@ -172,9 +211,9 @@ def _read_pages(path: str, numbers: list[int]) -> list[PageRead]:
         pdf.close()
 
 
-def _worker(path: str, numbers: list[int], conn) -> None:
+def _worker(path: str, numbers: list[int], page_timeout: float | None, conn) -> None:
     try:
-        conn.send(("ok", _read_pages(path, numbers)))
+        conn.send(("ok", _read_pages(path, numbers, page_timeout)))
     except InputError as err:
         conn.send(("input", err.cause))
     except BaseException as err:  # noqa: BLE001 - reported to the parent
@@ -197,29 +236,34 @@ def default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def _read_all(path: str, n_pages: int, workers: int) -> list[PageRead]:
+def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None = None) -> list[PageRead]:
     numbers = list(range(1, n_pages + 1))
     if workers < 2 or n_pages < PARALLEL_MIN_PAGES or not _can_fork_worker():
-        return _read_pages(path, numbers)
+        return _read_pages(path, numbers, page_timeout)
     # Interleave pages so both halves get a similar mix of text and tables.
     child_pages, own_pages = numbers[1::2], numbers[0::2]
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(path, child_pages, send), daemon=True)
+    proc = ctx.Process(target=_worker, args=(path, child_pages, page_timeout, send), daemon=True)
     proc.start()
     send.close()
     try:
-        own = _read_pages(path, own_pages)
-        status, payload = recv.recv()
-    except EOFError:
-        status, payload = "error", "PDF worker died"
+        own = _read_pages(path, own_pages, page_timeout)
+        try:
+            status, payload = recv.recv()
+        except EOFError:
+            status, payload = "error", "the PDF worker process ended without an answer"
+    except BaseException:
+        proc.terminate()
+        raise
     finally:
         recv.close()
         proc.join()
     if status == "input":
         raise InputError(path, payload)
     if status != "ok":
-        raise RuntimeError(payload)
+        # The worker failed for a reason of its own (killed, out of memory): read its pages here.
+        payload = _read_pages(path, child_pages, page_timeout)
     return sorted(own + payload, key=lambda r: r.page.number)
 
 
@@ -257,7 +301,7 @@ def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout
     if ocr == "always":
         doc.pages = _ocr(path, list(range(1, n_pages + 1)), page_timeout)
         return doc
-    reads = _read_all(path, n_pages, workers or default_workers())
+    reads = _read_all(path, n_pages, workers or default_workers(), page_timeout)
     pages = [r.page for r in reads]
     need = [r.page.number for r in reads if not r.usable] if ocr == "auto" else []
     if need:

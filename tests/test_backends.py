@@ -110,6 +110,20 @@ def test_parallel_read_equals_serial(monkeypatch):
         [(r.page.lines, r.page.tables, r.usable) for r in serial]
 
 
+def test_dead_worker_pages_are_read_by_the_parent(monkeypatch):
+    monkeypatch.setattr(pdf_backend, "_can_fork_worker", lambda: True)
+    monkeypatch.setattr(pdf_backend, "_worker", lambda *args: os._exit(3))
+    n = pdf_backend.PARALLEL_MIN_PAGES
+    reads = pdf_backend._read_all(str(PDF), n, workers=2)
+    assert [r.page.number for r in reads] == list(range(1, n + 1))
+    assert all(r.page.lines for r in reads)
+
+
+def test_page_timeout_is_an_input_error():
+    with pytest.raises(InputError, match="richiede più di"):
+        read_pdf(str(PDF), page_timeout=1e-4, workers=1)
+
+
 def test_words_to_lines_groups_by_top_with_tolerance():
     words = [Word("mondo", 1, 60, 100.8, 90, 110), Word("Ciao", 1, 10, 100, 40, 110),
              Word("sotto", 1, 10, 130, 40, 140)]
