@@ -15,6 +15,7 @@ Import :mod:`flows.prefect_env` settings before Prefect: this module does it on 
 
 from __future__ import annotations
 
+import copyreg
 import functools
 import hashlib
 import importlib
@@ -43,6 +44,14 @@ from outputs import write_outputs  # noqa: E402
 from pipeline.classification import load_classification  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
 from pipeline.record import PlanRecord  # noqa: E402
+
+def _reduce_input_error(err: InputError):
+    return InputError, (err.path, err.cause)
+
+
+# A failed task's exception travels between processes (Dask workers -> the flow) by pickle, and
+# InputError(path, cause) cannot be rebuilt from its message alone: teach pickle how.
+copyreg.pickle(InputError, _reduce_input_error)
 
 #: What ``piao batch`` treats as a plan in a folder.
 PLAN_SUFFIXES = (".pdf", ".docx")
