@@ -27,6 +27,8 @@ LINE_TOLERANCE_PT = 3.0
 LINE_TOLERANCE_SHARE = 0.5
 #: Below this many pages a second process costs more than it saves.
 PARALLEL_MIN_PAGES = 8
+#: A core counts as idle when the 1-minute load average leaves at least this much of one free.
+IDLE_CORE_SHARE = 0.5
 #: Text-layer quality thresholds (``--ocr auto``).
 MIN_LETTER_SHARE = 0.45  # letters among the non-space characters
 MAX_CID_SHARE = 0.2  # "(cid:NN)" words: glyphs without a Unicode mapping
@@ -230,10 +232,17 @@ def _can_fork_worker() -> bool:
 
 
 def default_workers() -> int:
+    """Two processes when a core is idle; one when the machine is busy (a second process then
+    only adds its start-up and pickling cost). ``PIAO_PDF_WORKERS`` overrides."""
     env = os.environ.get("PIAO_PDF_WORKERS")
     if env and env.isdigit():
         return max(1, int(env))
-    return min(2, os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return 2 if cores >= 2 and busy <= cores - IDLE_CORE_SHARE else 1
 
 
 def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None = None) -> list[PageRead]:
