@@ -147,13 +147,17 @@ def text_layer_usable(words: list[Word], page_area: float = 0.0, image_area: flo
 
 def _read_page(pl_page, number: int) -> PageRead:
     raw = pl_page.extract_words()
-    found = pl_page.find_tables()
     words = [Word(w["text"], number, float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
              for w in raw]
     tables = []
-    for t in found:
-        rows = tuple(tuple(cell for cell in row) for row in t.extract())
-        tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
+    try:
+        for t in pl_page.find_tables():
+            rows = tuple(tuple(cell for cell in row) for row in t.extract())
+            tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
+    except _PageTimeout:
+        raise
+    except Exception:  # noqa: BLE001 - table detection is a help, not a requirement: keep the text
+        tables = []
     width, height = float(pl_page.width), float(pl_page.height)
     image_area = 0.0
     if len("".join(w.text for w in words)) < FEW_CHARS:
