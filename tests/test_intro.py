@@ -275,3 +275,25 @@ def test_summary_ocr_misread_row_number_continues_the_sequence():
     # "ll" after 10 is 11; "Il" after 11 would be 11 again, not 12: it is not taken as a row.
     assert [(r.number, r.strategic_level) for r in rows] == [(10, "miglioramento"), (11, "una tantum")]
     assert total == 2500.0
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_intro_and_summary_from_the_scan_through_ocr():
+    """The scan has no text layer: its first pages go through Tesseract, then the same rules."""
+    import shutil
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract not installed")
+    from extractors.ocr import ocr_pdf_pages
+
+    scan = ROOT / "tests" / "data" / "chiari-2025-scan-p1-10.pdf"
+    pages = ocr_pdf_pages(str(scan), list(range(1, 8)))
+    doc = Document(path=str(scan), sha256="", format="pdf", pages=pages)
+    plan = parse_intro(doc)
+    bad = _report(plan.model_dump(), EXPECTED["plan"])
+    assert not bad, "\n".join(bad)
+    rows, total = parse_summary(doc, levels=list(plan.strategic_weights))
+    print(f"summary rows read from the scan: {len(rows)}/{len(EXPECTED['objectives'])}")
+    assert len(rows) >= 0.9 * len(EXPECTED["objectives"])
+    assert total == pytest.approx(plan.budget.allocated, abs=0.005)
