@@ -236,7 +236,7 @@ def ocr_tables(
                 crop = _cell_crop(gray, cell)
                 if crop is None:
                     continue
-                name = os.path.join(tmp, f"c{len(jobs):04d}.png")
+                name = os.path.join(tmp, f"c{len(jobs):04d}.pgm")
                 cv2.imwrite(name, crop)
                 names.append(name)
                 jobs.append((g_index, cell))
@@ -322,7 +322,26 @@ def render_page(pdf: pdfium.PdfDocument, number: int, dpi: int) -> np.ndarray:
     return img
 
 
-def ocr_image(
+def _timeout_error(path: str, number: int, timeout: float) -> InputError:
+    return InputError(path, f"OCR della pagina {number} oltre il tempo massimo ({timeout:g} s)")
+
+
+def _failed_error(path: str, number: int, err: Exception) -> InputError:
+    return InputError(path, f"OCR della pagina {number} non riuscito: {err}")
+
+
+@dataclass(slots=True)
+class _PageJob:
+    """One page on its way through the pool: text OCR done here, tables maybe in another task."""
+
+    number: int
+    width: float
+    height: float
+    lines: list[Line]
+    tables: Future[tuple[list[Table], list[list[Word]]]] | None
+
+
+def _ocr_page_job(
     img: np.ndarray,
     number: int,
     *,
@@ -330,51 +349,82 @@ def ocr_image(
     options: OcrOptions,
     timeout: float,
     path: str,
+    pool: ThreadPoolExecutor | None,
+) -> _PageJob:
+    """Preprocess a rendered page, hand its ruled tables to the pool (or read them here when
+    ``pool`` is None) and read the rest of the page as a whole."""
+    start = time.monotonic()
+    gray, grids = prepare_page(img, options.steps, dpi)
+    eff_dpi = int(round(dpi * options.steps.scale))
+    to_points = 72.0 / (dpi * options.steps.scale)
+    tables: Future[tuple[list[Table], list[list[Word]]]] | None = None
+    if grids and options.tables:
+
+        def read_tables() -> tuple[list[Table], list[list[Word]]]:
+            try:
+                return ocr_tables(gray, grids, number, dpi=eff_dpi, scale=to_points, timeout=timeout,
+                                  min_conf=options.min_conf)
+            except subprocess.TimeoutExpired:
+                raise _timeout_error(path, number, timeout) from None
+            except RuntimeError as err:
+                raise _failed_error(path, number, err) from None
+
+        if pool is not None:
+            tables = pool.submit(read_tables)  # never waited on inside the pool: no deadlock
+        else:
+            tables = Future()
+            tables.set_result(read_tables())
+        text_img = gray.copy()
+        for g in grids:
+            text_img[g.y0 : g.y1, g.x0 : g.x1] = 255
+    else:
+        text_img = gray
+    try:
+        tsv = run_tesseract_tsv(
+            _encode_pgm(text_img), psm=options.psm, dpi=eff_dpi,
+            timeout=max(1.0, timeout - (time.monotonic() - start)),
+        )
+    except subprocess.TimeoutExpired:
+        raise _timeout_error(path, number, timeout) from None
+    except RuntimeError as err:
+        raise _failed_error(path, number, err) from None
+    h, w = gray.shape[:2]
+    return _PageJob(number, round(w * to_points, 2), round(h * to_points, 2),
+                    parse_tsv(tsv, number, to_points, options.min_conf), tables)
+
+
+def _finish(job: _PageJob) -> Page:
+    """Assemble a page: table words join the text lines as visual rows at the table's place."""
+    lines = job.lines
+    tables: list[Table] = []
+    if job.tables is not None:
+        tables, table_words = job.tables.result()
+        for table, words in zip(tables, table_words):
+            if words:
+                at = next((k for k, ln in enumerate(lines) if ln.top >= table.bbox[1]), len(lines))
+                lines[at:at] = visual_lines(words)
+    return Page(number=job.number, width=job.width, height=job.height, lines=lines, tables=tables, ocr=True)
+
+
+def ocr_image(
+    img: np.ndarray,
+    number: int,
+    *,
+    dpi: int,
+    options: OcrOptions | None = None,
+    timeout: float = 120.0,
+    path: str = "",
 ) -> Page:
-    """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution).
+    """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution), in the
+    calling thread.
 
     Ruled tables found while removing rules are read cell by cell (:func:`ocr_tables`) and
     blanked out of the page image, whose remaining text is read as a whole; the table's words
     join the page's lines as visual rows at the table's place, as a text-layer PDF gives them.
     """
-    deadline = time.monotonic() + timeout
-    gray, grids = prepare_page(img, options.steps, dpi)
-    eff_dpi = dpi * options.steps.scale
-    to_points = 72.0 / eff_dpi
-    tables: list[Table] = []
-    table_words: list[list[Word]] = []
-    try:
-        if grids and options.tables:
-            tables, table_words = ocr_tables(
-                gray, grids, number, dpi=int(round(eff_dpi)), scale=to_points,
-                timeout=max(1.0, deadline - time.monotonic()), min_conf=options.min_conf,
-            )
-            gray = gray.copy()
-            for g in grids:
-                gray[g.y0 : g.y1, g.x0 : g.x1] = 255
-        tsv = run_tesseract_tsv(
-            _encode_pgm(gray), psm=options.psm, dpi=int(round(eff_dpi)),
-            timeout=max(1.0, deadline - time.monotonic()),
-        )
-    except subprocess.TimeoutExpired:
-        raise InputError(path, f"OCR della pagina {number} oltre il tempo massimo ({timeout:g} s)") from None
-    except RuntimeError as err:
-        raise InputError(path, f"OCR della pagina {number} non riuscito: {err}") from None
-    lines = parse_tsv(tsv, number, to_points, options.min_conf)
-    for table, words in zip(tables, table_words):
-        if not words:
-            continue
-        at = next((k for k, ln in enumerate(lines) if ln.top >= table.bbox[1]), len(lines))
-        lines[at:at] = visual_lines(words)
-    h, w = gray.shape[:2]
-    return Page(
-        number=number,
-        width=round(w * to_points, 2),
-        height=round(h * to_points, 2),
-        lines=lines,
-        tables=tables,
-        ocr=True,
-    )
+    job = _ocr_page_job(img, number, dpi=dpi, options=options or OcrOptions(), timeout=timeout, path=path,
+                        pool=None)
+    return _finish(job)
 
 
 def ocr_pdf_pages(
@@ -388,7 +438,10 @@ def ocr_pdf_pages(
 ) -> list[Page]:
     """OCR 1-based ``pages`` of the PDF at ``path``; returns one ``Page`` (ocr=True) per page, in
     the order given. Raises ``InputError`` when Tesseract/ita is missing, a page number is out of
-    range, the PDF cannot be opened, or a page exceeds ``page_timeout`` seconds.
+    range, the PDF cannot be opened, or a page's OCR exceeds ``page_timeout`` seconds.
+
+    ``dpi`` is the highest rendering resolution; a scanned page is rendered at its own
+    resolution when that is lower (``OcrOptions.native_resolution``).
     """
     check_tesseract(path)
     options = options or OcrOptions()
@@ -403,23 +456,25 @@ def ocr_pdf_pages(
         bad = [n for n in pages if not 1 <= n <= total]
         if bad:
             raise InputError(path, f"pagina {bad[0]} inesistente (il PDF ha {total} pagine)")
-        n_workers = max(1, min(workers or os.cpu_count() or 1, len(pages)))
+        n_workers = max(1, workers or os.cpu_count() or 1)
+        in_flight = 2 * n_workers + 2  # rendered pages held in memory at most
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            futures: list[Future[Page]] = []
+            futures: list[Future[_PageJob]] = []
             try:
-                for number in pages:  # render here (pdfium is single-threaded), OCR in the pool
+                for k, number in enumerate(pages):  # render here (pdfium is single-threaded)
+                    if k >= in_flight:
+                        futures[k - in_flight].result()
                     page = pdf[number - 1]
                     try:
                         use_dpi = page_dpi(page, dpi, options)
                     finally:
                         page.close()
                     img = render_page(pdf, number, use_dpi)
-                    futures.append(
-                        pool.submit(
-                            ocr_image, img, number, dpi=use_dpi, options=options, timeout=page_timeout, path=path
-                        )
-                    )
-                return [f.result() for f in futures]
+                    futures.append(pool.submit(
+                        _ocr_page_job, img, number, dpi=use_dpi, options=options, timeout=page_timeout,
+                        path=path, pool=pool,
+                    ))
+                return [_finish(f.result()) for f in futures]
             except BaseException:
                 for f in futures:
                     f.cancel()

@@ -18,7 +18,7 @@ import numpy as np
 SKEW_MAX_DEG = 3.0
 SKEW_COARSE_STEP = 0.5
 SKEW_FINE_STEP = 0.05
-SKEW_WORK_WIDTH = 1000  # px: the skew estimate runs on a downscaled copy (speed)
+SKEW_WORK_WIDTH = 600  # px: the skew estimate runs on a downscaled copy (speed)
 SKEW_MIN_DEG = 0.05  # below this, rotating costs more than it brings
 
 
@@ -61,7 +61,7 @@ def _rotate(img: np.ndarray, angle_deg: float, border: int = 255) -> np.ndarray:
 def _profile_score(ink: np.ndarray, angle_deg: float) -> float:
     """Sharpness of the horizontal projection profile once rotated by ``angle_deg``."""
     rotated = _rotate(ink, angle_deg, border=0)
-    rows = rotated.sum(axis=1, dtype=np.float64)
+    rows = rotated.sum(axis=1, dtype=np.int64).astype(np.float64)
     return float(np.square(np.diff(rows)).sum())
 
 
@@ -77,14 +77,14 @@ def estimate_skew(gray: np.ndarray) -> float:
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     if int(ink.sum()) == 0:
         return 0.0
-    ink = ink.astype(np.float32)
 
     def best(angles: np.ndarray) -> float:
         scores = [_profile_score(ink, float(a)) for a in angles]
         return float(angles[int(np.argmax(scores))])
 
     coarse = best(np.arange(-SKEW_MAX_DEG, SKEW_MAX_DEG + 1e-9, SKEW_COARSE_STEP))
-    fine = best(np.arange(coarse - SKEW_COARSE_STEP, coarse + SKEW_COARSE_STEP + 1e-9, SKEW_FINE_STEP))
+    half = SKEW_COARSE_STEP / 2
+    fine = best(np.arange(coarse - half, coarse + half + 1e-9, SKEW_FINE_STEP))
     return round(fine, 3)
 
 
@@ -170,22 +170,22 @@ def find_grids(rules: np.ndarray) -> list[Grid]:
     regions it encloses are its cells, and cells take a grid row/column from the clustered
     positions of their top and left edges (a merged cell sits at its top-left position)."""
     h, w = rules.shape[:2]
-    n, _, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
     tol = max(4, int(0.004 * max(w, h)))
     grids: list[Grid] = []
-    for i in range(1, n):
-        x, y, bw, bh = (int(v) for v in stats[i][:4])
+    outer, _ = cv2.findContours(rules, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    for contour in outer:
+        x, y, bw, bh = cv2.boundingRect(contour)
         if bw < TABLE_MIN_WIDTH * w or bh < TABLE_MIN_HEIGHT * h:
             continue
-        free = cv2.bitwise_not(rules[y : y + bh, x : x + bw])
-        m, _, cstats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+        crop = np.ascontiguousarray(rules[y : y + bh, x : x + bw])
+        contours, hierarchy = cv2.findContours(crop, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         boxes = []
-        for j in range(1, m):
-            cx, cy, cw, ch = (int(v) for v in cstats[j][:4])
+        for k, c in enumerate(contours):
+            if hierarchy[0][k][3] < 0:
+                continue  # an outer boundary of rules, not a hole between them
+            cx, cy, cw, ch = cv2.boundingRect(c)
             if cw < CELL_MIN_PX or ch < CELL_MIN_PX:
                 continue
-            if cx == 0 or cy == 0 or cx + cw >= bw or cy + ch >= bh:
-                continue  # touches the outside: not enclosed by rules
             boxes.append((x + cx, y + cy, x + cx + cw, y + cy + ch))
         if len(boxes) < 2:
             continue
