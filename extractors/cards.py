@@ -391,8 +391,28 @@ def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
     if a_x is None:
         return None
     heights = sorted(w.bottom - w.top for ln in lines for w in ln.words if w.bottom > w.top)
-    min_h = 0.5 * heights[len(heights) // 2] if heights else 0.0
-    b1, b2 = q_x - 6, a_x - 4
+    line_h = heights[len(heights) // 2] if heights else 10.0
+    min_h = 0.5 * line_h
+    b2 = a_x - 4
+    # more header lines right under the header (same cell: no padding gap), none in the activity column
+    for ln in lines:
+        hb = header_bottom.get(ln.page)
+        if hb is None or ln.top <= hb - 0.5 * line_h:
+            continue
+        if ln.top - hb < 0.3 * line_h and all(w.x0 < b2 for w in ln.words):
+            header_bottom[ln.page] = max(hb, ln.bottom)
+        elif ln.top > hb:
+            break
+    # the name/quantity border: the emptiest x left of the "Quantità" header (a centred quantity
+    # may start left of its header word)
+    body = [w for ln in lines for w in ln.words
+            if (w.top + w.bottom) / 2 > header_bottom.get(ln.page, -1.0) and w.bottom - w.top >= min_h]
+
+    def coverage(x: float) -> int:
+        return sum(1 for w in body if w.x0 < x < w.x1)
+
+    xs = [q_x - 6 - d for d in range(0, 50)]
+    b1 = min(xs, key=lambda x: (coverage(x), q_x - 6 - x))
     # per column: (page, top, bottom, text)
     cols: list[list[tuple[int, float, float, str]]] = [[], [], []]
     for ln in lines:
@@ -436,21 +456,57 @@ def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
     if not rows:
         return None
 
-    def dist(page: int, y: float, band: tuple[tuple[int, float], tuple[int, float], _Row]) -> float:
-        (p0, y0), (p1, y1), _ = band
-        key, lo, hi = (page, y), (p0, y0), (p1, y1)
-        if lo <= key <= hi:
-            return 0.0
-        if key < lo:
-            return (p0 - page) * 1000.0 + (y0 - y)
-        return (page - p1) * 1000.0 + (y - y1)
+    page_span = 100000.0  # (page, y) -> one vertical coordinate
 
-    for c in (0, 1):
-        for page, top, bottom, text in cols[c]:
-            mid = (top + bottom) / 2
-            best = min(bands, key=lambda b: dist(page, mid, b))
-            (best[2].name if c == 0 else best[2].target).append(text)
+    def y_of(page: int, y: float) -> float:
+        return page * page_span + y
+
+    spans = [(y_of(*lo), y_of(*hi)) for lo, hi, _ in bands]
+    line_h = heights[len(heights) // 2] if heights else 10.0
+    # a name is never empty; a quantity cell may be, when no line fits it (two lines' height off)
+    for c, empty_cost in ((0, 1e6), (1, (2.0 * line_h) ** 2)):
+        items = [(y_of(page, top), y_of(page, bottom), text) for page, top, bottom, text in cols[c]]
+        for k, group in enumerate(_segment(items, spans, empty_cost)):
+            for text in group:
+                (bands[k][2].name if c == 0 else bands[k][2].target).append(text)
     return rows
+
+
+def _segment(items: list[tuple[float, float, str]], bands: list[tuple[float, float]],
+             empty_cost: float) -> list[list[str]]:
+    """Cut a column's lines (in reading order) into one contiguous group per table row.
+
+    A cell's text sits level with its row's activity cell: centred (the group's middle near the
+    band's middle) or top-aligned (the tops near each other), whichever fits. Dynamic
+    programming over (rows, lines); an empty group costs ``empty_cost``.
+    """
+    n, k = len(items), len(bands)
+    inf = float("inf")
+
+    def cost(i: int, j: int, r: int) -> float:
+        top, bottom = items[i][0], items[j - 1][1]
+        b_top, b_bottom = bands[r]
+        centred = ((top + bottom) - (b_top + b_bottom)) / 2
+        return min(centred * centred, (top - b_top) ** 2)
+
+    best = [[inf] * (n + 1) for _ in range(k + 1)]
+    back = [[0] * (n + 1) for _ in range(k + 1)]
+    best[0][0] = 0.0
+    for r in range(1, k + 1):
+        for j in range(n + 1):
+            best[r][j], back[r][j] = best[r - 1][j] + empty_cost, j
+            for i in range(j):
+                if best[r - 1][i] < inf:
+                    v = best[r - 1][i] + cost(i, j, r - 1)
+                    if v < best[r][j]:
+                        best[r][j], back[r][j] = v, i
+    groups: list[list[str]] = [[] for _ in range(k)]
+    j = n
+    for r in range(k, 0, -1):
+        i = back[r][j]
+        groups[r - 1] = [t for _, _, t in items[i:j]]
+        j = i
+    return groups
 
 
 def _is_speck(token: str) -> bool:
@@ -460,7 +516,7 @@ def _is_speck(token: str) -> bool:
         return True
     if not re.search(r"[\w%&+/\-–—]", t):
         return True
-    return len(t) <= 2 and t.lower().strip(".,;:") in patterns()["not_short_words"]
+    return len(t) <= 2 and t.strip(".,;:") in patterns()["not_short_words"]  # lower case only: "L." is a word
 
 
 def _is_header_line(text: str) -> bool:

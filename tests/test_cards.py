@@ -22,10 +22,15 @@ EXCLUDE = () if HAVE_STAFF else ("staff_count",)
 
 
 @pytest.fixture(scope="module")
-def pdf_cards():
+def pdf_doc():
     from extractors import read_document
 
-    return parse_cards(read_document(str(PDF), ocr="never"), 2025)
+    return read_document(str(PDF), ocr="never")
+
+
+@pytest.fixture(scope="module")
+def pdf_cards(pdf_doc):
+    return parse_cards(pdf_doc, 2025)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +47,17 @@ def test_real_plan_every_expected_field(which, request):
     print(summary(right, total, report, which))
     assert total > 500
     assert right == total, summary(right, total, report, which)
+
+
+def test_pdf_without_ruled_tables_every_expected_field(pdf_doc):
+    """The same PDF with its ruled tables hidden: indicators are read from word positions alone
+    (as for a scan), and must still give every expected field."""
+    bare = Document(path=pdf_doc.path, sha256=pdf_doc.sha256, format=pdf_doc.format,
+                    pages=[Page(number=p.number, width=p.width, height=p.height, lines=p.lines, tables=[])
+                           for p in pdf_doc.pages])
+    right, total, report = compare_objectives(parse_cards(bare, 2025), load_expected(), exclude=EXCLUDE)
+    print(summary(right, total, report, "pdf, no tables"))
+    assert right == total, summary(right, total, report, "pdf, no tables")
 
 
 def test_pdf_and_docx_give_the_same_prose(pdf_cards, docx_cards):
