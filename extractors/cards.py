@@ -33,10 +33,7 @@ import yaml
 from extractors.layout import Document, Line, Table
 from pipeline.record import Indicator, Objective
 
-try:  # another module of this package; imported lazily so the parser works while it is written
-    from extractors.staff import count_staff
-except Exception:  # pragma: no cover - only while extractors/staff.py does not exist yet
-    count_staff = None  # type: ignore[assignment]
+from extractors.staff import count_staff
 
 PATTERNS_FILE = Path(__file__).with_name("cards_patterns.yaml")
 
@@ -188,15 +185,7 @@ def kind_of(scope: str | None) -> str | None:
 
 
 def _count_staff(text: str | None, year: int | None) -> int | None:
-    if not text:
-        return None
-    fn = count_staff
-    if fn is None:
-        try:
-            from extractors.staff import count_staff as fn  # type: ignore[no-redef]
-        except Exception:
-            return None
-    return fn(text, year)
+    return count_staff(text, year) if text else None
 
 
 # -- card segmentation ---------------------------------------------------------------------------

@@ -3,7 +3,6 @@ crafted cards (blank number, table split over a page break, OCR spellings)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,7 @@ from tests.fieldcompare import compare_objectives, fold, load_expected, summary
 ROOT = Path(__file__).resolve().parent.parent
 PDF = ROOT / "examples" / "chiari-2025.pdf"
 DOCX = ROOT / "examples" / "chiari-2025.docx"
-HAVE_STAFF = importlib.util.find_spec("extractors.staff") is not None
-# Until extractors/staff.py lands, staff_count is not this parser's to get right.
-EXCLUDE = () if HAVE_STAFF else ("staff_count",)
+EXCLUDE: tuple[str, ...] = ()
 
 
 @pytest.fixture(scope="module")
