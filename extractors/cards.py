@@ -783,9 +783,31 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
             """A blank line stops the run, unless the name visibly goes on below it."""
             return not lines[lower].gap_before or name_parts.get(lower, lines[lower].text)[:1].islower()
 
+        def by_width(i: int, beyond: int) -> tuple[str, str] | None:
+            """A lower-case line between two name fragments: cut it at the name column's width."""
+            text = lines[i].text
+            if not text[:1].islower() or not 0 <= beyond < len(lines) or "|" in text:
+                return None
+            if beyond < i and lines[i].gap_before or beyond > i and lines[beyond].gap_before:
+                return None
+            if fragment(beyond, "") is None:
+                return None
+            width = max((len(v) for v in name_parts.values() if v), default=0)
+            if width < 12:
+                return None
+            tokens, left = text.split(" "), ""
+            for k in range(1, len(tokens)):
+                cand = " ".join(tokens[:k])
+                if len(cand) > width + 2:
+                    break
+                left = cand
+            if not left or _article_end().search(left) is None and len(left) < 0.6 * width:
+                return None
+            return left, text[len(left):].strip()
+
         i = anchor - 1
         while run and i >= 0 and crosses(i + 1):
-            frag = fragment(i, "")
+            frag = fragment(i, "") or by_width(i, i - 1)
             if not frag:
                 break
             name_parts[i], act_parts[i] = frag
@@ -793,7 +815,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
             i -= 1
         i = anchor + 1
         while run and i < len(lines):
-            frag = fragment(i, act_parts.get(i - 1, ""))
+            frag = fragment(i, act_parts.get(i - 1, "")) or by_width(i, i + 1)
             if not frag or (lines[i].gap_before and not frag[0][:1].islower()):
                 break
             name_parts[i], act_parts[i] = frag
