@@ -623,7 +623,8 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         if after_weight and gap and groups and groups[-1][1]:
             after_weight = False  # a paragraph break ends the name block
         if after_weight and w is None and not cur and groups:
-            if _is_name_line(rest):
+            if _is_name_line(rest) or (len(rest) <= 32 and "|" not in rest and rest[:1].isupper()
+                                       and not _LIST_ITEM.match(rest)):
                 groups[-1][1].append(_PLine(rest, gap, None, noisy))
                 continue
             left, bar, right = rest.partition("|")
