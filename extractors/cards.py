@@ -527,6 +527,8 @@ def _article_end() -> re.Pattern[str]:
     return patterns()["quantity"]["article_end"]
 
 
+#: Characters of the name column in OCR text when no row tells better (a third of the line).
+_NAME_WIDTH = 26
 _LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 
 
@@ -565,7 +567,11 @@ def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
     for k, tok in enumerate(tokens):
         if pos - 1 > width:
             break
-        if k >= 1 and tok and (tok[0].isupper() or tok[0] == "(" or (tok[0] == "-" and k >= 2)):
+        list_no = (k >= 2 and re.fullmatch(r"\d{1,2}", tok) is not None and k + 1 < len(tokens)
+                   and not re.fullmatch(r"n[.°º]?", tokens[k - 1], re.I)
+                   and re.match(r"[A-Za-zÀ-ÿ]{3}", tokens[k + 1]) is not None
+                   and not re.fullmatch(_unit(), tokens[k + 1]))  # "... 3 Verbale": a list item
+        if k >= 1 and tok and (tok[0].isupper() or tok[0] == "(" or (tok[0] == "-" and k >= 2) or list_no):
             left = " ".join(tokens[:k])
             if re.search(r"[a-zà-ù]", left) and not _article_end().search(left):
                 found = (left, " ".join(tokens[k:]))  # the last cell start that fits the column
@@ -787,19 +793,27 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         def by_width(i: int, beyond: int) -> tuple[str, str] | None:
             """A lower-case line between two name fragments: cut it at the name column's width."""
             text = lines[i].text
-            if not text[:1].islower() or not 0 <= beyond < len(lines) or "|" in text:
+            if "|" in text or _LIST_ITEM.match(text) or not re.match(r"[A-Za-zÀ-ÿ]", text):
                 return None
-            if beyond < i and lines[i].gap_before or beyond > i and lines[beyond].gap_before:
+            if text[:1].isupper():
+                # the name's first line, right above the run
+                if beyond > i or not (0 <= i + 1 < len(lines)) or lines[i + 1].gap_before:
+                    return None
+            else:
+                if not 0 <= beyond < len(lines):
+                    return None
+                if beyond < i and lines[i].gap_before or beyond > i and lines[beyond].gap_before:
+                    return None
+                if fragment(beyond, "") is None:
+                    return None
+            seen = [len(v) for v in name_parts.values() if v]
+            if not seen:
                 return None
-            if fragment(beyond, "") is None:
-                return None
-            width = max((len(v) for v in name_parts.values() if v), default=0)
-            if width < 12:
-                return None
+            width = max(seen + [_NAME_WIDTH])
             tokens, left = text.split(" "), ""
             for k in range(1, len(tokens)):
                 cand = " ".join(tokens[:k])
-                if len(cand) > width + 2:
+                if len(cand) > width:
                     break
                 left = cand
             if not left or _article_end().search(left) is None and len(left) < 0.6 * width:
@@ -809,8 +823,8 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         i = anchor - 1
         while run and i >= 0 and crosses(i + 1):
             frag = fragment(i, "") or by_width(i, i - 1)
-            if not frag:
-                break
+            if not frag or re.search(r"[a-zà-ù]{4}\.$", frag[0]):
+                break  # nothing to take, or the end of a sentence above the name
             name_parts[i], act_parts[i] = frag
             run.add(i)
             i -= 1
