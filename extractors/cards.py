@@ -799,6 +799,9 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
                 # the name's first line, right above the run
                 if beyond > i or not (0 <= i + 1 < len(lines)) or lines[i + 1].gap_before:
                     return None
+            elif beyond > i and i > 0 and _open_end().search(name_parts.get(i - 1, "") or "x") \
+                    and not lines[i].gap_before:
+                pass  # the name above is unfinished ("... aggiornamento del"): it goes on here
             else:
                 if not 0 <= beyond < len(lines):
                     return None
