@@ -74,7 +74,7 @@ CUE_HALF_DISTANCE = 40.0
 
 #: The strategicità table: heading words, then rows "1. strategico 40".
 WEIGHTS_HEADING_RE = re.compile(r"\bstrategicita\b")
-WEIGHT_ROW_RE = re.compile(rf"^\s*(?:\d+\s*[.)]\s*)?(?P<label>[a-zà-ÿ][a-zà-ÿ' ]*?[a-zà-ÿ])\s+(?P<value>{IT_NUMBER})\s*%?\s*$")
+WEIGHT_ROW_RE = re.compile(rf"^\s*(?:\d+\s*[.)\-]\s*)?(?P<label>[a-zà-ÿ][a-zà-ÿ' ]*?[a-zà-ÿ])\s+(?P<value>{IT_NUMBER})\s*%?\s*$")
 
 #: The staff-band table: heading words, then rows "Da 2 a 3 1,00".
 BANDS_HEADING_RE = re.compile(r"\bdipendenti\b.*\b(?:coinvolt|impiegat|assegnat)|\bpersonale\s+coinvolto\b.*\bpeso\b")
@@ -96,6 +96,7 @@ CATEGORY_MAX_LEN = 95
 BULLET_GLYPH_RE = re.compile(r"^[\uf000-\uf0ff\u2022\u25aa\u25a0\u25a1\u274f\u2751\u2752\u25cf\u25e6•·]")
 
 #: Italian words kept lower case inside a proper name ("Comune di San Paolo d'Argon").
+ELIDED_PARTICLES = {"d", "dell", "dall", "sull", "nell", "l"}
 NAME_PARTICLES = {"di", "del", "della", "dei", "degli", "delle", "da", "de", "sul", "sulla", "in", "e", "al", "alla"}
 
 
@@ -137,13 +138,22 @@ def intro_lines(doc: Document) -> list[Line]:
 
 
 def proper_name(text: str) -> str:
-    words = clean_spaces(text).lower().split(" ")
+    words = clean_spaces(unify(text)).lower().split(" ")
     out = []
     for i, w in enumerate(words):
         if i and w in NAME_PARTICLES:
             out.append(w)
-        else:
-            out.append("-".join(p[:1].upper() + p[1:] for p in w.split("-")))
+            continue
+        parts = []
+        for part in w.split("-"):
+            head, apostrophe, tail = part.partition("'")
+            if apostrophe and i and head in ELIDED_PARTICLES:  # "d'argon" -> "d'Argon"
+                parts.append(f"{head}'{tail[:1].upper()}{tail[1:]}")
+            elif apostrophe:  # "sant'angelo" -> "Sant'Angelo"
+                parts.append(f"{head[:1].upper()}{head[1:]}'{tail[:1].upper()}{tail[1:]}")
+            else:
+                parts.append(part[:1].upper() + part[1:])
+        out.append("-".join(parts))
     return " ".join(out)
 
 

@@ -297,3 +297,22 @@ def test_intro_and_summary_from_the_scan_through_ocr():
     print(f"summary rows read from the scan: {len(rows)}/{len(EXPECTED['objectives'])}")
     assert len(rows) >= 0.9 * len(EXPECTED["objectives"])
     assert total == pytest.approx(plan.budget.allocated, abs=0.005)
+
+
+@pytest.mark.parametrize("cover, entity", [
+    ("COMUNE DI SAN PAOLO D'ARGON", "Comune di San Paolo d'Argon"),
+    ("COMUNE DI SANT’ANGELO LODIGIANO", "Comune di Sant'Angelo Lodigiano"),
+    ("Città di Reggio nell'Emilia", "Città di Reggio nell'Emilia"),
+])
+def test_entity_names_keep_italian_capitalisation(cover, entity):
+    from extractors.intro import find_entity
+
+    assert find_entity(_lines("Allegato 1", cover))[0] == entity
+
+
+def test_weights_rows_in_other_spellings():
+    from extractors.intro import find_strategic_weights
+
+    weights, page = find_strategic_weights(_lines("Livello di strategicità Peso", "1 - Strategico 40%", "2) innovativo 25",
+                                                  "una tantum 5", "Il testo prosegue."))
+    assert weights == {"strategico": 40, "innovativo": 25, "una tantum": 5} and page == 1
