@@ -31,9 +31,8 @@ from typing import Any
 import yaml
 
 from extractors.layout import Document, Line, Table
-from pipeline.record import Indicator, Objective
-
 from extractors.staff import count_staff
+from pipeline.record import Indicator, Objective
 
 PATTERNS_FILE = Path(__file__).with_name("cards_patterns.yaml")
 
@@ -129,8 +128,8 @@ def join_lines(parts: list[str]) -> str:
             glue = True
         elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[:1].isalpha():
             glue = True
-        elif " " not in last and len(last) >= 22 and p[:1].islower() and last[-1:].isalpha():
-            glue = True  # a word broken by a narrow table cell
+        elif len(last) >= 22 and p[:1].islower() and last[-1:].isalpha():
+            glue = True  # a token this long at the line's end is a word a narrow cell broke
         out = out + p if glue else out + " " + p
     return out.strip()
 
@@ -152,11 +151,9 @@ def target_value(target: str | None) -> int | float | None:
     if not target:
         return None
     t = quantity_fix(target)
+    # a number inside a date ("entro il 31/07/2025") is not a quantity
     m = re.search(r"(?<![\d/])(" + _NUM + r")(?![\d/])", t)
-    if not m:
-        return None
-    # a date ("entro il 31/07/2025") is not a quantity
-    return _to_number(m.group(1))
+    return _to_number(m.group(1)) if m else None
 
 
 def weight_of(text: str) -> tuple[int | float | None, str]:
