@@ -19,7 +19,7 @@ OCR_TXT = Path(__file__).parent / "data" / "chiari-2025.ocr.txt"
 EXCLUDE: tuple[str, ...] = ()
 
 #: What the parser reaches today on this file (strict), as a regression floor.
-FLOOR = 0.90
+FLOOR = 0.91
 #: Card-level fields (number, scope, kind, title, timeframe, threshold, staff) must hold up.
 CARD_FIELDS_FLOOR = 0.97
 ISSUE_BAR = 0.98
