@@ -15,15 +15,17 @@ Import :mod:`flows.prefect_env` settings before Prefect: this module does it on 
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import functools
 import hashlib
 import importlib
 import importlib.metadata
+import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
@@ -318,6 +320,16 @@ def folder_flow(
 # --------------------------------------------------------------------------- task runners
 
 
+#: Local Dask workers: one single-threaded process per plan in flight; they import the stages
+#: while the cluster starts, so the first plan on each does not pay for it.
+LOCAL_CLUSTER = {"threads_per_worker": 1, "processes": True, "dashboard_address": None,
+                 "silence_logs": logging.ERROR, "preload": ["flows.plan_flow"]}
+
+
+def local_workers(workers: int | None) -> int:
+    return max(1, workers or os.cpu_count() or 1)
+
+
 def task_runner(workers: int | None = None, dask_address: str | None = None) -> TaskRunner:
     """The runner for :func:`folder_flow`.
 
@@ -329,15 +341,41 @@ def task_runner(workers: int | None = None, dask_address: str | None = None) -> 
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=dask_address)
-    n = workers or os.cpu_count() or 1
-    if n <= 1:
+    n = local_workers(workers)
+    if n == 1:
         return ThreadPoolTaskRunner(max_workers=1)
     from prefect_dask import DaskTaskRunner
 
-    return DaskTaskRunner(cluster_kwargs={
-        "n_workers": n, "threads_per_worker": 1, "processes": True,
-        "dashboard_address": None, "silence_logs": 40,
-    })
+    return DaskTaskRunner(cluster_kwargs={"n_workers": n, **LOCAL_CLUSTER})
+
+
+@contextlib.contextmanager
+def _started_together(workers: int | None, dask_address: str | None) -> Iterator[TaskRunner]:
+    """Yield the task runner once both it and the Prefect API are up, started side by side.
+
+    The temporary Prefect server and a local Dask cluster each take seconds, mostly importing
+    modules in fresh processes: starting the cluster in a thread while the server starts
+    overlaps the two waits.
+    """
+    if dask_address or local_workers(workers) == 1:
+        with prefect_env.api_server():
+            yield task_runner(workers, dask_address)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed import LocalCluster
+    from prefect_dask import DaskTaskRunner
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        starting = pool.submit(LocalCluster, n_workers=local_workers(workers), **LOCAL_CLUSTER)
+        try:
+            with prefect_env.api_server():
+                cluster = starting.result()
+                with cluster:
+                    yield DaskTaskRunner(address=cluster.scheduler_address)
+        finally:
+            if not starting.done():
+                starting.cancel()
 
 
 def run_folder(
@@ -350,10 +388,10 @@ def run_folder(
     progress: ProgressFn | None = None,
 ) -> list[PlanOutcome]:
     """Run :func:`folder_flow` with the right task runner and Prefect settings."""
-    runner = task_runner(workers, dask_address)
     set_progress(progress)
     try:
-        with prefect_env.prefect_settings(quiet=True, heartbeats=False), prefect_env.api_server():
+        with prefect_env.prefect_settings(quiet=True, heartbeats=False), \
+                _started_together(workers, dask_address) as runner:
             return folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,
