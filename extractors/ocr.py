@@ -382,7 +382,7 @@ def _ocr_page_job(
     try:
         tsv = run_tesseract_tsv(
             _encode_pgm(text_img), psm=options.psm, dpi=eff_dpi,
-            timeout=max(1.0, timeout - (time.monotonic() - start)),
+            timeout=max(0.05, timeout - (time.monotonic() - start)),
         )
     except subprocess.TimeoutExpired:
         raise _timeout_error(path, number, timeout) from None
