@@ -1,8 +1,10 @@
 """PDF back-end on pdfplumber: every word with its page and box, visual lines, ruled tables.
 
 Each page is read once (``extract_words`` + ``find_tables``, the same work as a bare pdfplumber
-pass); long documents are split between two processes. Pages whose text layer is missing or
-garbage are handed to the OCR back-end (``--ocr auto``), or every page is (``--ocr always``).
+pass); long documents are split between two processes when a core is idle. Each page must be
+read within ``page_timeout`` seconds (enforced with SIGALRM in a main thread). Pages whose text
+layer is missing or garbage are handed to the OCR back-end (``--ocr auto``), or every page is
+(``--ocr always``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from extractors.layout import Document, Line, Page, Table, Word
 from pipeline.errors import InputError
 
 #: Words whose ``top`` differs by at most this many points (or this share of the word height)
-#: belong to the same visual line.
+#: belong to the same visual line (pdfplumber's own ``extract_text`` uses 3 points).
 LINE_TOLERANCE_PT = 3.0
-LINE_TOLERANCE_SHARE = 0.5
+LINE_TOLERANCE_SHARE = 0.3
 #: Below this many pages a second process costs more than it saves.
 PARALLEL_MIN_PAGES = 8
 #: A core counts as idle when the 1-minute load average leaves at least this much of one free.
