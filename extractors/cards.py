@@ -41,7 +41,7 @@ FIELDS = ("title", "description", "timeframe", "phases", "activities", "indicato
 
 
 #: Pattern-file entries that are word lists, not regular expressions.
-_PLAIN_KEYS = {"not_short_words", "units", "qualitative"}
+_PLAIN_KEYS = {"not_short_words", "units", "qualitative", "glued_after_unit"}
 
 
 @cache
@@ -105,6 +105,9 @@ def quantity_fix(text: str) -> str:
     t = re.sub(r"\b(?:no\s+|n)(azion[ei])\b", r"n. \1", t)
     t = re.sub(r"(?:(?<=\s)|^)\.(\d+\s+azion)", r"n.\1", t)
     t = re.sub(r"(\bn\s*[.°]\s*\d+)(?=[a-zA-Zà-ù])", r"\1 ", t)
+    # a unit word glued to the preposition after it ("corsoin" -> "corso in", "viesu" -> "vie su")
+    t = re.sub(r"\b((?-i:" + _unit() + r"))(?-i:(" + "|".join(patterns()["quantity"]["glued_after_unit"])
+               + r"))\b", r"\1 \2", t)
     return t
 
 
@@ -731,6 +734,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         if re.fullmatch(r"(almeno|circa)", left, re.I):
             target, left = f"{left} {target}", ""
         # a unit word on the next line(s) completes "almeno n.1" / "n.15" / "Almeno 100"
+        last = anchor  # the line where the quantity ends
         if re.search(r"\d", target) and not re.search(_unit(), target):
             for k in (anchor + 1, anchor + 2):
                 if k >= len(lines):
@@ -741,10 +745,29 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
                         and not _qty_any(nxt):
                     target = f"{target} {um.group(1)}"
                     pre_u, post_u = nxt[: um.start(1)].strip(" |"), nxt[um.end(1):].strip(" |")
+                    target, post_u = _absorb_open_tail(target, post_u)
+                    last = k
                     lines[k] = _PLine(f"{pre_u} | {post_u}" if pre_u else post_u, lines[k].gap_before)
                     if pre_u:
                         name_parts[k], act_parts[k] = pre_u, post_u
                     break
+        if last == anchor:
+            target, right = _absorb_open_tail(target, right)
+        # an unfinished quantity ("n.32 vie su", "3 documenti di", "(350") goes on at the start of
+        # the next line: up to a column rule, or the whole line when it is short
+        j = last + 1
+        if j < len(lines) and not lines[j].gap_before and (
+                _open_end().search(target) or target.count("(") > target.count(")")):
+            nxt = lines[j].text
+            if "|" in nxt:
+                piece, _, remain = nxt.partition("|")
+            elif len(nxt) <= 24:
+                piece, remain = nxt, ""
+            else:
+                piece, _, remain = nxt.partition(" ")
+            if piece.strip() and not _qty_any(piece):
+                target = f"{target} {piece.strip()}"
+                lines[j] = _PLine(remain.strip(), lines[j].gap_before)
         row.target = [target]
         name_parts[anchor] = left if len(left) <= 40 else ""
         act_parts[anchor] = right if len(left) <= 40 else f"{left} {right}".strip()
@@ -868,6 +891,15 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         elif ln.text:
             row.activity.append(ln.text.replace("|", " "))
     return row
+
+
+def _absorb_open_tail(target: str, rest: str) -> tuple[str, str]:
+    """A preposition right after a quantity, before a column rule, the line's end or the next
+    cell's start, still belongs to the quantity ("n.32 vie su |", "n.1 corso in - ...")."""
+    m = re.match(r"((?:[a-zà-ù']{1,5}\s+)?)(\S+)\s*(?=\||$|-\s|[(A-ZÀ-Ü])", rest)
+    if m and not m.group(1) and len(m.group(2)) >= 2 and _open_end().search(m.group(2)):
+        return f"{target} {m.group(2)}", rest[m.end():].lstrip(" |")
+    return target, rest
 
 
 def _strip_crumbs(text: str) -> str:
