@@ -682,8 +682,8 @@ def _is_name_line(text: str) -> bool:
                                       and not re.match(r"^\d{1,2}\s?[ª°º~\"'^]", text)
                                       and not re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}", text)):
         return False
-    if _qty_any(text):
-        return False
+    if _qty_any(text) or re.match(r"n\s*[.°º]\s*(?:\d|[A-ZÀ-Ü]|$)", text):
+        return False  # a quantity cell ("n." opening it even when OCR lost the number)
     return re.search(r"[A-Za-zÀ-ÿ]{3}|\b\d{1,2}/\d{1,2}/\d{2,4}\b", text) is not None
 
 
@@ -714,6 +714,16 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
     row = _Row(page=page)
     row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
     lines = list(lines)
+    # "n." opening a line with its number slipped onto the next line as ".4" (skewed scan)
+    for i in range(len(lines) - 1):
+        m = re.match(r"n\s*[.°º]\s+(?=[A-ZÀ-Ü])", lines[i].text)
+        num = re.search(r"(?<!\S)\.(\d{1,4})(?!\S)", lines[i + 1].text)
+        if m and num and not lines[i + 1].gap_before:
+            lines[i] = _PLine(f"n.{num.group(1)} {lines[i].text[m.end():]}", lines[i].gap_before,
+                              lines[i].weight, lines[i].noisy)
+            nt = lines[i + 1].text
+            lines[i + 1] = _PLine(re.sub(r"\s+", " ", nt[: num.start()] + nt[num.end():]).strip(),
+                                  False, lines[i + 1].weight, lines[i + 1].noisy)
     # 1. the quantity: best candidate (column rule next to it, or alone on its line, scores more)
     cands = _qty_candidates(lines)
     best = max(cands, key=lambda c: (c[0], -c[1], -c[2])) if cands else None
