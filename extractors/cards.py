@@ -744,6 +744,24 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
         if re.fullmatch(r"(almeno|circa)", left, re.I):
             target, left = f"{left} {target}", ""
         # a unit word on the next line(s) completes "almeno n.1" / "n.15" / "Almeno 100"
+        # a quantity word without a number ("continua") may have its head noun a line or two
+        # above, at the same column, between the name and the activity ("... tra Assistenza vari
+        # uffici" / "... continua"): a capitalised word inside a sentence that is not starting
+        if not re.search(r"\d", target) and best[2] >= 8:
+            for h in (anchor - 1, anchor - 2):
+                if h < 1 or lines[h + 1].gap_before:
+                    break
+                prev = lines[h - 1].text.rstrip()
+                if not prev or prev[-1] in ".;:)" or lines[h].gap_before:
+                    continue
+                hm = next((m for m in re.finditer(r"(?<=\s)([A-ZÀ-Ü][a-zà-ù]{3,})\s+(?=[a-zà-ù])", lines[h].text)
+                           if abs(m.start(1) - best[2]) <= 3), None)
+                if hm:
+                    target = f"{hm.group(1)} {target}"
+                    ht = lines[h].text
+                    lines[h] = _PLine(f"{ht[: hm.start(1)].rstrip()} | {ht[hm.end():]}".strip(),
+                                      lines[h].gap_before, lines[h].weight, lines[h].noisy)
+                    break
         last = anchor  # the line where the quantity ends
         if re.search(r"\d", target) and not re.search(_unit(), target):
             for k in (anchor + 1, anchor + 2):
