@@ -93,6 +93,8 @@ BAND_LABELS = [
 #: The macro-categories: a heading sentence, then one bulleted line per category.
 CATEGORIES_HEADING_RE = re.compile(r"\bmacro[\s\-]?categori")
 CATEGORY_MAX_LEN = 95
+#: In a list, a lone letter or symbol before a lower-case word is a bullet OCR could not read.
+OCR_MARKER_RE = re.compile(r"^(?:[^\w\s]|[A-Za-z])\s+(?=[a-zà-ù])")
 BULLET_GLYPH_RE = re.compile(r"^[\uf000-\uf0ff\u2022\u25aa\u25a0\u25a1\u274f\u2751\u2752\u25cf\u25e6•·]")
 
 #: Italian words kept lower case inside a proper name ("Comune di San Paolo d'Argon").
@@ -436,7 +438,11 @@ def find_categories(lines: list[Line]) -> tuple[list[str], int | None]:
             if not raw:
                 continue
             bulleted = bool(BULLET_GLYPH_RE.match(raw))
-            text = strip_bullet(raw).rstrip(";.,").strip()
+            text = strip_bullet(raw)
+            marker = OCR_MARKER_RE.match(text)
+            if marker:  # OCR read the bullet as one stray letter or symbol ("Q obiettivi ...")
+                bulleted, text = True, text[marker.end():]
+            text = text.rstrip(";.,").strip()
             if not text:
                 continue
             if len(text) > CATEGORY_MAX_LEN and not bulleted:

@@ -316,3 +316,16 @@ def test_weights_rows_in_other_spellings():
     weights, page = find_strategic_weights(_lines("Livello di strategicità Peso", "1 - Strategico 40%", "2) innovativo 25",
                                                   "una tantum 5", "Il testo prosegue."))
     assert weights == {"strategico": 40, "innovativo": 25, "una tantum": 5} and page == 1
+
+
+def test_categories_with_bullets_ocr_could_not_read():
+    from extractors.intro import find_categories
+
+    items, page = find_categories(_lines(
+        "Si riconducono gli obiettivi alle seguenti macrocategorie:", "Q obiettivi finanziati da PNRR",
+        "O obiettivi di semplificazione", "A obiettivi di trasparenza", "° obiettivi controllo territorio",
+        "\uf071 obiettivi promozione del territorio",
+        "Il conseguimento degli obiettivi di performance organizzativa costituisce condizione per l'erogazione",
+    ))
+    assert items == ["obiettivi finanziati da PNRR", "obiettivi di semplificazione", "obiettivi di trasparenza",
+                     "obiettivi controllo territorio", "obiettivi promozione del territorio"]
