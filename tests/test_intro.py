@@ -329,3 +329,20 @@ def test_categories_with_bullets_ocr_could_not_read():
     ))
     assert items == ["obiettivi finanziati da PNRR", "obiettivi di semplificazione", "obiettivi di trasparenza",
                      "obiettivi controllo territorio", "obiettivi promozione del territorio"]
+
+
+def test_italian_money_round_trips():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from extractors.normalize import money_amounts
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(min_value=0, max_value=10**9))
+    def check(cents: int) -> None:
+        value = cents / 100
+        printed = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")  # 1.234,56
+        assert parse_it_number(printed) == pytest.approx(value)
+        assert [v for _, v in money_amounts(f"per € {printed}, e altro")] == [pytest.approx(value)]
+
+    check()
