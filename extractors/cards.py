@@ -556,9 +556,11 @@ class _PLine:
     noisy: bool = False  # OCR crumbs were removed from this line
 
 
-def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
+def _split_capital(text: str, width: int = 30, column: int | None = None) -> tuple[str, str] | None:
     """Split a line where a new cell starts: before a capitalised word, "(" or "-" (OCR reads
-    the cells of one table row into one line). The left part must fit the name column."""
+    the cells of one table row into one line). The left part must fit the name column. After an
+    article the noun is normally awaited, unless the left part fills the name ``column`` (its
+    estimated width): then the noun is on the name's next line."""
     if re.match(r"^[-(•]", text) or _LIST_ITEM.match(text):
         return None
     tokens = text.split(" ")
@@ -573,7 +575,8 @@ def _split_capital(text: str, width: int = 30) -> tuple[str, str] | None:
                    and not re.fullmatch(_unit(), tokens[k + 1]))  # "... 3 Verbale": a list item
         if k >= 1 and tok and (tok[0].isupper() or tok[0] == "(" or (tok[0] == "-" and k >= 2) or list_no):
             left = " ".join(tokens[:k])
-            if re.search(r"[a-zà-ù]", left) and not _article_end().search(left):
+            full = column is not None and column - 2 <= len(left) <= column + 2
+            if re.search(r"[a-zà-ù]", left) and (full or not _article_end().search(left)):
                 found = (left, " ".join(tokens[k:]))  # the last cell start that fits the column
         pos += len(tok) + 1
     return found
@@ -651,13 +654,14 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
             groups[-1][0].extend(cur)
         else:
             groups.append((cur, [], cur_page))
+    width = _name_width([ln for lines, trailing, _ in groups for ln in lines + trailing])
     rows: list[_Row] = []
     carry: list[_PLine] = []
     for k, (lines, trailing, page) in enumerate(groups):
         if carry:
             lines = carry + lines
             carry = []
-        row = _plain_row(lines, page)
+        row = _plain_row(lines, page, width)
         if trailing:
             # a name block after a weight line: the end of this row's name (lower-case lines
             # going on from it), then the next row's name
@@ -673,6 +677,16 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
                 carry = trailing[cut:]
         rows.append(row)
     return rows
+
+
+def _name_width(lines: list[_PLine]) -> int:
+    """The name column's width in characters, from the lines that are a lone name fragment
+    (short, no column rule, no quantity): the longest of them, when there are enough."""
+    lone = sorted(len(ln.text) for ln in lines if ln.weight is None and _is_name_line(ln.text)
+                  and len(ln.text.split()) >= 2)
+    if len(lone) < 3:
+        return _NAME_WIDTH
+    return max(18, min(32, lone[(3 * (len(lone) - 1)) // 4]))
 
 
 def _is_name_line(text: str) -> bool:
@@ -710,7 +724,7 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
+def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) -> _Row:
     row = _Row(page=page)
     row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
     lines = list(lines)
@@ -826,7 +840,7 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
             if prev_act and _open_end().search(prev_act) and text[:1].islower():
                 return None  # the activity cell's sentence goes on
             return text, ""
-        return _split_capital(text)
+        return _split_capital(text, column=width)
 
     run: set[int] = set()
     if anchor is not None:
@@ -860,14 +874,14 @@ def _plain_row(lines: list[_PLine], page: int | None) -> _Row:
             seen = [len(v) for v in name_parts.values() if v]
             if not seen:
                 return None
-            width = max(seen + [_NAME_WIDTH])
+            col = max(seen + [_NAME_WIDTH])
             tokens, left = text.split(" "), ""
             for k in range(1, len(tokens)):
                 cand = " ".join(tokens[:k])
-                if len(cand) > width:
+                if len(cand) > col:
                     break
                 left = cand
-            if not left or _article_end().search(left) is None and len(left) < 0.6 * width:
+            if not left or _article_end().search(left) is None and len(left) < 0.6 * col:
                 return None
             return left, text[len(left):].strip()
 
