@@ -35,6 +35,7 @@ from flows import prefect_env
 prefect_env.configure(quiet=False)
 
 from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.context import TaskRunContext  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.states import State  # noqa: E402
@@ -128,7 +129,7 @@ def extract_task(path: str, options: stages.RunOptions) -> PlanRecord:
     return stages.extract(path, options)
 
 
-@task(name="process", retries=0, task_run_name="process")
+@task(name="process", retries=0, cache_policy=NO_CACHE, persist_result=False, task_run_name="process")
 def process_task(record: PlanRecord, classification: dict[int, str] | None) -> PlanRecord:
     return stages.process(record, classification)
 
@@ -138,6 +139,8 @@ def process_task(record: PlanRecord, classification: dict[int, str] | None) -> P
     retries=2,
     retry_delay_seconds=1,
     retry_condition_fn=retry_on_io_error,
+    cache_policy=NO_CACHE,  # outputs are always written (and their inputs not hashed)
+    persist_result=False,
     task_run_name="write {out_dir}",
 )
 def write_task(record: PlanRecord, out_dir: str) -> str:
