@@ -896,8 +896,9 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
         i = anchor + 1
         while run and i < len(lines):
             frag = fragment(i, act_parts.get(i - 1, "")) or by_width(i, i + 1)
-            if not frag or (lines[i].gap_before and not frag[0][:1].islower()):
-                break
+            full_above = len(name_parts.get(i - 1, "")) >= width - 3 and not frag[1] if frag else False
+            if not frag or (lines[i].gap_before and not frag[0][:1].islower() and not full_above):
+                break  # a blank line ends the name, unless the name line above filled its column
             name_parts[i], act_parts[i] = frag
             run.add(i)
             i += 1
