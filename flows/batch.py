@@ -74,6 +74,7 @@ class BarProgress:
             "done": self.progress.add_task("scrittura", total=total),
         }
         self.status = None
+        self.reached: dict[str, set[str]] = {}
 
     def start(self, message: str) -> None:
         self.status = self.console.status(message)
@@ -86,10 +87,12 @@ class BarProgress:
             self.progress.start()
         if stage in self.bars:
             self.progress.advance(self.bars[stage])
+            self.reached.setdefault(file, set()).add(stage)
         if stage == "failed":
             self.progress.console.print(f"{file}: {STAGE_LABELS[stage]}{_detail(outcome)}")
-            for bar in self.bars.values():  # it will not reach the later stages
-                self.progress.update(bar, total=(self.progress.tasks[bar].total or 0) - 1)
+            for name, bar in self.bars.items():  # it will not reach the later stages
+                if name not in self.reached.get(file, set()):
+                    self.progress.update(bar, total=(self.progress.tasks[bar].total or 0) - 1)
 
     def close(self) -> None:
         if self.status is not None:
