@@ -6,7 +6,8 @@ The tasks wrap the stage functions of :mod:`flows.run` and hold no logic of thei
   the key is the file's sha256, the code version (package version + a hash of the source of the
   ``pipeline``, ``extractors`` and ``outputs`` packages) and the reading options. An unchanged
   plan read by unchanged code is not read again; the cached record is stored as JSON (the
-  record is pydantic) in Prefect's result storage, ``$PREFECT_HOME/storage``. Never retried: a bad file stays bad.
+  record is pydantic) in Prefect's result storage, ``$PREFECT_HOME/storage``. Never retried:
+  a bad file stays bad.
 - ``process``  -> :func:`flows.run.process` (allocation + checks): pure and fast, not retried.
 - ``write-outputs`` -> :func:`outputs.write_outputs`: retried on I/O errors (``OSError``) only.
 
@@ -47,6 +48,7 @@ from outputs import write_outputs  # noqa: E402
 from pipeline.classification import load_classification  # noqa: E402
 from pipeline.errors import InputError  # noqa: E402
 from pipeline.record import PlanRecord  # noqa: E402
+
 
 def _reduce_input_error(err: InputError):
     return InputError, (err.path, err.cause)
