@@ -840,7 +840,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             if prev_act and _open_end().search(prev_act) and text[:1].islower():
                 return None  # the activity cell's sentence goes on
             return text, ""
-        return _split_capital(text, column=width)
+        return _split_capital(text, width=max(width, _NAME_WIDTH) + 2, column=width)
 
     run: set[int] = set()
     if anchor is not None:
@@ -893,6 +893,24 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             name_parts[i], act_parts[i] = frag
             run.add(i)
             i -= 1
+        # the name cell is top-aligned: when the row's first line visibly opens with a full name
+        # line ("N. incontri verbalizzati Individuazione ..."), the lines down to the run are name
+        # lines too, cut at the column's width, whatever blank lines OCR put between them
+        top = min(run) if run else 0
+        head = _split_capital(lines[0].text, column=width) if top > 0 and 0 not in name_parts else None
+        if head and len(head[0]) >= width - 3 and head[0][:1].isupper():
+            parts: dict[int, tuple[str, str]] | None = {0: head}
+            for m in range(1, top):
+                t = lines[m].text
+                f = _cut_at_width(t, max(width, _NAME_WIDTH)) if "|" not in t else \
+                    (t.partition("|")[0].strip(), t.partition("|")[2].strip())
+                if not f or not f[0] or _LIST_ITEM.match(t) or len(f[0]) > max(width, _NAME_WIDTH) + 2:
+                    parts = None
+                    break
+                parts[m] = f
+            for m, f in (parts or {}).items():
+                name_parts[m], act_parts[m] = f
+                run.add(m)
         i = anchor + 1
         while run and i < len(lines):
             frag = fragment(i, act_parts.get(i - 1, "")) or by_width(i, i + 1)
@@ -934,6 +952,20 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
         elif ln.text:
             row.activity.append(ln.text.replace("|", " "))
     return row
+
+
+def _cut_at_width(text: str, col: int) -> tuple[str, str] | None:
+    """(left, rest) of a line cut at the last word boundary within ``col`` characters; None when
+    the left part is too short to be a name line (unless it ends in an article)."""
+    tokens, left = text.split(" "), ""
+    for k in range(1, len(tokens)):
+        cand = " ".join(tokens[:k])
+        if len(cand) > col:
+            break
+        left = cand
+    if not left or _article_end().search(left) is None and len(left) < 0.6 * col:
+        return None
+    return left, text[len(left):].strip()
 
 
 def _absorb_open_tail(target: str, rest: str) -> tuple[str, str]:
