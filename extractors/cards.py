@@ -714,6 +714,8 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
                 if base == 1 and tok[0].isdigit() and not before and re.match(r"[A-ZÀ-Ü]", after):
                     continue  # "1 Preliminari valutazioni": a list number, not a quantity
                 score = base
+                if base < 3 and re.match(r"(?:almeno|circa)\b", tok, re.I):
+                    score += 2  # "Almeno 50": a quantity phrase, whatever stands around it
                 if before.endswith("|") or after.startswith("|"):
                     score += 3
                 elif not after and not before:
@@ -782,6 +784,9 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                 if k >= len(lines):
                     break
                 nxt = lines[k].text
+                # a lone digit before the unit, in the same row as a quantity that has its number,
+                # is an OCR stray ("Almeno 50" / "9 controlli")
+                nxt = re.sub(r"^\W*\d\s+(?=(?-i:" + _unit() + r")\b)", "", nxt) if k == anchor + 1 else nxt
                 um = re.search(r"(?:^|[\s|])(" + _unit() + r")(?:\b|$)", nxt[:40])
                 if um and (k == anchor + 1 or um.start(1) == 0 or nxt[: um.start(1)].strip().endswith("|")) \
                         and not _qty_any(nxt):
