@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ LANG = "ita"
 # read row by row (as pdfplumber reads it too).
 DEFAULT_PSM = 6
 MIN_WORD_CONF = 0.0  # Tesseract gives -1 to non-word rows; real words are 0..100
+
+# pdfium is not thread-safe, not even across documents: every pdfium call of this module holds
+# this lock (rendering stays in the calling thread; only Tesseract and OpenCV run in the pool).
+_PDFIUM_LOCK = threading.RLock()
 
 INSTALL_HINT = (
     "serve l'OCR ma Tesseract o il modello italiano non è installato: "
@@ -453,11 +458,12 @@ def ocr_pdf_pages(
     if not pages:
         return []
     try:
-        pdf = pdfium.PdfDocument(path)
+        with _PDFIUM_LOCK:
+            pdf = pdfium.PdfDocument(path)
+            total = len(pdf)
     except pdfium.PdfiumError as err:
         raise InputError(path, f"PDF illeggibile per l'OCR: {err}") from None
     try:
-        total = len(pdf)
         bad = [n for n in pages if not 1 <= n <= total]
         if bad:
             raise InputError(path, f"pagina {bad[0]} inesistente (il PDF ha {total} pagine)")
@@ -469,12 +475,13 @@ def ocr_pdf_pages(
                 for k, number in enumerate(pages):  # render here (pdfium is single-threaded)
                     if k >= in_flight:
                         futures[k - in_flight].result()
-                    page = pdf[number - 1]
-                    try:
-                        use_dpi = page_dpi(page, dpi, options)
-                    finally:
-                        page.close()
-                    img = render_page(pdf, number, use_dpi)
+                    with _PDFIUM_LOCK:
+                        page = pdf[number - 1]
+                        try:
+                            use_dpi = page_dpi(page, dpi, options)
+                        finally:
+                            page.close()
+                        img = render_page(pdf, number, use_dpi)
                     futures.append(pool.submit(
                         _ocr_page_job, img, number, dpi=use_dpi, options=options, timeout=page_timeout,
                         path=path, pool=pool,
@@ -485,4 +492,5 @@ def ocr_pdf_pages(
                     f.cancel()
                 raise
     finally:
-        pdf.close()
+        with _PDFIUM_LOCK:
+            pdf.close()
