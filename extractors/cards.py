@@ -744,6 +744,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
     cands = _qty_candidates(lines)
     best = max(cands, key=lambda c: (c[0], -c[1], -c[2])) if cands else None
     anchor: int | None = None
+    taken: set[int] = set()  # lines of a multi-line quantity cell: no name there
     name_parts: dict[int, str] = {}
     act_parts: dict[int, str] = {}
     if best is not None:
@@ -800,6 +801,39 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                     break
         if last == anchor:
             target, right = _absorb_open_tail(target, right)
+        # the quantity opens its line and a column rule follows it: this line shows no name part,
+        # so the neighbouring "X | Y" lines carry the same quantity cell in X
+        if last == anchor and not left and ln[best[3]:].lstrip().startswith("|"):
+            for step in (-1, 1):
+                h = anchor + step
+                while 0 <= h < len(lines) and not lines[max(h, h - step)].gap_before \
+                        and "|" in lines[h].text and h not in name_parts:
+                    x, _, y = lines[h].text.partition("|")
+                    if not x.strip() or len(x.strip()) > width + 2 or _qty_any(x):
+                        break
+                    target = f"{x.strip()} {target}" if step < 0 else f"{target} {x.strip()}"
+                    lines[h] = _PLine(y.strip(), lines[h].gap_before, lines[h].weight, lines[h].noisy)
+                    taken.add(h)
+                    last = max(last, h)
+                    h += step
+            # still unfinished ("..., una"): it goes on in a later run of short lines opening
+            # with a preposition or conjunction, that do not continue the line above them
+            # ("Sperimentazione" / "strategie" / "per ognuna" / "delle tematiche")
+            if _open_end().search(target):
+                for h in range(last + 1, len(lines)):
+                    t = lines[h].text
+                    above = lines[h - 1].text
+                    if h in taken or not _is_name_line(t) or not _open_end().search(t.split(" ")[0]) \
+                            or _open_end().search(above) or (len(above) > width + 2 and not lines[h].gap_before):
+                        continue
+                    while h < len(lines) and _is_name_line(lines[h].text):
+                        target = f"{target} {lines[h].text}"
+                        lines[h] = _PLine("", lines[h].gap_before)
+                        taken.add(h)
+                        h += 1
+                        if h < len(lines) and lines[h].gap_before:
+                            break
+                    break
         # an unfinished quantity ("n.32 vie su", "3 documenti di", "(350") goes on at the start of
         # the next line: up to a column rule, or the whole line when it is short
         j = last + 1
@@ -891,7 +925,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             return left, text[len(left):].strip()
 
         i = anchor - 1
-        while run and i >= 0 and crosses(i + 1):
+        while run and i >= 0 and i not in taken and crosses(i + 1):
             frag = fragment(i, "") or by_width(i, i - 1)
             if not frag or re.search(r"[a-zà-ù]{4}\.$", frag[0]):
                 break  # nothing to take, or the end of a sentence above the name
@@ -917,7 +951,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                 name_parts[m], act_parts[m] = f
                 run.add(m)
         i = anchor + 1
-        while run and i < len(lines):
+        while run and i < len(lines) and i not in taken:
             frag = fragment(i, act_parts.get(i - 1, "")) or by_width(i, i + 1)
             full_above = len(name_parts.get(i - 1, "")) >= width - 3 and not frag[1] if frag else False
             if not frag or (lines[i].gap_before and not frag[0][:1].islower() and not full_above):
@@ -938,8 +972,8 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                 paras.append([])
             paras[-1].append(i)
         ref = anchor if anchor is not None else len(lines) - 1
-        pick = [para for para in paras if para and not (set(para) & run)
-                and all(is_name(i) for i in para)]
+        pick = [[i for i in para if lines[i].text] for para in paras if not (set(para) & run)
+                and any(lines[i].text for i in para) and all(is_name(i) for i in para if lines[i].text)]
         if pick:
             if not has_activity:
                 for i in run:
