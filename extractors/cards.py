@@ -595,6 +595,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
     cur_page: int | None = None
     after_weight = False
     pending = False  # a weight phrase opened on the previous line, its number still to come
+    tail_open = False  # the weight phrase of the previous line lacks its "obiettivo)"
     prev_top: float | None = None
     for page, top, raw in items:
         t = quantity_fix(_strip_header(raw)).replace("]", "|")
@@ -621,7 +622,14 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
             rest = re.sub(r"\bcomplet\w{0,4}\s*=?", " ", rest)
         rest = re.sub(r"\s*=?\s*raggiungiment\w*\s*$", "", rest)
         rest = re.sub(r"\s+", " ", rest).strip()
-        rest = re.sub(r"^[^\w(\-|]+|\s+[^\w\s(%|\-]+$", "", rest).strip()
+        if tail_open and w is None:  # "obiettivo)" ending the weight phrase of the line above
+            rest = re.sub(r"(?:^|\s)obiettiv\w*\s*\)", " ", rest, flags=re.I).strip()
+            if not rest:
+                tail_open = False
+                continue
+        tail_open = w is not None and not re.search(r"%\s*(?:dell\W{0,2}\s*)?obiettiv", t, re.I)
+        # leading junk goes, but not the opening quote of a quoted word ('"Sorit" e supporto')
+        rest = re.sub(r"^(?:(?![\"“]\w[^\"”]*[\"”])[^\w(\-|])+|\s+[^\w\s(%|\-]+$", "", rest).strip()
         before_crumbs = rest
         rest = re.sub(r"(?:\s+[^\w\s|\-–—]{1,3})+(?=\s|$)", "", rest).strip()  # OCR crumbs ". . ;"
         rest = re.sub(r"(?:\s+\S(?=\s|$)){2,}$", "", rest).strip()  # "... o o", ". 0 ."
@@ -637,6 +645,8 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
                 groups[-1][1].append(_PLine(rest, gap, None, noisy))
                 continue
             left, bar, right = rest.partition("|")
+            # crumbs (tokens without three letters in a row) do not count in the right part
+            right = " ".join(tok for tok in right.split() if re.search(r"[A-Za-zÀ-ÿ]{3}", tok))
             if bar and _is_name_line(left.strip()) and len(right.strip()) <= 15:
                 groups[-1][1].append(_PLine(left.strip(), gap))
                 prev_row_lines = groups[-1][0]
