@@ -882,12 +882,24 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             return name_parts[i], act_parts.get(i, "")
         if "|" in text:
             left, _, right = text.partition("|")
-            if left.strip() and len(left.strip()) <= 32:
-                return left.strip(), right.strip()
+            left, right = left.strip(), right.strip()
+            col = max(width, _NAME_WIDTH)
+            if len(left) > col:
+                # wider than the name column: its tail is the next column's ("... gestione di |")
+                cut = _cut_at_width(left, col)
+                if cut and len(cut[0]) >= 0.6 * col:
+                    left, right = cut[0], f"{cut[1]} {right}".strip()
+            if left and len(left) <= 32:
+                return left, right
             return None
         if _is_name_line(text):
             if prev_act and _open_end().search(prev_act) and text[:1].islower():
                 return None  # the activity cell's sentence goes on
+            if len(text) > max(width, _NAME_WIDTH) + 2:
+                # wider than the name column: a cell visibly starts inside it ("... attivita Controllo e")
+                split = _split_capital(text, width=max(width, _NAME_WIDTH) + 2, column=width)
+                if split and len(split[0]) >= 0.6 * width:
+                    return split
             return text, ""
         return _split_capital(text, width=max(width, _NAME_WIDTH) + 2, column=width)
 
