@@ -18,8 +18,8 @@ from tests.fieldcompare import OBJECTIVE_FIELDS, compare_objectives, load_expect
 OCR_TXT = Path(__file__).parent / "data" / "chiari-2025.ocr.txt"
 EXCLUDE: tuple[str, ...] = ()
 
-#: What the parser reaches today on this file (strict), as a regression floor.
-FLOOR = 0.91
+#: What the parser reaches today on this file (strict), as a regression floor (issue 2's bar).
+FLOOR = 0.95
 #: Card-level fields (number, scope, kind, title, timeframe, threshold, staff) must hold up.
 CARD_FIELDS_FLOOR = 0.97
 ISSUE_BAR = 0.98
