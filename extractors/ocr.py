@@ -8,11 +8,19 @@ Public API:
   :class:`~extractors.layout.Page` objects (``ocr=True``), word boxes in PDF points from the
   page's top-left corner, like pdfplumber's.
 
+Per page: render (at the scan's own resolution when lower than ``dpi``), deskew, find ruled tables
+and erase their rules, whiten shading (extractors/preprocess.py; each step kept because it
+measurably lowered the error rate). Ruled tables are read cell by cell -- all cells of a page in
+one Tesseract call over a list of cell images -- into ``Page.tables`` (rows of cell texts, like
+pdfplumber's), and their words join ``Page.lines`` as visual rows; the rest of the page goes to
+Tesseract through stdin as PGM. Rules and shading are what made whole-page OCR of tables fail
+(lone digits dropped, cells garbled); cell by cell they read almost exactly.
+
 Pages run in parallel: rendering stays in the calling thread (pdfium is not thread-safe) and each
 rendered page is handed to a thread pool of ``os.cpu_count()`` workers that preprocess it and run
 the ``tesseract`` CLI as a subprocess with ``OMP_THREAD_LIMIT=1`` (one core per page: Tesseract's
-own OpenMP threading scales worse than page-level parallelism). The image goes to Tesseract
-through stdin as PGM, so no temporary files are written.
+own OpenMP threading scales worse than page-level parallelism); a page's table cells are a
+separate pool task, which evens out the load.
 """
 
 from __future__ import annotations
