@@ -946,8 +946,14 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                 return None
             return left, text[len(left):].strip()
 
+        def unfinished_above(i: int) -> bool:
+            """The quantity line shows no name part and the line above is an unfinished name
+            fragment ("... intervengono nella"): the name goes on across the blank line."""
+            t = lines[i].text
+            return name_parts.get(i + 1) == "" and _is_name_line(t) and _open_end().search(t) is not None
+
         i = anchor - 1
-        while run and i >= 0 and i not in taken and crosses(i + 1):
+        while run and i >= 0 and i not in taken and (crosses(i + 1) or unfinished_above(i)):
             frag = fragment(i, "") or by_width(i, i - 1)
             if not frag or re.search(r"[a-zà-ù]{4}\.$", frag[0]):
                 break  # nothing to take, or the end of a sentence above the name
@@ -974,6 +980,12 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                 run.add(m)
         i = anchor + 1
         while run and i < len(lines) and i not in taken:
+            named = [name_parts[k] for k in sorted(run) if name_parts.get(k)]
+            if named and re.search(r"[-,(]$", named[-1]) and i + 1 < len(lines) and "|" not in lines[i].text \
+                    and not _is_name_line(lines[i].text) and i + 1 not in taken and not lines[i + 1].gap_before \
+                    and _is_name_line(lines[i + 1].text) and not lines[i + 1].text[:1].isupper():
+                i += 1  # an activity line between two fragments of an unfinished name
+                continue
             frag = fragment(i, act_parts.get(i - 1, "")) or by_width(i, i + 1)
             full_above = len(name_parts.get(i - 1, "")) >= width - 3 and not frag[1] if frag else False
             if not frag or (lines[i].gap_before and not frag[0][:1].islower() and not full_above):
