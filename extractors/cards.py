@@ -554,6 +554,7 @@ class _PLine:
     gap_before: bool
     weight: int | float | None = None
     noisy: bool = False  # OCR crumbs were removed from this line
+    lone_bracket: bool = False  # a "]" standing alone between words: OCR's reading of a lone "1"
 
 
 def _split_capital(text: str, width: int = 30, column: int | None = None) -> tuple[str, str] | None:
@@ -598,6 +599,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
     tail_open = False  # the weight phrase of the previous line lacks its "obiettivo)"
     prev_top: float | None = None
     for page, top, raw in items:
+        lone_bracket = re.search(r"(?<=\s)\](?=\s)", raw) is not None
         t = quantity_fix(_strip_header(raw)).replace("]", "|")
         t = re.sub(r"(?<![A-Za-zÀ-ÿ])I(['’])(?=[a-zà-ù])", r"l\1", t)  # "I'esecuzione": not a capital
         gap = prev_top is not None and top > prev_top + 1.0
@@ -655,7 +657,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         after_weight = False
         if cur_page is None:
             cur_page = page
-        cur.append(_PLine(rest, gap, w, noisy))
+        cur.append(_PLine(rest, gap, w, noisy, lone_bracket))
         if w is not None:
             groups.append((cur, [], cur_page))
             cur, cur_page, after_weight = [], None, True
@@ -862,6 +864,10 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
         row.target = [target]
         name_parts[anchor] = left if len(left) <= 40 else ""
         act_parts[anchor] = right if len(left) <= 40 else f"{left} {right}".strip()
+    elif any(ln.lone_bracket for ln in lines):
+        # no quantity at all, but a lone "]" between the name and the activity: a "1" (OCR
+        # confuses 1 / ] / |); it still separates the cells as a column rule would
+        row.target = ["1"]
     # 2. the name: a run of narrow-column fragments around the anchor, within one paragraph
     def is_name(i: int) -> bool:
         """A short line that is a name fragment, not the end of the sentence above it."""
