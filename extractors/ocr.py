@@ -25,8 +25,10 @@ separate pool task, which evens out the load.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -236,6 +238,35 @@ def _cell_crop(gray: np.ndarray, cell: Cell) -> np.ndarray | None:
     return cv2.copyMakeBorder(crop, CELL_PAD, CELL_PAD, CELL_PAD, CELL_PAD, cv2.BORDER_CONSTANT, value=255)
 
 
+NUMERIC_CELL = re.compile(r"^[\d.,:%€+\-/ ]+$")
+LOOKALIKE_CELL = re.compile(r"^(?=.*\d|[lI|]{1,2}$)[\dlI|oO.,%]+$")
+LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "o": "0", "O": "0"})
+NUMERIC_COLUMN_SHARE = 0.6
+
+
+def _fix_numeric_columns(cell_lines: dict[tuple[int, int, int], list[list[Word]]]) -> None:
+    """In a column whose cells are mostly numbers, read letters that look like digits as digits
+    ("ll" -> "11", "2O" -> "20"): Tesseract's dictionary pulls a lone "11" towards "ll"."""
+    columns: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    for key in cell_lines:
+        columns.setdefault((key[0], key[2]), []).append(key)
+    for keys in columns.values():
+        texts = {k: " ".join(w.text for ws in cell_lines[k] for w in ws) for k in keys}
+        filled = [t for t in texts.values() if t.strip()]
+        numeric = sum(1 for t in filled if NUMERIC_CELL.match(t))
+        lookalike = sum(1 for t in filled if not NUMERIC_CELL.match(t) and LOOKALIKE_CELL.match(t))
+        if not numeric or numeric + lookalike < NUMERIC_COLUMN_SHARE * len(filled):
+            continue
+        for k in keys:
+            if NUMERIC_CELL.match(texts[k]) or not all(
+                LOOKALIKE_CELL.match(w.text) for ws in cell_lines[k] for w in ws
+            ):
+                continue
+            cell_lines[k] = [
+                [dataclasses.replace(w, text=w.text.translate(LOOKALIKES)) for w in ws] for ws in cell_lines[k]
+            ]
+
+
 def ocr_tables(
     gray: np.ndarray, grids: list[Grid], page: int, *, dpi: int, scale: float, timeout: float,
     min_conf: float = MIN_WORD_CONF,
@@ -265,21 +296,24 @@ def ocr_tables(
                 fh.write("\n".join(names) + "\n")
             for w in tsv_words(run_tesseract_tsv(listing, psm=CELL_PSM, dpi=dpi, timeout=timeout), min_conf):
                 words_by_image.setdefault(w.image, []).append(w)
-    tables: list[Table] = []
-    table_words: list[list[Word]] = [[] for _ in grids]
-    texts: dict[tuple[int, int, int], str] = {}
+    # Words per cell (grid index, row, col) -> lines of words, in Tesseract's order.
+    cell_lines: dict[tuple[int, int, int], list[list[Word]]] = {}
     for image, (g_index, cell) in enumerate(jobs, start=1):
         dx, dy = cell.x0 + CELL_INSET - CELL_PAD, cell.y0 + CELL_INSET - CELL_PAD
         lines: dict[tuple[int, int, int], list[Word]] = {}
         for w in words_by_image.get(image, []):
-            word = _word(w, page, scale, dx, dy)
-            lines.setdefault(w.key, []).append(word)
-            table_words[g_index].append(word)
-        texts[(g_index, cell.row, cell.col)] = "\n".join(" ".join(x.text for x in ws) for ws in lines.values())
+            lines.setdefault(w.key, []).append(_word(w, page, scale, dx, dy))
+        cell_lines[(g_index, cell.row, cell.col)] = list(lines.values())
+    _fix_numeric_columns(cell_lines)
+    tables: list[Table] = []
+    table_words: list[list[Word]] = [[] for _ in grids]
+    for (g_index, _r, _c), lines_ in cell_lines.items():
+        table_words[g_index].extend(w for ws in lines_ for w in ws)
     for g_index, grid in enumerate(grids):
         rows: list[list[str | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
         for cell in grid.cells:
-            rows[cell.row][cell.col] = texts.get((g_index, cell.row, cell.col), "")
+            lines_ = cell_lines.get((g_index, cell.row, cell.col), [])
+            rows[cell.row][cell.col] = "\n".join(" ".join(w.text for w in ws) for ws in lines_)
         tables.append(
             Table(
                 page=page,

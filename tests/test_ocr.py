@@ -261,3 +261,23 @@ def test_native_dpi_of_the_scan_is_its_image_resolution():
         page.close()
     finally:
         pdf.close()
+
+
+def test_numeric_columns_read_digit_lookalikes_as_digits():
+    from extractors.layout import Word
+    from extractors.ocr import _fix_numeric_columns
+
+    def cell(*texts: str) -> list[list[Word]]:
+        return [[Word(t, 1) for t in texts]]
+
+    cells = {
+        (0, 0, 0): cell("N."), (0, 1, 0): cell("10"), (0, 2, 0): cell("ll"), (0, 3, 0): cell("12"),
+        (0, 4, 0): cell("2O"),
+        (0, 0, 1): cell("Obiettivo"), (0, 1, 1): cell("Il", "piano"), (0, 2, 1): cell("I"),
+        (0, 3, 1): cell("testo"), (0, 4, 1): cell("lo", "stato"),
+    }
+    _fix_numeric_columns(cells)
+    text = {k: " ".join(w.text for ws in v for w in ws) for k, v in cells.items()}
+    assert [text[(0, r, 0)] for r in range(5)] == ["N.", "10", "11", "12", "20"]
+    # A text column keeps its words, even those that look like digits.
+    assert [text[(0, r, 1)] for r in range(5)] == ["Obiettivo", "Il piano", "I", "testo", "lo stato"]
