@@ -791,7 +791,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                     lines[h] = _PLine(f"{ht[: hm.start(1)].rstrip()} | {ht[hm.end():]}".strip(),
                                       lines[h].gap_before, lines[h].weight, lines[h].noisy)
                     break
-        last = anchor  # the line where the quantity ends
+        last, last_left = anchor, left  # the line where the quantity ends, and its name part
         if re.search(r"\d", target) and not re.search(_unit(), target):
             for k in (anchor + 1, anchor + 2):
                 if k >= len(lines):
@@ -806,7 +806,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                     target = f"{target} {um.group(1)}"
                     pre_u, post_u = nxt[: um.start(1)].strip(" |"), nxt[um.end(1):].strip(" |")
                     target, post_u = _absorb_open_tail(target, post_u)
-                    last = k
+                    last, last_left = k, pre_u
                     lines[k] = _PLine(f"{pre_u} | {post_u}" if pre_u else post_u, lines[k].gap_before)
                     if pre_u:
                         name_parts[k], act_parts[k] = pre_u, post_u
@@ -847,9 +847,10 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                             break
                     break
         # an unfinished quantity ("n.32 vie su", "3 documenti di", "(350") goes on at the start of
-        # the next line: up to a column rule, or the whole line when it is short
+        # the next line: up to a column rule, or the whole line when it is short. Only when its
+        # line shows no name part: else the next line starts with the name's continuation
         j = last + 1
-        if j < len(lines) and not lines[j].gap_before and (
+        if j < len(lines) and not lines[j].gap_before and not last_left.strip(" |") and (
                 _open_end().search(target) or target.count("(") > target.count(")")):
             nxt = lines[j].text
             if "|" in nxt:

@@ -209,11 +209,129 @@ def test_quantity_and_join_rules():
     assert quantity_fix("n.1azione") == "n.1 azione"
     assert quantity_fix("nazioni") == "n. azioni"
     assert quantity_fix("n-12 rendicontazioni") == "n.12 rendicontazioni"
+    assert quantity_fix("almeno n.1 corsoin presenza") == "almeno n.1 corso in presenza"
+    assert quantity_fix("n.3 viesu 5") == "n.3 vie su 5"
     assert join_lines(["AREA SUE-SUAP-", "commercio"]) == "AREA SUE-SUAP-commercio"
     assert join_lines(["Inaugurazioni/eventi/", "mostre"]) == "Inaugurazioni/eventi/mostre"
     assert join_lines(["per l'implementazione/migliorament", "o dei servizi"]) == \
         "per l'implementazione/miglioramento dei servizi"
     assert join_lines(["uno -", "due"]) == "uno - due"
+
+
+# Invented OCR text shaped like what OCR makes of an indicators table: the three columns
+# interleaved line by line, blank lines where OCR wants them, glued words, stray characters.
+OCR_CARD_QUANTITIES = """\
+PERFORMANCE ORGANIZZATIVA
+ANNO 2031
+SETTORE SERVIZI AL CITTADINO
+OBIETTIVO N. 4
+OBIETTIVO: Riordino dell'archivio storico
+Descrizione dell'obiettivo: testo
+Tempi di attuazione: 2031
+Fasi di attuazione: unica
+Attivita operative da svolgere al fine del raggiungimento dell’obiettivo: testo
+Indicatori operativi
+per il raggiungimento
+dell’obiettivo
+
+Quantita | Attivita riferibile agli indicatori
+
+Almeno Verifica dei fascicoli da parte del personale incaricato
+n.40 documentisu |tramite scansione ottica (se completata =
+60 (66%) raggiungimento 40% obiettivo)
+
+Scansione dei fascicoli storici
+
+Supporto agli utenti Supporto costante agli utenti e relazioni con gli
+per la compilazione Assistenza uffici che rilasciano i titoli al fine di
+delle domande online continua predisporre le pratiche (se completata =
+raggiungimento 30% obiettivo)
+Redazione del regolamento ] stesura del testo e confronto con gli uffici
+entro il 30/06/2031 (se completata = raggiungimento 30% obiettivo)
+
+Realizzazione di | Primo tema: accordi con soggetti pubblici
+almeno 4 azioni | e privati, anche con strumenti formalizzati.
+operative, una | Secondo tema: azioni operative orientate al
+
+Sperimentazione
+modelli
+per ciascuno
+dei temi
+
+miglioramento dei servizi alle famiglie.
+(se completata = raggiungimento 10% obiettivo)
+
+Soglia minima risultato atteso: 70%
+Personale da coinvolgere al fine del raggiungimento dell’obiettivo: n.2 tecnici
+Indicatori per la verifica del raggiungimento dell'obiettivo: tempi
+"""
+
+OCR_CARD_NAMES = """\
+PERFORMANCE ORGANIZZATIVA
+ANNO 2031
+SETTORE SICUREZZA
+OBIETTIVO N. 5
+OBIETTIVO: Presidio del territorio
+Descrizione dell'obiettivo: testo
+Tempi di attuazione: 2031
+Fasi di attuazione: unica
+Attivita operative da svolgere al fine del raggiungimento dell’obiettivo: testo
+Indicatori operativi
+per il raggiungimento
+dell’obiettivo
+
+Quantita | Attivita riferibile agli indicatori
+
+N. sopralluoghi congiunti Definizione di procedure comuni ed eventuale
+con le associazioni del redazione dei verbali condivisi in apposite
+
+Volontariato per la 4 Schede; aggiornamento dei percorsi (ex Regolamento
+prevenzione incendi (se completata = raggiungimento 30% obiettivo)
+n. Rilievo degli accessi carrabili
+Mappatura . .6 p . ! I. o
+edifici/anno | (se completata = raggiungimento 20% obiettivo)
+Controllo parcheggi Almeno 30 Controllo delle soste nelle zone a disco
+4 controlli (se completata = raggiungimento 30% obiettivo)
+Apertura sportello Accoglienza e orientamento degli
+"Amico" e supporto settimanale | utenti (se completata = raggiungimento 20%
+anziani obiettivo)
+
+Soglia minima risultato atteso: 70%
+Personale da coinvolgere al fine del raggiungimento dell’obiettivo: n.2 agenti
+Indicatori per la verifica del raggiungimento dell'obiettivo: tempi
+"""
+
+
+def _ocr_rows(tmp_path, text: str) -> list[tuple]:
+    f = tmp_path / "ocr.txt"
+    f.write_text(text, encoding="utf-8")
+    (card,) = parse_cards(read_text(str(f)), 2031)
+    return [(i.name, i.target, i.target_value, i.weight_pct) for i in card.indicators]
+
+
+def test_ocr_multiline_quantity_cells(tmp_path):
+    """Glued unit + preposition, a quantity going on over the next line, a head noun a line
+    above its quantity word, a lone ']' read as 1, a quantity cell spread over 'X | Y' lines
+    and finished in a later run of short lines."""
+    assert _ocr_rows(tmp_path, OCR_CARD_QUANTITIES) == [
+        ("Scansione dei fascicoli storici", "Almeno n.40 documenti su 60 (66%)", 40, 40),
+        ("Supporto agli utenti per la compilazione delle domande online", "Assistenza continua", None, 30),
+        ("Redazione del regolamento entro il 30/06/2031", "1", 1, 30),
+        ("Sperimentazione modelli", "Realizzazione di almeno 4 azioni operative, una per ciascuno dei temi", 4, 10),
+    ]
+
+
+def test_ocr_interleaved_name_cells(tmp_path):
+    """A top-aligned name over blank lines cut at the column width, 'n.' with its number
+    slipped to the next line, 'Almeno N' before a stray digit, the weight phrase's tail on
+    the next line and a quoted word."""
+    assert _ocr_rows(tmp_path, OCR_CARD_NAMES) == [
+        ("N. sopralluoghi congiunti con le associazioni del Volontariato per la prevenzione incendi",
+         "4", 4, 30),
+        ("Mappatura", "n.6 edifici/anno", 6, 20),
+        ("Controllo parcheggi", "Almeno 30 controlli", 30, 30),
+        ('Apertura sportello "Amico" e supporto anziani', "settimanale", None, 20),
+    ]
 
 
 def test_read_text_pseudo_pages(tmp_path):
