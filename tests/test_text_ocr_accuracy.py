@@ -18,8 +18,9 @@ from tests.fieldcompare import OBJECTIVE_FIELDS, compare_objectives, load_expect
 OCR_TXT = Path(__file__).parent / "data" / "chiari-2025.ocr.txt"
 EXCLUDE: tuple[str, ...] = ()
 
-#: What the parser reaches today on this file (strict), as a regression floor (issue 2's bar).
-FLOOR = 0.95
+#: What the parser reaches today on this file (strict: 546/571), as a regression floor; above
+#: issue 2's 95% bar.
+FLOOR = 0.955
 #: Card-level fields (number, scope, kind, title, timeframe, threshold, staff) must hold up.
 CARD_FIELDS_FLOOR = 0.97
 ISSUE_BAR = 0.98
@@ -60,8 +61,9 @@ def test_ocr_weights(ocr_cards):
     assert right / total >= 0.95, summary(right, total, report, "OCR weights")
 
 
-@pytest.mark.xfail(reason="issue 3's 98% bar on the OCR text is not reached yet (indicator names "
-                          "and quantities of interleaved cells)", strict=False)
+@pytest.mark.xfail(reason="issue 3's 98% bar on the OCR text is not reached: about 15 expected "
+                          "fields are misread by the OCR itself (letters, lost words), a few "
+                          "three-column interleavings remain", strict=False)
 def test_ocr_text_issue_bar(ocr_cards):
     right, total, report = compare_objectives(ocr_cards, load_expected(), exclude=EXCLUDE)
     assert right / total >= ISSUE_BAR, summary(right, total, report, "OCR text")
