@@ -726,8 +726,8 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
                 if base == 1 and tok[0].isdigit() and not before and re.match(r"[A-ZÀ-Ü]", after):
                     continue  # "1 Preliminari valutazioni": a list number, not a quantity
                 score = base
-                if base < 3 and re.match(r"(?:almeno|circa)\b", tok, re.I):
-                    score += 2  # "Almeno 50": a quantity phrase, whatever stands around it
+                if base < 3 and re.match(r"(?:Almeno|Circa)\b", tok):
+                    score += 2  # "Almeno 50" opening a cell (capitalised: not inside a sentence)
                 if before.endswith("|") or after.startswith("|"):
                     score += 3
                 elif not after and not before:
