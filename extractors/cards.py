@@ -693,7 +693,8 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
 
 def _name_width(lines: list[_PLine]) -> int:
     """The name column's width in characters, from the lines that are a lone name fragment
-    (short, no column rule, no quantity): the longest of them, when there are enough."""
+    (short, no column rule, no quantity, two words or more): their upper quartile (the longest
+    one may be two cells OCR joined), when there are at least three."""
     lone = sorted(len(ln.text) for ln in lines if ln.weight is None and _is_name_line(ln.text)
                   and len(ln.text.split()) >= 2)
     if len(lone) < 3:
