@@ -78,7 +78,7 @@ WEIGHT_ROW_RE = re.compile(rf"^\s*(?:\d+\s*[.)\-]\s*)?(?P<label>[a-zà-ÿ][a-zà
 
 #: The staff-band table: heading words, then rows "Da 2 a 3 1,00".
 BANDS_HEADING_RE = re.compile(r"\bdipendenti\b.*\b(?:coinvolt|impiegat|assegnat)|\bpersonale\s+coinvolto\b.*\bpeso\b")
-BAND_ROW_RE = re.compile(rf"^\s*(?P<label>.+?)\s+(?P<value>\d+[,.]\d+|\d+)\s*$")
+BAND_ROW_RE = re.compile(r"^\s*(?P<label>.+?)\s+(?P<value>\d+[,.]\d+|\d+)\s*$")
 #: Band labels, on the label with every space removed (OCR drops them). Digits may be misread:
 #: an unreadable bound is left None and inferred from the neighbouring bands.
 BAND_LABELS = [

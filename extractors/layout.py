@@ -73,6 +73,38 @@ class Document:
         return [line for page in self.pages for line in page.lines]
 
 
+def line_of(words: list[Word] | tuple[Word, ...]) -> Line:
+    """One line from its words (already in reading order): text joined by spaces, box around them."""
+    words = tuple(words)
+    return Line(
+        text=" ".join(w.text for w in words),
+        page=words[0].page,
+        x0=min(w.x0 for w in words),
+        top=min(w.top for w in words),
+        x1=max(w.x1 for w in words),
+        bottom=max(w.bottom for w in words),
+        words=words,
+    )
+
+
+def words_to_lines(words: list[Word], tolerance_pt: float = 3.0, tolerance_share: float = 0.3) -> list[Line]:
+    """Group words into visual lines, each left to right.
+
+    A word joins the current line when its ``top`` is within ``tolerance_pt`` points, or
+    ``tolerance_share`` of the line's first word height, of that word's ``top``; so cells side by
+    side in a table read as one line, as pdfplumber's own text extraction reads them.
+    """
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        if rows:
+            ref = rows[-1][0]
+            if abs(w.top - ref.top) <= max(tolerance_pt, tolerance_share * (ref.bottom - ref.top)):
+                rows[-1].append(w)
+                continue
+        rows.append([w])
+    return [line_of(sorted(r, key=lambda w: w.x0)) for r in rows]
+
+
 class Backend(Protocol):
     """Turns one file into a :class:`Document`. Raises ``InputError`` for unusable input."""
 

@@ -42,7 +42,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from extractors.layout import Line, Page, Table, Word
+from extractors.layout import Line, Page, Table, Word, line_of, words_to_lines
 from extractors.preprocess import DEFAULT_STEPS, Cell, Grid, Steps, prepare_page
 from pipeline.errors import InputError
 
@@ -184,19 +184,6 @@ def _word(w: TsvWord, page: int, scale: float, dx: int = 0, dy: int = 0) -> Word
     )
 
 
-def _line(words: list[Word] | tuple[Word, ...]) -> Line:
-    words = tuple(words)
-    return Line(
-        text=" ".join(w.text for w in words),
-        page=words[0].page,
-        x0=min(w.x0 for w in words),
-        top=min(w.top for w in words),
-        x1=max(w.x1 for w in words),
-        bottom=max(w.bottom for w in words),
-        words=words,
-    )
-
-
 def parse_tsv(tsv: str, page: int, scale: float, min_conf: float = MIN_WORD_CONF) -> list[Line]:
     """Turn Tesseract TSV into lines of words; ``scale`` converts pixels to PDF points.
 
@@ -205,21 +192,13 @@ def parse_tsv(tsv: str, page: int, scale: float, min_conf: float = MIN_WORD_CONF
     groups: dict[tuple[int, int, int, int], list[Word]] = {}
     for w in tsv_words(tsv, min_conf):
         groups.setdefault((w.image, *w.key), []).append(_word(w, page, scale))
-    return [_line(ws) for ws in groups.values()]
+    return [line_of(ws) for ws in groups.values()]
 
 
 def visual_lines(words: list[Word]) -> list[Line]:
     """Group words into visual rows (``top`` within half a word height), each left to right —
     the same reading a text-layer PDF gives for a table, cells side by side on one line."""
-    rows: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
-        if rows:
-            ref = rows[-1][0]
-            if abs(w.top - ref.top) <= max(3.0, 0.5 * (ref.bottom - ref.top)):
-                rows[-1].append(w)
-                continue
-        rows.append([w])
-    return [_line(sorted(r, key=lambda w: w.x0)) for r in rows]
+    return words_to_lines(words, tolerance_pt=3.0, tolerance_share=0.5)
 
 
 # ---------------------------------------------------------------------------------------------

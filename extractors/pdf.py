@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from extractors.layout import Document, Line, Page, Table, Word
+from extractors.layout import words_to_lines as layout_words_to_lines
 from pipeline.errors import InputError
 
 #: Words whose ``top`` differs by at most this many points (or this share of the word height)
@@ -105,29 +106,8 @@ def _open(path: str):
 
 
 def words_to_lines(words: list[Word]) -> list[Line]:
-    """Group words into visual lines (by ``top`` with a tolerance), each sorted left to right."""
-    groups: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.top, w.x0)):
-        if groups:
-            ref = groups[-1][0]
-            tol = max(LINE_TOLERANCE_PT, LINE_TOLERANCE_SHARE * (ref.bottom - ref.top))
-            if abs(w.top - ref.top) <= tol:
-                groups[-1].append(w)
-                continue
-        groups.append([w])
-    lines = []
-    for group in groups:
-        group.sort(key=lambda w: w.x0)
-        lines.append(Line(
-            text=" ".join(w.text for w in group),
-            page=group[0].page,
-            x0=min(w.x0 for w in group),
-            top=min(w.top for w in group),
-            x1=max(w.x1 for w in group),
-            bottom=max(w.bottom for w in group),
-            words=tuple(group),
-        ))
-    return lines
+    """Group a text-layer page's words into visual lines (see :func:`extractors.layout.words_to_lines`)."""
+    return layout_words_to_lines(words, LINE_TOLERANCE_PT, LINE_TOLERANCE_SHARE)
 
 
 def text_layer_usable(words: list[Word], page_area: float = 0.0, image_area: float = 0.0) -> bool:
