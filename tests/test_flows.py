@@ -215,3 +215,29 @@ def test_folder_on_a_dask_cluster_by_address(pf, tmp_path):
     # The work ran on the cluster's workers: 3 reads, then 2 x (checks, write).
     ran = [t for t in stream.data if t.get("worker") in workers]
     assert len(ran) == 3 + 2 * 2
+
+
+def test_deployments_for_the_annual_ingestion(prefect_home, tmp_path):
+    from flows.deployment import DEFAULT_CRON, deployments
+
+    yearly, polled = deployments(str(tmp_path / "inbox"), str(tmp_path / "out"), poll_minutes=30)
+    assert (yearly.name, polled.name) == ("annuale", "inbox")
+    assert yearly.schedules[0].schedule.cron == DEFAULT_CRON
+    assert polled.schedules[0].schedule.interval.total_seconds() == 30 * 60
+    assert yearly.parameters["inbox"] == str(tmp_path / "inbox")
+
+
+def test_ingest_flow_writes_the_good_plans_and_fails_on_a_bad_one(pf, tmp_path):
+    from flows import prefect_env
+    from flows.deployment import ingest_flow
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(PLAN_DOCX, inbox / "chiari-2025.docx")
+    damaged_pdf(inbox / "rotto.pdf")
+    with prefect_env.prefect_settings(quiet=True), prefect_env.api_server():
+        state = ingest_flow(str(inbox), str(tmp_path / "out"), workers=1, return_state=True)
+    assert state.is_failed()  # visible as Failed in the UI...
+    assert "rotto.pdf" in str(state.result(raise_on_failure=False))
+    # ...after the good plan was written.
+    assert (tmp_path / "out" / "chiari-2025" / "plan.json").is_file()
