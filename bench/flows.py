@@ -104,7 +104,7 @@ def run() -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [("load average (1/5/15 min) at start, on "
                                     f"{os.cpu_count()} cores", _load())]
     tmp = Path(tempfile.mkdtemp(prefix="piao-bench-flows-"))
-    old_home = os.environ.get("PIAO_PREFECT_HOME")
+    saved = {k: os.environ.get(k) for k in ("PIAO_PREFECT_HOME", "PREFECT_HOME")}
     try:
         home = tmp / "prefect-home"
         fresh = _server_start(home)
@@ -172,10 +172,11 @@ def run() -> list[tuple[str, str]]:
             rows.append(("one unchanged plan through plan_flow (cached read)", f"{c_best:.2f} s"))
         rows.append(("load average (1/5/15 min) at the end", _load()))
     finally:
-        if old_home is None:
-            os.environ.pop("PIAO_PREFECT_HOME", None)
-        else:
-            os.environ["PIAO_PREFECT_HOME"] = old_home
+        for key, value in saved.items():  # the temporary home is removed below
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
 
