@@ -131,7 +131,7 @@ def api_server() -> Iterator[str]:
 
 
 def _quiet_console() -> None:
-    """Raise Prefect's console handlers to WARNING when logging was configured before we ran."""
+    """Raise Prefect's console handlers (already configured at import) to the quiet level."""
     import logging
 
     level = os.environ.get("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -241,3 +242,26 @@ def test_ingest_flow_writes_the_good_plans_and_fails_on_a_bad_one(pf, tmp_path):
     assert "rotto.pdf" in str(state.result(raise_on_failure=False))
     # ...after the good plan was written.
     assert (tmp_path / "out" / "chiari-2025" / "plan.json").is_file()
+
+
+def test_prefect_is_offline_and_at_home(prefect_home, monkeypatch, tmp_path):
+    from prefect.settings import get_current_settings
+
+    from flows import prefect_env
+
+    with prefect_env.prefect_settings(quiet=True):
+        settings = get_current_settings()
+        assert settings.server.analytics_enabled is False
+        assert settings.telemetry.enable_resource_metrics is False
+        assert settings.flows.heartbeat_frequency is None
+        assert settings.home == prefect_home
+    assert os.environ["DO_NOT_TRACK"] == "1"
+    assert os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    # Where the home goes: $PIAO_PREFECT_HOME, else the user's $PREFECT_HOME, else ~/.cache.
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "mine"))
+    assert prefect_env.prefect_home() == prefect_home
+    monkeypatch.delenv("PIAO_PREFECT_HOME")
+    assert prefect_env.prefect_home() == tmp_path / "mine"
+    monkeypatch.delenv("PREFECT_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert prefect_env.prefect_home() == tmp_path / "cache" / "piao" / "prefect"
