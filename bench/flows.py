@@ -101,8 +101,8 @@ def _best(fn, repeat: int = 3) -> tuple[float, list[float]]:
 
 
 def run() -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = [("load average (1/5/15 min) at start, on "
-                                    f"{os.cpu_count()} cores", _load())]
+    cores = f"load average (1/5/15 min) at start, on {os.cpu_count()} cores"
+    rows: list[tuple[str, str]] = [(cores, _load())]
     tmp = Path(tempfile.mkdtemp(prefix="piao-bench-flows-"))
     saved = {k: os.environ.get(k) for k in ("PIAO_PREFECT_HOME", "PREFECT_HOME")}
     try:

@@ -43,7 +43,7 @@ class PlainProgress:
     def start(self, message: str) -> None:
         print(message, file=self.stream, flush=True)
 
-    def update(self, file: str, stage: str, outcome: "PlanOutcome | None") -> None:
+    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
         if stage not in ("done", "failed"):
             return
         self.finished += 1
@@ -60,7 +60,13 @@ class BarProgress:
 
     def __init__(self, total: int, stream: IO[str]):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.total = total
         self.console = Console(file=stream)
@@ -80,7 +86,7 @@ class BarProgress:
         self.status = self.console.status(message)
         self.status.start()
 
-    def update(self, file: str, stage: str, outcome: "PlanOutcome | None") -> None:
+    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
         if self.status is not None:  # the flow is running: the server is up
             self.status.stop()
             self.status = None
@@ -104,14 +110,14 @@ class NoProgress:
     def start(self, message: str) -> None:
         pass
 
-    def update(self, file: str, stage: str, outcome: "PlanOutcome | None") -> None:
+    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
         pass
 
     def close(self) -> None:
         pass
 
 
-def _detail(outcome: "PlanOutcome | None") -> str:
+def _detail(outcome: PlanOutcome | None) -> str:
     if outcome is None:
         return ""
     if outcome.status == "ok":
@@ -131,7 +137,7 @@ def progress_display(total: int, quiet: bool, stream: IO[str] | None = None):
 # --------------------------------------------------------------------------- summary
 
 
-def status_text(outcome: "PlanOutcome") -> str:
+def status_text(outcome: PlanOutcome) -> str:
     if outcome.status == "ok":
         return "ok (da cache)" if outcome.cached else "ok"
     if outcome.status == "input-error":
@@ -139,7 +145,7 @@ def status_text(outcome: "PlanOutcome") -> str:
     return f"errore interno: {outcome.message}"
 
 
-def summary_table(outcomes: Sequence["PlanOutcome"]) -> str:
+def summary_table(outcomes: Sequence[PlanOutcome]) -> str:
     """A plain-text table: file, objectives, errors, warnings, status (Italian headers)."""
     header = ("File", "Obiettivi", "Errori", "Avvisi", "Stato")
     rows = [
@@ -163,7 +169,7 @@ def summary_table(outcomes: Sequence["PlanOutcome"]) -> str:
     return "\n".join(lines)
 
 
-def exit_status(outcomes: Sequence["PlanOutcome"], fail_on: str | None) -> int:
+def exit_status(outcomes: Sequence[PlanOutcome], fail_on: str | None) -> int:
     if any(o.status == "error" for o in outcomes):
         return 1
     if any(o.status == "input-error" for o in outcomes):

@@ -28,11 +28,11 @@ from flows import prefect_env
 
 prefect_env.configure(quiet=False)
 
-from prefect import flow, serve  # noqa: E402
-from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect import flow, serve
+from prefect.artifacts import create_markdown_artifact
 
-from flows.plan_flow import PlanOutcome, folder_flow, task_runner  # noqa: E402
-from flows.run import RunOptions  # noqa: E402
+from flows.plan_flow import PlanOutcome, folder_flow, task_runner
+from flows.run import RunOptions
 
 DEFAULT_API_URL = "http://127.0.0.1:4200/api"
 DEFAULT_CRON = "0 7 15 2 *"

@@ -35,19 +35,19 @@ from flows import prefect_env
 
 prefect_env.configure(quiet=False)
 
-from prefect import flow, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.context import TaskRunContext  # noqa: E402
-from prefect.futures import PrefectFuture, as_completed  # noqa: E402
-from prefect.states import State  # noqa: E402
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
+from prefect.futures import PrefectFuture, as_completed
+from prefect.states import State
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from pydantic import BaseModel
 
-from flows import run as stages  # noqa: E402
-from outputs import write_outputs  # noqa: E402
-from pipeline.classification import load_classification  # noqa: E402
-from pipeline.errors import InputError  # noqa: E402
-from pipeline.record import PlanRecord  # noqa: E402
+from flows import run as stages
+from outputs import write_outputs
+from pipeline.classification import load_classification
+from pipeline.errors import InputError
+from pipeline.record import PlanRecord
 
 
 def _reduce_input_error(err: InputError):
@@ -171,14 +171,14 @@ class PlanOutcome(BaseModel):
     cached: bool = False
 
     @classmethod
-    def of_record(cls, file: str, out_dir: str, record: PlanRecord, cached: bool) -> "PlanOutcome":
+    def of_record(cls, file: str, out_dir: str, record: PlanRecord, cached: bool) -> PlanOutcome:
         count = {s: sum(f.severity == s for f in record.findings) for s in ("error", "warning", "info")}
         return cls(file=file, out_dir=out_dir, status="ok", objectives=len(record.objectives),
                    errors=count["error"], warnings=count["warning"], infos=count["info"],
                    cached=cached)
 
     @classmethod
-    def of_error(cls, file: str, exc: BaseException) -> "PlanOutcome":
+    def of_error(cls, file: str, exc: BaseException) -> PlanOutcome:
         if isinstance(exc, InputError):
             return cls(file=file, status="input-error", message=exc.cause)
         return cls(file=file, status="error", message=f"{type(exc).__name__}: {exc}")
@@ -255,7 +255,7 @@ def _report(file: str, stage: str, outcome: PlanOutcome | None = None) -> None:
     if fn is not None:
         try:
             fn(file, stage, outcome)
-        except Exception:  # noqa: BLE001 - a display glitch must not fail the batch
+        except Exception:  # noqa: BLE001, S110 - a display glitch must not fail the batch
             pass
 
 
@@ -386,13 +386,14 @@ def _started_together(workers: int | None, dask_address: str | None) -> Iterator
 def run_folder(
     folder: str | Path,
     out_dir: str | Path,
-    options: stages.RunOptions = stages.RunOptions(),
+    options: stages.RunOptions | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
     refresh_cache: bool = False,
     progress: ProgressFn | None = None,
 ) -> list[PlanOutcome]:
     """Run :func:`folder_flow` with the right task runner and Prefect settings."""
+    options = options or stages.RunOptions()
     set_progress(progress)
     try:
         with prefect_env.prefect_settings(quiet=True, heartbeats=False), \
@@ -406,9 +407,10 @@ def run_folder(
         set_progress(None)
 
 
-def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions = stages.RunOptions(),
+def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions | None = None,
             refresh_cache: bool = False, return_state: bool = False) -> Any:
     """Run :func:`plan_flow` with piao's Prefect settings (quiet console, no heartbeats)."""
+    options = options or stages.RunOptions()
     with prefect_env.prefect_settings(quiet=True, heartbeats=False), prefect_env.api_server():
         return plan_flow(str(path), str(out_dir), ocr=options.ocr,
                          classification=options.classification, max_pages=options.max_pages,
