@@ -17,7 +17,6 @@ Import :mod:`flows.prefect_env` settings before Prefect: this module does it on 
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import functools
 import hashlib
 import importlib
@@ -50,13 +49,6 @@ from pipeline.errors import InputError
 from pipeline.record import PlanRecord
 
 
-def _reduce_input_error(err: InputError):
-    return InputError, (err.path, err.cause)
-
-
-# A failed task's exception travels between processes (Dask workers -> the flow) by pickle, and
-# InputError(path, cause) cannot be rebuilt from its message alone: teach pickle how.
-copyreg.pickle(InputError, _reduce_input_error)
 
 #: What ``piao batch`` treats as a plan in a folder.
 PLAN_SUFFIXES = (".pdf", ".docx")

@@ -70,3 +70,13 @@ def test_failed_first_run_creates_nothing(tmp_path):
     with pytest.raises(RuntimeError):
         write_outputs(expected_record(), tmp_path / "new", writers={"plan.json": broken})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_input_error_survives_pickling_between_processes():
+    import pickle
+
+    from pipeline.errors import InputError
+
+    err = pickle.loads(pickle.dumps(InputError("piano.pdf", "il PDF è danneggiato")))
+    assert isinstance(err, InputError)
+    assert (err.path, err.cause, str(err)) == ("piano.pdf", "il PDF è danneggiato", "piano.pdf: il PDF è danneggiato")
