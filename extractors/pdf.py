@@ -2,13 +2,14 @@
 
 Each page is read once (``extract_words`` + ``find_tables``, the same work as a bare pdfplumber
 pass); long documents are split between two processes when a core is idle. Each page must be
-read within ``page_timeout`` seconds (enforced with SIGALRM in a main thread). Pages whose text
+read within ``page_timeout`` seconds (SIGALRM in a main thread, a watchdog in other threads). Pages whose text
 layer is missing or garbage are handed to the OCR back-end (``--ocr auto``), or every page is
 (``--ocr always``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
@@ -155,23 +156,45 @@ class _PageTimeout(Exception):
 
 @contextmanager
 def _deadline(seconds: float | None):
-    """Raise _PageTimeout after ``seconds`` (SIGALRM; only in a main thread, else no limit)."""
-    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
+    """Raise _PageTimeout in the calling thread after ``seconds``.
+
+    In a main thread with SIGALRM. In any other thread (Prefect task runners, Dask workers) a
+    watchdog timer raises the exception asynchronously in the reading thread; pdfminer is pure
+    Python, so it is interrupted at its next bytecode, which is where a malicious page spins.
+    """
+    if not seconds or seconds <= 0:
         yield
         return
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+        def _expired(signum, frame):  # noqa: ARG001
+            raise _PageTimeout
 
-    def _expired(signum, frame):  # noqa: ARG001
-        raise _PageTimeout
+        previous = signal.signal(signal.SIGALRM, _expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    target = threading.get_ident()
+    state = {"armed": True}
+    lock = threading.Lock()
 
-    previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def _expire() -> None:
+        with lock:
+            if state["armed"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_PageTimeout))
+
+    timer = threading.Timer(seconds, _expire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with lock:
+            state["armed"] = False
+        timer.cancel()
 
 
 def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None) -> list[PageRead]:

@@ -124,6 +124,19 @@ def test_page_timeout_is_an_input_error():
         read_pdf(str(PDF), page_timeout=1e-4, workers=1)
 
 
+def test_page_timeout_holds_in_a_worker_thread_too():
+    # Batch runs read plans in task-runner threads, where SIGALRM is not available.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(read_pdf, str(PDF), page_timeout=0.01, workers=1)
+        with pytest.raises(InputError, match="richiede più di"):
+            future.result(timeout=60)
+    # and a generous limit reads the plan
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(read_pdf, str(PDF), page_timeout=60, workers=1).result().pages
+
+
 def test_words_to_lines_groups_by_top_with_tolerance():
     words = [Word("mondo", 1, 60, 100.8, 90, 110), Word("Ciao", 1, 10, 100, 40, 110),
              Word("sotto", 1, 10, 130, 40, 140)]
