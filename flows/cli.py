@@ -12,17 +12,17 @@ FAIL_ON = {"error": ("error",), "warning": ("error", "warning")}
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR", help="cartella dei risultati")
     p.add_argument("--ocr", choices=["auto", "always", "never"], default="auto",
-                   help="auto: OCR only pages without a usable text layer (default)")
+                   help="auto (predefinito): OCR solo sulle pagine senza testo utilizzabile; always: su tutte; never: mai")
     p.add_argument("--classification", metavar="FILE",
-                   help="strategicità per objective (CSV or YAML: number,strategic_level)")
+                   help="strategicità per obiettivo, se il piano non la riporta (CSV o YAML: number,strategic_level)")
     p.add_argument("--fail-on", choices=["error", "warning"],
-                   help="exit 1 when findings of this severity (or worse) are present")
-    p.add_argument("--max-pages", type=int, default=300, help="refuse plans longer than this (default 300)")
+                   help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
+    p.add_argument("--max-pages", type=int, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
     p.add_argument("--page-timeout", type=float, default=120.0,
-                   help="seconds allowed to read one page (default 120)")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+                   help="secondi concessi per leggere una pagina (predefinito 120)")
+    p.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,23 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
         "e scrive plan.json, CSV, piano.xlsx, verifica.docx e allegato.docx.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="whole pipeline on one plan")
+    run = sub.add_parser("run", help="elabora un piano: lettura, estrazione, verifiche, ripartizione, documenti")
     run.add_argument("plan", metavar="PLAN")
     _common(run)
-    batch = sub.add_parser("batch", help="every plan in a folder, in parallel")
+    batch = sub.add_parser("batch", help="elabora in parallelo ogni piano (PDF, DOCX) di una cartella")
     batch.add_argument("folder", metavar="FOLDER")
     _common(batch)
-    batch.add_argument("--workers", type=int, default=None, help="parallel plans (default: cores)")
+    batch.add_argument("--workers", type=int, default=None, help="piani elaborati insieme (predefinito: uno per core)")
     batch.add_argument("--dask-address", metavar="ADDR",
-                       help="run on an existing Dask cluster (e.g. tcp://host:8786)")
+                       help="usa un cluster Dask esistente (es. tcp://host:8786)")
     batch.add_argument("--refresh-cache", action="store_true",
-                       help="read every plan again even if an unchanged copy was read before")
-    render = sub.add_parser("render", help="allegato.docx and verifica.docx from an edited plan.json")
+                       help="rilegge ogni piano anche se già letto e non modificato")
+    render = sub.add_parser("render", help="rigenera allegato.docx e verifica.docx da un plan.json corretto")
     render.add_argument("plan_json", metavar="PLAN_JSON")
-    render.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    render.add_argument("--out", required=True, metavar="DIR", help="cartella dei risultati")
     render.add_argument("--fail-on", choices=["error", "warning"],
-                        help="exit 1 when findings of this severity (or worse) are present")
-    render.add_argument("--quiet", action="store_true", help="print nothing but errors")
+                        help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
+    render.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
     return parser
 
 
