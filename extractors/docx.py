@@ -511,7 +511,7 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
     _paginate(state.blocks, geometries, section_of, use_rendered, reader.section_starts_page)
 
     if sha256 is None:
-        from extractors.pdf import sha256_of
+        from extractors.layout import sha256_of
 
         sha256 = sha256_of(path)
     n_pages = max((b.page + b.extra_breaks for b in state.blocks), default=1)

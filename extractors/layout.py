@@ -8,6 +8,7 @@ Coordinates are PDF points from the page's top-left corner; back-ends without ge
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -71,6 +72,15 @@ class Document:
 
     def lines(self) -> list[Line]:
         return [line for page in self.pages for line in page.lines]
+
+
+def sha256_of(path: str) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks: the plan's identity in the record and the caches."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def line_of(words: list[Word] | tuple[Word, ...]) -> Line:

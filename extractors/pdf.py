@@ -10,7 +10,6 @@ layer is missing or garbage are handed to the OCR back-end (``--ocr auto``), or 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import multiprocessing
 import os
 import re
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from extractors.layout import Document, Line, Page, Table, Word
+from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
 from pipeline.errors import InputError
 
@@ -286,14 +285,6 @@ def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None 
 
 
 # -- the back-end --------------------------------------------------------------------------------
-
-
-def sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def count_pages(path: str) -> int:

@@ -101,7 +101,7 @@ def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeo
     if ocr not in OCR_MODES:
         raise InputError(path, MESSAGES["bad_ocr"].format(value=ocr))
     kind = sniff(path)
-    from extractors.pdf import sha256_of
+    from extractors.layout import sha256_of
 
     digest = sha256_of(path)
     if kind == "pdf":

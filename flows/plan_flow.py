@@ -42,6 +42,7 @@ from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import BaseModel
 
+from extractors.layout import sha256_of
 from flows import run as stages
 from outputs import write_outputs
 from pipeline.classification import load_classification
@@ -77,18 +78,10 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def extract_cache_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str | None:
     """``extract-<file sha256>-<code version>-<options>``; None (no caching) if unreadable."""
     try:
-        sha = file_sha256(parameters["path"])
+        sha = sha256_of(parameters["path"])
     except OSError:
         return None  # the task runs and raises the InputError
     options: stages.RunOptions = parameters.get("options") or stages.RunOptions()
