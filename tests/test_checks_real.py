@@ -1,6 +1,6 @@
 """The checks on the real Chiari plan: what a careful reader finds, from general rules.
 
-Runs on the extraction of ``examples/chiari-2025.pdf`` when the extractor is available; the
+Runs on the extraction of ``examples/chiari-2025.pdf``; the
 card-text rules (dates, quantities) need the extracted prose. The structural rules are also run on
 the expected record (tests/data/chiari-2025.expected.json), which needs no extractor.
 """
@@ -22,11 +22,7 @@ PDF = Path(__file__).parent.parent / "examples" / "chiari-2025.pdf"
 def extracted() -> PlanRecord:
     from flows.run import extract
 
-    try:
-        record = extract(PDF)
-    except NotImplementedError:
-        pytest.skip("extractor not available yet")
-    return run_checks(record)
+    return run_checks(extract(PDF))
 
 
 @pytest.fixture(scope="module")
