@@ -228,12 +228,13 @@ def score_objectives(
         row = summary.get(obj.number) if obj.number is not None else None
         s = ObjectiveScore(objective=obj, number=obj.number, card=obj.number in card_numbers)
 
-        # strategicità: summary table, card, classification file
-        card_level = obj.strategic_level if previous.get(obj.number) != "classification" else None
+        # strategicità: the printed summary table, then the classification file given now, then
+        # the record's own value (printed on the card, kept from an earlier classification, or
+        # corrected by hand in plan.json before `piao render`), keeping where it came from.
         for level, source in (
             (row.strategic_level if row else None, "plan"),
-            (card_level, "plan"),
             (classification.get(obj.number) if obj.number is not None else None, "classification"),
+            (obj.strategic_level, previous.get(obj.number) or "plan"),
         ):
             if level and level.strip():
                 s.level, s.level_source = level.strip(), source

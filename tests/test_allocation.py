@@ -245,3 +245,23 @@ def test_settore_of():
     assert settore_of("SETTORE X - AREA Y", "settore") == "SETTORE X"
     assert settore_of("ALTRO UFFICIO", "settore") == "ALTRO UFFICIO"
     assert settore_of("qualsiasi", "intersettoriale") == "Obiettivi intersettoriali"
+
+
+def test_levels_from_a_classification_survive_reallocation_and_a_new_file_overrides_them():
+    # `piao render` re-allocates a plan.json whose strategicità came from --classification:
+    # the record's levels must hold, and a classification given now must win over them.
+    from tests.records import expected_record
+
+    record = expected_record()
+    assert not record.plan.summary and all(o.strategic_level is None for o in record.objectives)
+    numbers = [o.number for o in record.objectives]
+    first = allocate(record, {n: "strategico" for n in numbers})
+    assert {a.strategic_level_source for a in first.allocations} == {"classification"}
+
+    again = allocate(first)
+    assert [(a.strategic_level, a.strategic_level_source) for a in again.allocations] == \
+        [(a.strategic_level, a.strategic_level_source) for a in first.allocations]
+
+    changed = allocate(first, {numbers[0]: "una tantum"})
+    assert changed.allocations[0].strategic_level == "una tantum"
+    assert changed.allocations[1].strategic_level == "strategico"
