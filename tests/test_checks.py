@@ -303,6 +303,10 @@ def test_every_message_variant_formats():
         card(2, threshold_pct=0, indicators=[ind(50), ind(30)]),
         staff_bands=bands, budget=Budget(total=10, allocated=1),
     )
-    for f in run_checks(rec).findings:
+    findings = run_checks(rec).findings
+    # The record above is built to trip each of these (else the loop below checks nothing).
+    assert {"missing-field", "threshold-missing", "threshold-range", "numbering", "date-outside-period",
+            "staff-uncountable", "staff-band-gap", "weights-sum", "budget-sum"} <= {f.rule for f in findings}
+    for f in findings:
         assert "{" not in f.message and "}" not in f.message, f.message
         assert f.message.strip()
