@@ -1,6 +1,6 @@
 """The allocation on the real plan: computed amounts equal the printed summary table, and a Word
 copy of the plan with one printed amount off by 10 EUR gets allocation-mismatch on that objective
-only. Needs the extractor (skipped while it is still a stub)."""
+only."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from records import expected_record
 
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
@@ -37,6 +38,10 @@ def test_pdf_amounts_equal_the_printed_summary(pdf_record):
     printed = {r.number: r.amount_eur for r in record.plan.summary if r.number is not None}
     computed = {a.objective: a.amount_eur for a in record.allocations}
     assert set(printed) == set(computed)
+    # One row per objective, and the budget the plan shares out (figures from the expected record).
+    expected = expected_record()
+    assert sorted(printed) == [o.number for o in expected.objectives]
+    assert to_cents(record.plan.budget.allocated) == to_cents(expected.plan.budget.allocated)
     for number, amount in printed.items():
         assert computed[number] is not None, number
         assert to_cents(computed[number]) == to_cents(amount), number
