@@ -4,7 +4,9 @@ The schema is :class:`~pipeline.record.PlanRecord`'s own (``model_json_schema()`
 ``schema/plan.schema.json`` by ``scripts/export_schema.py`` (a test keeps the file equal to the
 model). :func:`load_plan` reads a ``plan.json``, validates it against that schema and returns the
 record, or raises :class:`~pipeline.errors.InputError` with one line naming the first bad field's
-path, e.g. ``objectives/3/indicators/0/weight_pct: 'abc' is not of type 'number'``.
+path, e.g. ``objectives/3/indicators/0/weight_pct: 'abc' non è di tipo numero``. The commonest schema
+errors (type, required, extra field, allowed values, constant) are worded in Italian; any other
+keeps jsonschema's own English message.
 """
 
 from __future__ import annotations
@@ -61,12 +63,42 @@ def _type_names(value: Any) -> list[str]:
     return list(value) if isinstance(value, list) else [value]
 
 
+#: JSON types as a user of plan.json reads them (messages are Italian, like every user-facing line).
+TYPE_NAMES = {"number": "numero", "integer": "numero intero", "string": "testo", "boolean": "vero/falso",
+              "array": "lista", "object": "oggetto", "null": "null"}
+
+
+def _type_text(types: list[str]) -> str:
+    return " o ".join(TYPE_NAMES.get(t, t) for t in types)
+
+
+def _message(error: ValidationError) -> str:
+    """The error's message in Italian for the common validators; jsonschema's own otherwise."""
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        return f"{instance!r} non è di tipo {_type_text(_type_names(value))}"
+    if kind == "required" and isinstance(instance, dict):
+        missing = [p for p in value if p not in instance]
+        if missing:
+            return f"manca il campo obbligatorio {missing[0]!r}"
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        extra = [k for k in instance if k not in known]
+        if extra:
+            return "campi non previsti: " + ", ".join(repr(k) for k in extra)
+    if kind == "enum":
+        return f"{instance!r} non è tra i valori ammessi ({', '.join(repr(v) for v in value)})"
+    if kind == "const":
+        return f"valore atteso {value!r}, trovato {instance!r}"
+    return error.message
+
+
 def describe(error: ValidationError) -> str:
     """One line for one schema error: ``path: message``.
 
     Pydantic writes optional numbers as ``anyOf: [integer, number, null]``; the raw message for a
     string there ("is not valid under any of the given schemas") names no type, so alternatives
-    that are plain type checks are folded into one: "'abc' is not of type 'number'".
+    that are plain type checks are folded into one: "'abc' non è di tipo numero".
     """
     if error.validator in ("anyOf", "oneOf") and error.context:
         here = [e for e in error.context if not e.relative_path]
@@ -78,14 +110,13 @@ def describe(error: ValidationError) -> str:
                 types += [t for t in _type_names(e.validator_value) if t not in types]
             if "number" in types and "integer" in types:
                 types.remove("integer")
-            names = ", ".join(repr(t) for t in types)
-            return f"{_path(error)}: {error.instance!r} is not of type {names}"
+            return f"{_path(error)}: {error.instance!r} non è di tipo {_type_text(types)}"
         if len(here) == 1:
-            return f"{_path(error)}: {here[0].message}"
+            return f"{_path(error)}: {_message(here[0])}"
         deepest = best_match(error.context)
         if deepest is not None:
-            return f"{_path(deepest)}: {deepest.message}"
-    return f"{_path(error)}: {error.message}"
+            return f"{_path(deepest)}: {_message(deepest)}"
+    return f"{_path(error)}: {_message(error)}"
 
 
 def _order(error: ValidationError) -> tuple:

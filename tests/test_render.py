@@ -36,7 +36,7 @@ def test_malformed_plan_exit_2_one_line_with_the_path(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "objectives/3/indicators/0/weight_pct: 'abc' is not of type 'number'" in err
+    assert "objectives/3/indicators/0/weight_pct: 'abc' non è di tipo numero" in err
     assert "plan.json" in err
     assert not out.exists()  # nothing written
 
@@ -55,7 +55,7 @@ def test_console_script_rejects_malformed_plan(tmp_path):
     proc = subprocess.run([exe, "render", str(_plan_json(tmp_path, _bad_weight)), "--out",
                            str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip().endswith("objectives/3/indicators/0/weight_pct: 'abc' is not of type 'number'")
+    assert proc.stderr.strip().endswith("objectives/3/indicators/0/weight_pct: 'abc' non è di tipo numero")
 
 
 def test_render_writes_the_two_documents_from_the_edited_record(tmp_path):

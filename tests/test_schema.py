@@ -42,17 +42,17 @@ def test_expected_records_validate():
 def test_wrong_type_names_the_path():
     data = _expected_json()
     data["objectives"][3]["indicators"][0]["weight_pct"] = "abc"
-    assert schema_errors(data) == ["objectives/3/indicators/0/weight_pct: 'abc' is not of type 'number'"]
+    assert schema_errors(data) == ["objectives/3/indicators/0/weight_pct: 'abc' non è di tipo numero"]
 
 
 @pytest.mark.parametrize("edit, expected", [
     (lambda d: d["objectives"][0].update(staff_count=2.5),
-     "objectives/0/staff_count: 2.5 is not of type 'integer'"),
-    (lambda d: d["objectives"][1].update(kind="comunale"), "objectives/1/kind: 'comunale' is not one of"),
-    (lambda d: d["objectives"][2].update(colour="red"), "objectives/2: Additional properties"),
-    (lambda d: d.pop("source"), "(radice): 'source' is a required property"),
-    (lambda d: d.update(schema_version="2"), "schema_version: '1' was expected"),
-    (lambda d: d["plan"]["budget"].update(total=[1]), "plan/budget/total: [1] is not of type 'number'"),
+     "objectives/0/staff_count: 2.5 non è di tipo numero intero"),
+    (lambda d: d["objectives"][1].update(kind="comunale"), "objectives/1/kind: 'comunale' non è tra i valori ammessi"),
+    (lambda d: d["objectives"][2].update(colour="red"), "objectives/2: campi non previsti: 'colour'"),
+    (lambda d: d.pop("source"), "(radice): manca il campo obbligatorio 'source'"),
+    (lambda d: d.update(schema_version="2"), "schema_version: valore atteso '1', trovato '2'"),
+    (lambda d: d["plan"]["budget"].update(total=[1]), "plan/budget/total: [1] non è di tipo numero"),
 ])
 def test_malformed_records_are_rejected(edit, expected):
     data = _expected_json()
@@ -84,7 +84,7 @@ def test_load_plan(tmp_path):
         load_plan(bad)
     line = str(err.value)
     assert "\n" not in line and line.startswith(str(bad))
-    assert "objectives/3/indicators/0/weight_pct: 'abc' is not of type 'number'" in line
+    assert "objectives/3/indicators/0/weight_pct: 'abc' non è di tipo numero" in line
     assert "altri 1 errori" in line
 
     broken = tmp_path / "broken.json"
