@@ -100,13 +100,13 @@ def _server_up(url: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.deployment",
-                                     description="Serve the annual ingestion deployments.")
-    parser.add_argument("--inbox", required=True, help="folder where new plans are dropped")
-    parser.add_argument("--out", required=True, help="output folder (one sub-folder per plan)")
-    parser.add_argument("--cron", default=DEFAULT_CRON, help=f"yearly schedule (default {DEFAULT_CRON!r})")
-    parser.add_argument("--poll-minutes", type=float, default=60, help="inbox polling interval")
-    parser.add_argument("--workers", type=int, default=None, help="parallel plans (default: cores)")
-    parser.add_argument("--dask-address", help="run the plans on this Dask cluster")
+                                     description="Avvia le deployment di ingestione annuale dei piani.")
+    parser.add_argument("--inbox", required=True, help="cartella in cui arrivano i nuovi piani")
+    parser.add_argument("--out", required=True, help="cartella dei risultati (una sotto-cartella per piano)")
+    parser.add_argument("--cron", default=DEFAULT_CRON, help=f"pianificazione annuale (predefinita {DEFAULT_CRON!r})")
+    parser.add_argument("--poll-minutes", type=float, default=60, help="minuti tra due controlli della cartella inbox")
+    parser.add_argument("--workers", type=int, default=None, help="piani elaborati insieme (predefinito: uno per core)")
+    parser.add_argument("--dask-address", help="elabora i piani su questo cluster Dask")
     args = parser.parse_args(argv)
 
     # Served runs must outlive this process: a real server, never the temporary one.
