@@ -138,7 +138,9 @@ def _read_page(pl_page, number: int) -> PageRead:
             tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
     except _PageTimeout:
         raise
-    except Exception:  # noqa: BLE001 - table detection is a help, not a requirement: keep the text
+    except Exception as err:  # table detection is a help, not a requirement: keep the text
+        if _timed_out(err):  # the page's time limit, wrapped by pdfplumber: not a table problem
+            raise
         tables = []
     width, height = float(pl_page.width), float(pl_page.height)
     image_area = 0.0
