@@ -77,7 +77,7 @@ def it_number(value: float | int | None, decimals: int | None = None) -> str:
         if float(value).is_integer():
             decimals = 0
         else:
-            text = f"{float(value):,.2f}".rstrip("0")
+            text = f"{float(value):,.2f}".rstrip("0").rstrip(".")  # 99.999 -> "100", not "100,"
             return text.translate(str.maketrans(",.", ".,"))
     return f"{float(value):,.{decimals}f}".translate(str.maketrans(",.", ".,"))
 

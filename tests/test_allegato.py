@@ -68,6 +68,7 @@ def test_italian_numbers():
     assert it_number(1234567) == "1.234.567"
     assert it_number(12.5) == "12,5"
     assert it_number(40.0) == "40"
+    assert it_number(99.999) == "100" and it_number(1234.001) == "1.234"  # no dangling comma
     assert it_number(None) == ""
     assert it_money(4000) == "€ 4.000,00"
     assert it_percent(33.33) == "33,33%"
