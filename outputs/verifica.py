@@ -74,7 +74,8 @@ def it_num(value: float | int | None) -> str:
     v = float(value)
     if v.is_integer():
         return f"{int(v):,}".replace(",", ".")
-    return f"{v:,.2f}".rstrip("0").replace(",", "X").replace(".", ",").replace("X", ".")
+    text = f"{v:,.2f}".rstrip("0").rstrip(".")  # 99.999 -> "100", not "100,"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def shorten(text: str | None, limit: int) -> str:

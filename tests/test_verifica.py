@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from docx import Document
 
-from outputs.verifica import findings_chart, write_verifica
+from outputs.verifica import findings_chart, it_num, write_verifica
 from pipeline.checks import run_checks
 from pipeline.record import Budget, Indicator, Objective, Plan, PlanRecord, Source, StaffBand
 from records import expected_record
@@ -148,3 +148,8 @@ def test_converts_to_pdf_with_libreoffice(written, tmp_path):
         last = doc.pages[-1].extract_text()
     assert "Verifica di coerenza" in first
     assert "Pagina" in last
+
+
+def test_it_num_is_italian_and_never_ends_in_a_separator():
+    assert it_num(1234.5) == "1.234,5" and it_num(2000) == "2.000" and it_num(None) == "n.d."
+    assert it_num(99.999) == "100" and it_num(0.004) == "0"
