@@ -31,6 +31,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from pipeline.money import format_eur
 from pipeline.record import Objective, Plan, PlanRecord
 
 FONT = "Liberation Serif"
@@ -83,8 +84,8 @@ def it_number(value: float | int | None, decimals: int | None = None) -> str:
 
 
 def it_money(value: float | int | None) -> str:
-    """``91223.09`` -> ``"€ 91.223,09"``."""
-    return "" if value is None else f"€ {it_number(value, 2)}"
+    """``91223.09`` -> ``"91.223,09 EUR"`` (the project's one money format, :func:`format_eur`)."""
+    return "" if value is None else format_eur(value)
 
 
 def it_percent(value: float | int | None) -> str:
