@@ -943,16 +943,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             seen = [len(v) for v in name_parts.values() if v]
             if not seen:
                 return None
-            col = max(seen + [_NAME_WIDTH])
-            tokens, left = text.split(" "), ""
-            for k in range(1, len(tokens)):
-                cand = " ".join(tokens[:k])
-                if len(cand) > col:
-                    break
-                left = cand
-            if not left or _article_end().search(left) is None and len(left) < 0.6 * col:
-                return None
-            return left, text[len(left):].strip()
+            return _cut_at_width(text, max(seen + [_NAME_WIDTH]))
 
         def unfinished_above(i: int) -> bool:
             """The quantity line shows no name part and the line above is an unfinished name

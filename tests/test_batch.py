@@ -6,24 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PLAN_PDF = EXAMPLES / "chiari-2025.pdf"
 PLAN_DOCX = EXAMPLES / "chiari-2025.docx"
-
-
-@pytest.fixture(scope="session")
-def prefect_home(tmp_path_factory):
-    """One Prefect home per test process (shared with test_flows.py in the same process)."""
-    home = tmp_path_factory.getbasetemp() / "prefect-home"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PIAO_PREFECT_HOME", str(home))
-        mp.delenv("PREFECT_API_URL", raising=False)
-        from flows import prefect_env
-
-        prefect_env.configure(quiet=True)
-        yield home
 
 
 def _outcome(**kw):

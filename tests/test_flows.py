@@ -21,19 +21,6 @@ CONTRACT_FILES = ["plan.json", "objectives.csv", "indicators.csv", "findings.csv
                   "allocations.csv", "piano.xlsx", "verifica.docx", "allegato.docx"]
 
 
-@pytest.fixture(scope="session")
-def prefect_home(tmp_path_factory):
-    """One Prefect home per test process (the temporary server is per process too)."""
-    home = tmp_path_factory.getbasetemp() / "prefect-home"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PIAO_PREFECT_HOME", str(home))
-        mp.delenv("PREFECT_API_URL", raising=False)
-        from flows import prefect_env
-
-        prefect_env.configure(quiet=True)
-        yield home
-
-
 @pytest.fixture
 def pf(prefect_home):
     from flows import plan_flow
