@@ -73,3 +73,27 @@ def test_render_writes_the_two_documents_from_the_edited_record(tmp_path):
     assert "OBIETTIVO: Titolo corretto a mano" in texts
     assert all(f.message != "superata" for f in record.findings)
     assert len(allegato.tables) >= 3 and Document(str(out / "verifica.docx")).paragraphs
+
+
+def test_a_head_count_corrected_in_plan_json_completes_the_allocation(tmp_path):
+    # README workflow: a plan without summary table, some staff uncountable -> no amounts;
+    # the office writes the head-counts into plan.json and renders again.
+    from flows.run import render_plan
+    from pipeline.allocation import allocate
+    from tests.records import expected_record
+
+    record = expected_record()
+    record = allocate(record, {o.number: "miglioramento" for o in record.objectives})
+    uncountable = [o.number for o in record.objectives if o.staff_count is None]
+    assert uncountable and all(a.amount_eur is None for a in record.allocations)
+
+    raw = json.loads(record.to_json())
+    for o in raw["objectives"]:
+        if o["staff_count"] is None:
+            o["staff_count"] = 4
+    edited = tmp_path / "plan.json"
+    edited.write_text(json.dumps(raw), encoding="utf-8")
+    rendered = render_plan(edited, tmp_path / "out")
+    cents = [round(a.amount_eur * 100) for a in rendered.allocations]
+    assert sum(cents) == round(record.plan.budget.allocated * 100)
+    assert (tmp_path / "out" / "allegato.docx").exists()
