@@ -23,6 +23,7 @@ from typing import Iterable
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
 from pipeline.errors import InputError
+from pipeline.forking import can_fork
 
 #: Words whose ``top`` differs by at most this many points (or this share of the word height)
 #: belong to the same visual line (pdfplumber's own ``extract_text`` uses 3 points).
@@ -235,10 +236,9 @@ def _worker(path: str, numbers: list[int], page_timeout: float | None, conn) -> 
 
 
 def _can_fork_worker() -> bool:
-    # A daemonic process (Dask/Prefect worker, multiprocessing pool) may not have children,
-    # and forking a process with other threads running is unsafe.
-    proc = multiprocessing.current_process()
-    return not proc.daemon and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    # A daemonic process (Dask/Prefect worker) may not have children, and forking a process
+    # with other threads running is unsafe.
+    return can_fork()
 
 
 def default_workers() -> int:

@@ -2,7 +2,8 @@
 
 Every file is first written into a temporary folder beside ``out_dir`` (same file system); only
 when all of them are complete are they moved into place with atomic renames. A failure while
-writing leaves ``out_dir`` exactly as it was, earlier outputs included.
+writing leaves ``out_dir`` exactly as it was, earlier outputs included. The slowest writer runs
+in a forked child on the second core while the others are written here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from outputs.data import (
 from outputs.verifica import write_verifica
 from outputs.xlsx import write_xlsx
 from pipeline.errors import InputError
+from pipeline.forking import Forked, can_fork
 from pipeline.record import PlanRecord
 
 #: file name -> writer(record, path). The contract's files, in the order they are written.
@@ -38,6 +40,9 @@ FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
     "allegato.docx": write_allegato,
 }
 OUTPUT_FILES = tuple(FILE_WRITERS)
+#: Written in a forked child process while the others are written here (the slowest writer:
+#: it draws the chart), when forking is safe; otherwise in turn like the rest.
+FORKED_WRITERS = ("verifica.docx",)
 
 
 def write_outputs(
@@ -59,8 +64,18 @@ def write_outputs(
     except OSError as err:
         raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
     try:
-        for name, writer in writers.items():
-            writer(record, staging / name)
+        in_child = [n for n in writers if n in FORKED_WRITERS] if can_fork() else []
+        forked = [Forked(writers[name], record, staging / name) for name in in_child]
+        try:
+            for name, writer in writers.items():
+                if name not in in_child:
+                    writer(record, staging / name)
+            for call in forked:
+                call.result()
+        except BaseException:
+            for call in forked:
+                call.cancel()
+            raise
         return _commit(staging, out, list(writers))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -82,3 +82,44 @@ def test_input_error_survives_pickling_between_processes():
     err = pickle.loads(pickle.dumps(InputError("piano.pdf", "il PDF è danneggiato")))
     assert isinstance(err, InputError)
     assert (err.path, err.cause, str(err)) == ("piano.pdf", "il PDF è danneggiato", "piano.pdf: il PDF è danneggiato")
+
+
+def _double(x):
+    return 2 * x
+
+
+def _fail(message):
+    raise ValueError(message)
+
+
+def test_forked_call_returns_its_value_or_raises_its_error():
+    from pipeline.forking import Forked
+
+    assert Forked(_double, 21).result() == 42
+    with pytest.raises(ValueError, match="cella illeggibile"):
+        Forked(_fail, "cella illeggibile").result()
+
+
+def test_a_writer_failing_in_the_forked_child_fails_the_run_and_keeps_earlier_outputs(tmp_path, monkeypatch):
+    import outputs.write as write
+
+    monkeypatch.setattr(write, "can_fork", lambda: True)  # xdist workers run threads: force the fork path
+    out = tmp_path / "out"
+    write_outputs(expected_record(), out, writers=DATA_WRITERS)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken(record, path):
+        path.write_bytes(b"half")
+        raise RuntimeError("disco pieno")
+
+    with pytest.raises(RuntimeError, match="disco pieno"):
+        write_outputs(expected_record(), out, writers={**DATA_WRITERS, "verifica.docx": broken})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+    # and a forked writer that succeeds lands with the others
+    def fine(record, path):
+        path.write_text(f"{len(record.objectives)} obiettivi", encoding="utf-8")
+
+    write_outputs(expected_record(), out, writers={**DATA_WRITERS, "verifica.docx": fine})
+    assert (out / "verifica.docx").read_text(encoding="utf-8") == f"{len(expected_record().objectives)} obiettivi"

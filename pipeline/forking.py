@@ -1,0 +1,69 @@
+"""Run a call in a forked child process, so that a second core works while this one goes on.
+
+Used where one stage has two independent halves (PDF pages, output files). Forking is only
+safe in a process with a single thread that may have children: :func:`can_fork` says so, and
+callers fall back to running the call in-process otherwise (Prefect/Dask workers, threads).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+def can_fork() -> bool:
+    """True in a single-threaded, non-daemonic process on a platform with ``fork``, >= 2 cores."""
+    proc = multiprocessing.current_process()
+    return (
+        (os.cpu_count() or 1) >= 2
+        and not proc.daemon
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+class Forked:
+    """``fn(*args)`` running in a forked child; :meth:`result` returns its value or raises its
+    exception (rebuilt by pickle; an exception that does not pickle becomes a RuntimeError)."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any):
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_child, args=(fn, args, send), daemon=True)
+        self._proc.start()
+        send.close()
+
+    def result(self) -> Any:
+        try:
+            status, payload = self._recv.recv()
+        except EOFError:
+            status, payload = "died", None
+        finally:
+            self._recv.close()
+            self._proc.join()
+        if status == "ok":
+            return payload
+        if status == "error":
+            raise payload
+        raise ChildProcessError(f"the worker process ended without an answer (exit {self._proc.exitcode})")
+
+    def cancel(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
+        self._recv.close()
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any) -> None:
+    try:
+        conn.send(("ok", fn(*args)))
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent
+        try:
+            conn.send(("error", err))
+        except Exception:  # noqa: BLE001 - the exception itself does not pickle
+            conn.send(("error", RuntimeError(f"{type(err).__name__}: {err}")))
+    finally:
+        conn.close()
