@@ -10,7 +10,6 @@ layer is missing or garbage are handed to the OCR back-end (``--ocr auto``), or 
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import re
 import signal
@@ -23,7 +22,7 @@ from typing import Iterable
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
 from pipeline.errors import InputError
-from pipeline.forking import can_fork
+from pipeline.forking import Forked, can_fork
 
 #: Words whose ``top`` differs by at most this many points (or this share of the word height)
 #: belong to the same visual line (pdfplumber's own ``extract_text`` uses 3 points).
@@ -224,15 +223,9 @@ def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None
         pdf.close()
 
 
-def _worker(path: str, numbers: list[int], page_timeout: float | None, conn) -> None:
-    try:
-        conn.send(("ok", _read_pages(path, numbers, page_timeout)))
-    except InputError as err:
-        conn.send(("input", err.cause))
-    except BaseException as err:  # noqa: BLE001 - reported to the parent
-        conn.send(("error", f"{type(err).__name__}: {err}"))
-    finally:
-        conn.close()
+def _read_in_child(path: str, numbers: list[int], page_timeout: float | None) -> list[PageRead]:
+    """The second process's half of the pages (its own name, so a test can make it die)."""
+    return _read_pages(path, numbers, page_timeout)
 
 
 def _can_fork_worker() -> bool:
@@ -261,28 +254,18 @@ def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None 
         return _read_pages(path, numbers, page_timeout)
     # Interleave pages so both halves get a similar mix of text and tables.
     child_pages, own_pages = numbers[1::2], numbers[0::2]
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(path, child_pages, page_timeout, send), daemon=True)
-    proc.start()
-    send.close()
+    child = Forked(_read_in_child, path, child_pages, page_timeout)
     try:
         own = _read_pages(path, own_pages, page_timeout)
-        try:
-            status, payload = recv.recv()
-        except EOFError:
-            status, payload = "error", "the PDF worker process ended without an answer"
     except BaseException:
-        proc.terminate()
+        child.cancel()
         raise
-    finally:
-        recv.close()
-        proc.join()
-    if status == "input":
-        raise InputError(path, payload)
-    if status != "ok":
-        # The worker failed for a reason of its own (killed, out of memory): read its pages here.
-        payload = _read_pages(path, child_pages, page_timeout)
+    try:
+        payload = child.result()
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - the worker failed for a reason of its own (killed, out of memory)
+        payload = _read_pages(path, child_pages, page_timeout)  # read its pages here
     return sorted(own + payload, key=lambda r: r.page.number)
 
 

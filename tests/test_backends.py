@@ -113,7 +113,7 @@ def test_parallel_read_equals_serial(monkeypatch):
 
 def test_dead_worker_pages_are_read_by_the_parent(monkeypatch):
     monkeypatch.setattr(pdf_backend, "_can_fork_worker", lambda: True)
-    monkeypatch.setattr(pdf_backend, "_worker", lambda *args: os._exit(3))
+    monkeypatch.setattr(pdf_backend, "_read_in_child", lambda *args: os._exit(3))
     n = pdf_backend.PARALLEL_MIN_PAGES
     reads = pdf_backend._read_all(str(PDF), n, workers=2)
     assert [r.page.number for r in reads] == list(range(1, n + 1))
