@@ -69,14 +69,21 @@ def _one_plan(args: tuple[str, str]) -> None:
     write_outputs(process(extract(path, RunOptions())), out)
 
 
+def _one_core() -> None:
+    # A pool process may fork (PDF pages, verifica.docx): then "1 process" would use 2 cores.
+    os.environ["PIAO_FORK"] = "0"
+
+
 def _plain_pool(files: list[Path], out: Path, processes: int) -> float:
-    """Wall time of the stage functions over ``files`` in a plain process pool (warmed first)."""
+    """Wall time of the stage functions over ``files`` in a plain process pool (warmed first),
+    each plan on one core, as in a batch worker."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     jobs = [(str(f), str(out / f.stem)) for f in files]
     # spawn, not fork: this process runs Prefect's threads.
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_one_core) as pool:
         list(pool.map(_one_plan, [(str(files[0]), str(out / "warm"))] * processes))
         t = time.perf_counter()
         list(pool.map(_one_plan, jobs))

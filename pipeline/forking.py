@@ -3,6 +3,8 @@
 Used where one stage has two independent halves (PDF pages, output files). Forking is only
 safe in a process with a single thread that may have children: :func:`can_fork` says so, and
 callers fall back to running the call in-process otherwise (Prefect/Dask workers, threads).
+``PIAO_FORK=0`` turns it off: one plan then uses one core (what a batch worker does anyway, and
+what a fair one-core baseline needs).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 
 
 def can_fork() -> bool:
-    """True in a single-threaded, non-daemonic process on a platform with ``fork``, >= 2 cores."""
+    """True in a single-threaded, non-daemonic process on a platform with ``fork``, >= 2 cores,
+    unless ``PIAO_FORK=0``."""
     proc = multiprocessing.current_process()
     return (
-        (os.cpu_count() or 1) >= 2
+        os.environ.get("PIAO_FORK", "1") != "0"
+        and (os.cpu_count() or 1) >= 2
         and not proc.daemon
         and threading.active_count() == 1
         and "fork" in multiprocessing.get_all_start_methods()

@@ -107,6 +107,23 @@ def test_forked_call_returns_its_value_or_raises_its_error():
         Forked(_fail, "cella illeggibile").result()
 
 
+def test_piao_fork_0_keeps_every_stage_in_one_process(monkeypatch):
+    """A batch worker or a one-core baseline sets PIAO_FORK=0: no stage forks a second process."""
+    import multiprocessing
+    import threading
+
+    from extractors import pdf
+    from pipeline.forking import can_fork
+
+    # Make the other conditions hold, so that only the switch can say no.
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", False, raising=False)
+    monkeypatch.setenv("PIAO_FORK", "1")
+    assert can_fork() and pdf._can_fork_worker()
+    monkeypatch.setenv("PIAO_FORK", "0")
+    assert not can_fork() and not pdf._can_fork_worker()
+
+
 def test_a_forked_writer_lands_with_the_others(tmp_path, monkeypatch):
     import outputs.write as write
 
