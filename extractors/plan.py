@@ -11,6 +11,7 @@ from extractors.layout import Document
 from extractors.normalize import fold
 from extractors.summary import parse_summary
 from pipeline.errors import InputError
+from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.record import Plan, PlanRecord, Source
 
 #: Words that mark a performance plan (folded text). Two distinct ones are needed.
@@ -56,6 +57,7 @@ def parse_source(doc: Document) -> Source:
                   ocr_pages=doc.ocr_pages, format=doc.format)
 
 
+@with_fewer_gc_passes
 def parse_plan(doc: Document) -> PlanRecord:
     """The whole record of one plan (no findings, no allocations yet).
 

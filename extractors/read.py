@@ -7,6 +7,7 @@ from pathlib import Path
 
 from extractors.layout import Document
 from pipeline.errors import InputError
+from pipeline.gc_tuning import with_fewer_gc_passes
 
 #: Italian causes for the CLI's one-line error.
 MESSAGES = {
@@ -92,6 +93,7 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
+@with_fewer_gc_passes
 def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0) -> Document:
     """Read a plan (PDF, DOCX or OCR text) into a layout :class:`Document`.
 

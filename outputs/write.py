@@ -26,6 +26,7 @@ from outputs.verifica import write_verifica
 from outputs.xlsx import write_xlsx
 from pipeline.errors import InputError
 from pipeline.forking import Forked, can_fork
+from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.record import PlanRecord
 
 #: file name -> writer(record, path). The contract's files, in the order they are written.
@@ -45,6 +46,7 @@ OUTPUT_FILES = tuple(FILE_WRITERS)
 FORKED_WRITERS = ("verifica.docx",)
 
 
+@with_fewer_gc_passes
 def write_outputs(
     record: PlanRecord,
     out_dir: str | Path,
