@@ -9,8 +9,8 @@ in a forked child on the second core while the others are written here.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,7 +40,6 @@ FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
     "verifica.docx": write_verifica,
     "allegato.docx": write_allegato,
 }
-OUTPUT_FILES = tuple(FILE_WRITERS)
 #: Written in a forked child process while the others are written here (the slowest writer:
 #: it draws the chart), when forking is safe; otherwise in turn like the rest.
 FORKED_WRITERS = ("verifica.docx",)
@@ -62,7 +61,10 @@ def write_outputs(
     parent = out.parent if str(out.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+        # Not mkdtemp: its folder is private (0700) and, renamed into place, would stay so.
+        # mkdir gives the mode any folder the user creates has (0777 less the umask).
+        staging = parent / f".{out.name}.partial-{secrets.token_hex(8)}"
+        staging.mkdir()
     except OSError as err:
         raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 
 import pytest
 
@@ -136,3 +138,16 @@ def test_a_forked_writer_lands_with_the_others(tmp_path, monkeypatch):
     write_outputs(record, tmp_path / "out", writers={**DATA_WRITERS, "verifica.docx": fine})
     assert (tmp_path / "out" / "verifica.docx").read_text(encoding="utf-8") == f"{len(record.objectives)} obiettivi"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*DATA_WRITERS, "verifica.docx"])
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_a_new_output_folder_has_the_users_usual_mode(umask, tmp_path):
+    """The folder is staged and renamed into place: it must not keep a private staging mode."""
+    old = os.umask(umask)
+    try:
+        write_outputs(expected_record(), tmp_path / "out", writers=DATA_WRITERS)
+        (tmp_path / "plain").mkdir()  # what the same user gets from a folder made by hand
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "out").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o777 & ~umask
