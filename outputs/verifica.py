@@ -36,7 +36,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
-from pipeline.checks.plan_rules import band_coverage
+from pipeline.checks.plan_rules import band_coverage, budget_balance
 from pipeline.money import format_eur, to_cents
 from pipeline.record import Finding, Objective, PlanRecord
 
@@ -493,13 +493,16 @@ def _plan_checks(doc: DocxDocument, record: PlanRecord) -> None:
         rows.append(["Totale indicato nel piano", format_eur(b.total)])
         _table(doc, ["Voce", "Importo"], rows, [9.0, 5.0], ["left", "right"], bold_last=True)
         page = f" (pag. {b.page or plan.pages.get('budget')})" if (b.page or plan.pages.get("budget")) else ""
-        if b.total is None:
-            _para(doc, f"Il totale delle risorse non è indicato{page}: la quadratura non è verificabile.")
-        elif to_cents(b.total) == parts_cents:
+        balance = budget_balance(b)  # the budget-sum rule's own arithmetic
+        if balance is None:
+            missing = "Il totale delle risorse" if b.total is None else "La quota attribuita agli obiettivi"
+            _para(doc, f"{missing} non è indicat{'o' if b.total is None else 'a'}{page}: "
+                       "la quadratura non è verificabile.")
+        elif balance[0] == balance[1]:
             _para(doc, f"Le parti sommano esattamente al totale indicato{page}: "
                        f"{format_eur(b.total)}.")
         else:
-            diff = (to_cents(b.total) - parts_cents) / 100
+            diff = (balance[0] - balance[1]) / 100
             _para(doc, f"Le parti non sommano al totale indicato{page}: differenza di "
                        f"{format_eur(diff)}.", bold=True)
 

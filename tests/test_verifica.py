@@ -153,3 +153,22 @@ def test_converts_to_pdf_with_libreoffice(written, tmp_path):
 def test_it_num_is_italian_and_never_ends_in_a_separator():
     assert it_num(1234.5) == "1.234,5" and it_num(2000) == "2.000" and it_num(None) == "n.d."
     assert it_num(99.999) == "100" and it_num(0.004) == "0"
+
+
+@pytest.mark.parametrize("budget, verdict", [
+    (Budget(total=1000.5, allocated=800, reserve=100, welfare=100.5), "sommano esattamente"),
+    (Budget(total=1000.5, allocated=800, reserve=100, welfare=90.5), "differenza di 10,00 EUR"),
+    # no share for the objectives: the rule cannot check, so neither may the report
+    (Budget(total=1000.5, reserve=100, welfare=100.5), "non è indicata"),
+    (Budget(allocated=800, reserve=100), "non è indicato"),
+])
+def test_budget_verdict_agrees_with_the_budget_sum_rule(budget, verdict, tmp_path):
+    rec = small_record()
+    rec = run_checks(rec.model_copy(update={"plan": rec.plan.model_copy(update={"budget": budget}),
+                                            "findings": []}))
+    write_verifica(rec, tmp_path / "v.docx", checked_on=date(2025, 3, 4))
+    paragraphs = [p.text for p in Document(str(tmp_path / "v.docx")).paragraphs]
+    (said,) = [t for t in paragraphs if t.startswith(("Le parti", "Il totale", "La quota"))]
+    assert verdict in said
+    flagged = any(f.rule == "budget-sum" for f in rec.findings)
+    assert flagged == ("differenza" in said)

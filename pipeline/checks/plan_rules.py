@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pipeline.checks import RuleHit, rule
 from pipeline.checks.card_rules import card_name, join_it
 from pipeline.money import format_eur, to_cents
-from pipeline.record import PlanRecord, StaffBand
+from pipeline.record import Budget, PlanRecord, StaffBand
 
 # ---------------------------------------------------------------- numbering
 
@@ -169,14 +169,22 @@ def staff_band_gap(record: PlanRecord) -> Iterator[RuleHit]:
 # ---------------------------------------------------------------- budget
 
 
+def budget_balance(budget: Budget) -> tuple[int, int] | None:
+    """``(total, sum of the parts)`` in cents; None when the total or the share for the
+    objectives is unknown, so the check cannot be made (a missing reserve or welfare is 0)."""
+    if budget.total is None or budget.allocated is None:
+        return None
+    parts = [budget.allocated, budget.reserve or 0, budget.welfare or 0]
+    return to_cents(budget.total), sum(to_cents(p) for p in parts)
+
+
 @rule("budget-sum")
 def budget_sum(record: PlanRecord) -> Iterator[RuleHit]:
     b = record.plan.budget
-    if b.total is None or b.allocated is None:
+    balance = budget_balance(b)
+    if balance is None:
         return
-    parts = [b.allocated, b.reserve or 0, b.welfare or 0]
-    total_cents = to_cents(b.total)
-    parts_cents = sum(to_cents(p) for p in parts)
+    total_cents, parts_cents = balance
     if total_cents == parts_cents:
         return
     yield RuleHit(None, b.page or record.plan.pages.get("budget"), {
