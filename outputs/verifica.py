@@ -90,7 +90,8 @@ def count_of(n: int, severity: str) -> str:
 
 
 def rule_label(rule_id: str) -> str:
-    return wording()["rules"].get(rule_id) or rule_id.replace("-", " ").capitalize()
+    """The rule's Italian name; a rule added without one reads "Altro controllo", never English."""
+    return wording()["rules"].get(rule_id) or wording()["rule_fallback"]
 
 
 def objective_label(o: Objective) -> str:

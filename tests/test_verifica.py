@@ -172,3 +172,11 @@ def test_budget_verdict_agrees_with_the_budget_sum_rule(budget, verdict, tmp_pat
     assert verdict in said
     flagged = any(f.rule == "budget-sum" for f in rec.findings)
     assert flagged == ("differenza" in said)
+
+
+def test_every_registered_rule_has_an_italian_label_in_the_report():
+    from outputs.verifica import rule_label, wording
+    from pipeline.checks import registered_rules
+
+    assert set(registered_rules()) <= set(wording()["rules"])
+    assert rule_label("regola-nuova") == wording()["rule_fallback"] == "Altro controllo"
