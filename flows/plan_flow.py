@@ -53,8 +53,9 @@ from pipeline.record import PlanRecord
 
 #: What ``piao batch`` treats as a plan in a folder.
 PLAN_SUFFIXES = (".pdf", ".docx")
-#: The packages whose source makes the "code version" of a cached extraction.
-CODE_PACKAGES = ("pipeline", "extractors", "outputs")
+#: The packages whose source makes the "code version" of a cached extraction (``flows`` holds
+#: the cached stage function itself, flows.run.extract).
+CODE_PACKAGES = ("pipeline", "extractors", "outputs", "flows")
 _CODE_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".jsonl", ".txt", ".csv"}
 
 
@@ -79,13 +80,17 @@ def code_version() -> str:
 
 
 def extract_cache_key(context: TaskRunContext | None, parameters: dict[str, Any]) -> str | None:
-    """``extract-<file sha256>-<code version>-<options>``; None (no caching) if unreadable."""
+    """``extract-<file sha256>-<code version>-<file name + options>``; None (no caching) if
+    unreadable."""
     try:
         sha = sha256_of(parameters["path"])
     except OSError:
         return None  # the task runs and raises the InputError
     options: stages.RunOptions = parameters.get("options") or stages.RunOptions()
     reading = {k: v for k, v in asdict(options).items() if k != "classification"}
+    # The file's name too: the record carries it (source.file, printed in verifica.docx), so a
+    # renamed copy must not get the first name's record back.
+    reading["file"] = Path(parameters["path"]).name
     opts = hashlib.sha256(repr(sorted(reading.items())).encode()).hexdigest()[:8]
     return f"piao-extract-{sha}-{code_version()}-{opts}"
 

@@ -81,14 +81,26 @@ def test_unchanged_plan_is_not_read_twice(pf, tmp_path, monkeypatch):
         (tmp_path / "b" / "plan.json").read_text(encoding="utf-8")
     assert second.objectives == first.objectives > 0
 
+    # The same bytes under another name are read again and carry that name.
+    copy = shutil.copy(PLAN_DOCX, tmp_path / "piano-copia.docx")
+    third = pf.run_one(copy, tmp_path / "c")
+    assert counter.calls == 2 and not third.cached
+    source = json.loads((tmp_path / "c" / "plan.json").read_text(encoding="utf-8"))["source"]
+    assert source["file"] == "piano-copia.docx"
+
 
 def test_cache_key_follows_content_code_and_options(pf, tmp_path, monkeypatch):
     from flows.run import RunOptions
 
     plan = Path(shutil.copy(PLAN_DOCX, tmp_path / "piano.docx"))
     key = pf.extract_cache_key(None, {"path": str(plan), "options": RunOptions()})
+    # A renamed copy is read again: its record must carry its own name (source.file).
     same_bytes = Path(shutil.copy(PLAN_DOCX, tmp_path / "altro-nome.docx"))
-    assert pf.extract_cache_key(None, {"path": str(same_bytes), "options": RunOptions()}) == key
+    assert pf.extract_cache_key(None, {"path": str(same_bytes), "options": RunOptions()}) != key
+    moved = tmp_path / "altrove"
+    moved.mkdir()
+    same_name = Path(shutil.copy(PLAN_DOCX, moved / "piano.docx"))
+    assert pf.extract_cache_key(None, {"path": str(same_name), "options": RunOptions()}) == key
     # The classification file does not change what is read...
     assert pf.extract_cache_key(
         None, {"path": str(plan), "options": RunOptions(classification="x.csv")}) == key
@@ -110,6 +122,27 @@ def test_code_version_hashes_the_stage_packages(pf):
     assert len(version) == 16 and version == pf.code_version()
     pf.code_version.cache_clear()
     assert pf.code_version() == version  # stable across computations
+    assert "flows" in pf.CODE_PACKAGES  # flows.run.extract is the cached function
+
+
+def test_code_version_changes_with_a_source_or_data_file(pf, tmp_path, monkeypatch):
+    package = tmp_path / "piao_stage_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("X = 1\n", encoding="utf-8")
+    (package / "patterns.yaml").write_text("a: 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(pf, "CODE_PACKAGES", ("piao_stage_probe",))
+    pf.code_version.cache_clear()
+    try:
+        before = pf.code_version()
+        (package / "notes.md").write_text("not code", encoding="utf-8")  # not a source file
+        pf.code_version.cache_clear()
+        assert pf.code_version() == before
+        (package / "patterns.yaml").write_text("a: 2\n", encoding="utf-8")
+        pf.code_version.cache_clear()
+        assert pf.code_version() != before
+    finally:
+        pf.code_version.cache_clear()
 
 
 def test_bad_input_fails_the_run_once_without_retries(pf, tmp_path, monkeypatch):
