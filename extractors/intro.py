@@ -91,7 +91,7 @@ BAND_LABELS = [
     ("all", re.compile(r"^tutt[oia](?:il|i|la)?(?:personale|dipendenti|struttura|l'ente|ente)\w*$")),
 ]
 #: The macro-categories: a heading sentence, then one bulleted line per category.
-CATEGORIES_HEADING_RE = re.compile(r"\bmacro[\s\-]?categori")
+CATEGORIES_HEADING_RE = re.compile(r"\bmacro\s*(?:-\s*)?categori")  # on folded text: "macro - categorie"
 CATEGORY_MAX_LEN = 95
 #: In a list, a lone letter or symbol before a lower-case word is a bullet OCR could not read.
 OCR_MARKER_RE = re.compile(r"^(?:[^\w\s]|[A-Za-z])\s+(?=[a-zà-ù])")
@@ -168,8 +168,7 @@ def find_entity(lines: list[Line]) -> tuple[str | None, int | None]:
         for rx, prefix in ENTITY_PATTERNS:
             m = rx.match(f)
             if m:
-                # Re-read the name from the printed text to keep its accents.
-                name = clean_spaces(unify(line.text))[-len(m.group("name")):]
+                name = printed_tail(line.text, m.group("name"))
                 return f"{prefix} {proper_name(name)}", line.page
     for line in lines:
         m = ENTITY_IN_TEXT_RE.search(strip_accents_keep(line.text))
@@ -177,6 +176,16 @@ def find_entity(lines: list[Line]) -> tuple[str | None, int | None]:
             prefix = "Comune di" if m.group(1).lower() == "comune" else "Città di"
             return f"{prefix} {m.group(2)}", line.page
     return None, None
+
+
+def printed_tail(text: str, folded_name: str) -> str:
+    """The end of the printed ``text`` whose fold is ``folded_name``, accents kept. Not by
+    length: fold() spaces out hyphens ("Rodengo-Saiano" folds to "rodengo - saiano")."""
+    printed = clean_spaces(unify(text))
+    for start in range(len(printed) - 1, -1, -1):
+        if fold(printed[start:]) == folded_name.strip():
+            return printed[start:].strip()
+    return printed[-len(folded_name):]
 
 
 def strip_accents_keep(text: str) -> str:
@@ -188,8 +197,7 @@ def find_province(lines: list[Line]) -> tuple[str | None, int | None]:
     for line in lines:
         m = PROVINCE_RE.match(fold(line.text))
         if m:
-            name = clean_spaces(unify(line.text))[-len(m.group("name")):]
-            return proper_name(name), line.page
+            return proper_name(printed_tail(line.text, m.group("name"))), line.page
     return None, None
 
 

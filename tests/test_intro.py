@@ -303,11 +303,23 @@ def test_intro_and_summary_from_the_scan_through_ocr():
     ("COMUNE DI SAN PAOLO D'ARGON", "Comune di San Paolo d'Argon"),
     ("COMUNE DI SANT’ANGELO LODIGIANO", "Comune di Sant'Angelo Lodigiano"),
     ("Città di Reggio nell'Emilia", "Città di Reggio nell'Emilia"),
+    ("COMUNE DI RODENGO-SAIANO", "Comune di Rodengo-Saiano"),  # fold() spaces out the hyphen
+    ("COMUNE DI  CASTEL SAN PIETRO  TERME", "Comune di Castel San Pietro Terme"),
 ])
 def test_entity_names_keep_italian_capitalisation(cover, entity):
     from extractors.intro import find_entity
 
     assert find_entity(_lines("Allegato 1", cover))[0] == entity
+
+
+@pytest.mark.parametrize("line, province", [
+    ("PROVINCIA DI FORLÌ-CESENA", "Forlì-Cesena"),
+    ("Provincia di Monza e della Brianza", "Monza e della Brianza"),
+])
+def test_province_names_as_printed(line, province):
+    from extractors.intro import find_province
+
+    assert find_province(_lines("COMUNE DI PROVA", line))[0] == province
 
 
 def test_weights_rows_in_other_spellings():
@@ -316,6 +328,16 @@ def test_weights_rows_in_other_spellings():
     weights, page = find_strategic_weights(_lines("Livello di strategicità Peso", "1 - Strategico 40%", "2) innovativo 25",
                                                   "una tantum 5", "Il testo prosegue."))
     assert weights == {"strategico": 40, "innovativo": 25, "una tantum": 5} and page == 1
+
+
+@pytest.mark.parametrize("heading", ["macrocategorie", "macro-categorie", "macro categorie", "Macro - Categorie"])
+def test_categories_heading_in_every_spelling(heading):
+    from extractors.intro import find_categories
+
+    items, _ = find_categories(_lines(f"Gli obiettivi sono ricondotti alle seguenti {heading}:",
+                                      "\u2022 obiettivi di semplificazione", "\u2022 obiettivi di trasparenza",
+                                      "Il testo prosegue con una frase lunga che non è una categoria del piano."))
+    assert items == ["obiettivi di semplificazione", "obiettivi di trasparenza"]
 
 
 def test_categories_with_bullets_ocr_could_not_read():
