@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+# Debian's python3 makes venvs only with python3-venv (ensurepip).
+command -v python3 >/dev/null && python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/ita.traineddata 2>/dev/null)" ] || need_apt+=(tesseract-ocr-ita)
 command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui)
@@ -16,7 +19,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    echo "setup: piao needs Python 3.11 or newer (found $(python3 --version 2>&1))" >&2; exit 1; }
+# A venv whose creation failed half-way (no pip inside) is made again, not reused.
+.venv/bin/python -m pip --version >/dev/null 2>&1 || { rm -rf .venv; python3 -m venv .venv; }
 stamp=.venv/.setup-stamp
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
