@@ -65,7 +65,7 @@ def test_ocr_weights(ocr_cards):
                           "in 14 expected fields the OCR's own cell holds wrong characters "
                           "('impiantisca', 'seanalazioni', 'tuttii', 'banda', '÷' read '+', card 23's "
                           "garbled cells...), a 557/571 = 97.5% ceiling without spelling correction",
-                   strict=False)
+                   strict=True)
 def test_ocr_text_issue_bar(ocr_cards):
     right, total, report = compare_objectives(ocr_cards, load_expected(), exclude=EXCLUDE)
     assert right / total >= ISSUE_BAR, summary(right, total, report, "OCR text")
