@@ -1150,8 +1150,12 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
             continue
         if _is_footer(lines[i], heights.get(lines[i].page, 0.0)):
             continue
-        if state != "indicators" and re.fullmatch(r"\W*\d{1,3}\W*", t) and state not in (None, "title"):
-            # a bare page number in text without geometry (never inside the indicator region)
+        awaiting = (state is not None and len(buckets.get(state, [])) == 1
+                    and not first_text.get(f"{state}:{buckets[state][0]}"))  # label alone, value next
+        if (state != "indicators" and re.fullmatch(r"[^\w%]*\d{1,3}[^\w%]*", t)
+                and state not in (None, "title") and not awaiting):
+            # a bare page number in text without geometry (never inside the indicator region,
+            # never the value a label on its own announces; "70%" is a value, not a page number)
             continue
         lab = _label_of(t, state)
         if lab is not None and not (state == "indicators" and lab[0] == "indicators"):
@@ -1161,8 +1165,9 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
             continue
         if state == "staff" and p["sub_heading"].match(t):
             state = "other"
-        if state == "threshold" and buckets["threshold"] and i != buckets["threshold"][0]:
-            state = "other"
+        if state == "threshold" and buckets["threshold"] and i != buckets["threshold"][0] and (
+                first_text[f"threshold:{buckets['threshold'][0]}"] or len(buckets["threshold"]) > 1):
+            state = "other"  # one line of threshold, the label's own or (label alone) the next
         if state is None:
             state = "other"
         buckets[state].append(i)

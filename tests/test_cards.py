@@ -389,3 +389,16 @@ def test_tables_without_geometry_go_to_their_cards_in_order():
     t2 = Table(page=1, rows=(HEADER, ("Secondo", "n.2 azioni", "b\n(se completata = raggiungimento 100% obiettivo)")))
     cards = parse_cards(_doc([lines], {1: [t1, t2]}, fmt="docx"), 2031)
     assert [[i.name for i in c.indicators] for c in cards] == [["Primo"], ["Secondo"]]
+
+
+def test_threshold_and_staff_printed_on_the_line_after_their_label(tmp_path):
+    """An OCR text with no geometry: "70%" alone on a line is the threshold, not a page number;
+    the threshold field takes one line, the label's own or, when the label stands alone, the next."""
+    head = OCR_CARD_NAMES.split("Soglia minima")[0]
+    f = tmp_path / "ocr.txt"
+    f.write_text(head + "Soglia minima risultato atteso:\n70%\nuna riga che non è la soglia\n"
+                 "Personale da coinvolgere al fine del raggiungimento dell’obiettivo:\n3\n"
+                 "Indicatori per la verifica del raggiungimento dell'obiettivo: tempi\n", encoding="utf-8")
+    (card,) = parse_cards(read_text(str(f)), 2031)
+    assert card.threshold_pct == 70
+    assert card.staff_text == "3"  # kept, not dropped as a page number (counting it is staff.py's call)
