@@ -128,16 +128,6 @@ def is_whole_staff(staff_text: str | None) -> bool:
     return False
 
 
-def _is_all_staff_band(band: StaffBand) -> bool:
-    return band.all_staff or (band.min is None and band.max is None)
-
-
-def _covers(band: StaffBand, count: int) -> bool:
-    if _is_all_staff_band(band):
-        return False
-    return (band.min is None or count >= band.min) and (band.max is None or count <= band.max)
-
-
 @dataclass(frozen=True)
 class BandChoice:
     """The staff band an objective is priced at, and why."""
@@ -152,15 +142,15 @@ class BandChoice:
 def choose_band(bands: Sequence[StaffBand], count: int | None, whole_staff: bool = False) -> BandChoice:
     """The plan's band for a head-count (or for the whole staff); next band up where none covers."""
     if whole_staff:
-        band = next((b for b in bands if _is_all_staff_band(b)), None)
+        band = next((b for b in bands if b.for_all_staff), None)
         if band is not None:
             return BandChoice(band, whole_staff=True)
     if count is None or count < 1:
         return BandChoice(None)
-    covering = next((b for b in bands if _covers(b, count)), None)
+    covering = next((b for b in bands if b.covers(count)), None)
     if covering is not None:
         return BandChoice(covering)
-    above = [b for b in bands if not _is_all_staff_band(b) and b.min is not None and b.min > count]
+    above = [b for b in bands if not b.for_all_staff and b.min is not None and b.min > count]
     if above:
         return BandChoice(min(above, key=lambda b: b.min), fallback=True)
     return BandChoice(None)

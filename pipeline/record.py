@@ -54,6 +54,17 @@ class StaffBand(_Model):
     coefficient: Number
     all_staff: bool = False
 
+    @property
+    def for_all_staff(self) -> bool:
+        """The "whole staff" row: flagged, or with no bound at all (it covers no head-count)."""
+        return self.all_staff or (self.min is None and self.max is None)
+
+    def covers(self, count: int) -> bool:
+        """Whether this row prices ``count`` people (the "whole staff" row prices none)."""
+        if self.for_all_staff:
+            return False
+        return (self.min is None or count >= self.min) and (self.max is None or count <= self.max)
+
 
 class SummaryRow(_Model):
     """A row of the plan's printed summary table ("Riepilogo obiettivi"), values as printed."""

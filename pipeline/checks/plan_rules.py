@@ -79,19 +79,13 @@ def band_label(b: StaffBand) -> str:
     return f"«{b.label}»"
 
 
-def _covers(b: StaffBand, n: int) -> bool:
-    if b.all_staff or (b.min is None and b.max is None):
-        return False
-    return (b.min is None or n >= b.min) and (b.max is None or n <= b.max)
-
-
 def band_coverage(bands: list[StaffBand]) -> tuple[list[list[int]], list[tuple[list[int], list[StaffBand]]]]:
     """(gaps, overlaps) of the head-count table over 1 .. its largest finite bound + 1.
 
     Each gap is a run of uncovered head-counts; each overlap a run covered by the same >1 rows.
     A table with no open-ended row is not faulted for head-counts above its last row.
     """
-    counted = [b for b in bands if not b.all_staff and (b.min is not None or b.max is not None)]
+    counted = [b for b in bands if not b.for_all_staff]
     bounds = [v for b in counted for v in (b.min, b.max) if v is not None]
     if not counted or not bounds:
         return [], []
@@ -101,7 +95,7 @@ def band_coverage(bands: list[StaffBand]) -> tuple[list[list[int]], list[tuple[l
     gaps: list[list[int]] = []
     overlaps: list[tuple[list[int], list[StaffBand]]] = []
     for n in range(1, limit + 1):
-        rows = [b for b in counted if _covers(b, n)]
+        rows = [b for b in counted if b.covers(n)]
         if not rows:
             if n > top and not open_ended:
                 continue
@@ -124,8 +118,8 @@ def _counts_text(run: list[int]) -> str:
 
 
 def _neighbours(bands: list[StaffBand], run: list[int]) -> str:
-    below = [b for b in bands if not b.all_staff and b.max is not None and b.max < run[0]]
-    above = [b for b in bands if not b.all_staff and b.min is not None and b.min > run[-1]]
+    below = [b for b in bands if not b.for_all_staff and b.max is not None and b.max < run[0]]
+    above = [b for b in bands if not b.for_all_staff and b.min is not None and b.min > run[-1]]
     parts = []
     if below:
         parts.append(f"la riga {band_label(max(below, key=lambda b: b.max or 0))} si ferma a "
