@@ -50,11 +50,10 @@ def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]
 def objective_rows(record: PlanRecord) -> list[dict[str, Any]]:
     rows = []
     for o in record.objectives:
-        weights = [i.weight_pct for i in o.indicators if i.weight_pct is not None]
         rows.append({
             **o.model_dump(include=set(OBJECTIVE_COLUMNS)),
             "indicators": len(o.indicators),
-            "weights_sum": sum(weights) if weights else None,
+            "weights_sum": o.weights_total(),
             "first_page": o.pages[0] if o.pages else None,
             "last_page": o.pages[-1] if o.pages else None,
         })

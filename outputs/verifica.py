@@ -590,9 +590,9 @@ def _overview(doc: DocxDocument, record: PlanRecord) -> None:
         if not weights:
             wsum = "nessun indicatore"
         elif any(w is None for w in weights):
-            wsum = it_num(sum(w for w in weights if w is not None)) + "% (pesi incompleti)"
+            wsum = it_num(o.weights_total() or 0) + "% (pesi incompleti)"
         else:
-            wsum = it_num(sum(weights)) + "%"  # type: ignore[arg-type]
+            wsum = it_num(o.weights_total()) + "%"  # type: ignore[arg-type]
         staff = str(o.staff_count) if o.staff_count is not None else (
             "non quantificabile" if o.staff_text else "non indicato")
         rows.append([

@@ -136,7 +136,7 @@ def _objectives(ws: Worksheet, record: PlanRecord) -> None:
     ]
     rows = []
     for o in record.objectives:
-        weights = [i.weight_pct for i in o.indicators if i.weight_pct is not None]
+        total = o.weights_total()
         rows.append(
             [
                 o.number,
@@ -150,7 +150,7 @@ def _objectives(ws: Worksheet, record: PlanRecord) -> None:
                 o.staff_count,
                 o.strategic_level,
                 len(o.indicators),
-                _pct(sum(weights)) if weights else None,
+                _pct(total) if total is not None else None,
                 _pages(o.pages),
             ]
         )

@@ -9,6 +9,7 @@ Unknown values are ``None`` (``null`` in JSON), never a guess presented as a fac
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,6 +132,15 @@ class Objective(_Model):
     def page_of(self, field: str) -> int | None:
         """The page a field came from, else the card's first page."""
         return self.field_pages.get(field) or (self.pages[0] if self.pages else None)
+
+    def weights_total(self) -> Number | None:
+        """Sum of the indicator weights that are known, added as printed decimals (18.92 +
+        17.93 + 37.66 + 25.49 is 100, not float's 99.99999999999999); None if none is known."""
+        known = [i.weight_pct for i in self.indicators if i.weight_pct is not None]
+        if not known:
+            return None
+        total = sum(Decimal(str(w)) for w in known)
+        return int(total) if total == total.to_integral_value() else float(total)
 
 
 class Finding(_Model):

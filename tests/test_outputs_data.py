@@ -151,3 +151,24 @@ def test_a_new_output_folder_has_the_users_usual_mode(umask, tmp_path):
         os.umask(old)
     mode = stat.S_IMODE((tmp_path / "out").stat().st_mode)
     assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o777 & ~umask
+
+
+def test_weights_sum_is_added_as_printed_decimals(tmp_path):
+    """18.92 + 17.93 + 37.66 + 25.49 is 100; float addition gives 99.99999999999999, which the
+    weights-sum rule tolerated but objectives.csv printed."""
+    from pipeline.checks import run_checks
+    from pipeline.record import Indicator
+
+    record = expected_record()
+    card = record.objectives[0].model_copy(update={"indicators": [
+        Indicator(name=f"I{k}", weight_pct=w) for k, w in enumerate([18.92, 17.93, 37.66, 25.49])]})
+    record = run_checks(record.model_copy(update={"objectives": [card], "findings": []}))
+    assert card.weights_total() == 100
+    assert not [f for f in record.findings if f.rule == "weights-sum"]
+    write_outputs(record, tmp_path / "out", writers=DATA_WRITERS)
+    with (tmp_path / "out" / "objectives.csv").open(encoding="utf-8", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["weights_sum"] == "100"
+    half = card.model_copy(update={"indicators": [Indicator(name="A", weight_pct=50.5),
+                                                  Indicator(name="B")]})
+    assert half.weights_total() == 50.5 and card.model_copy(update={"indicators": []}).weights_total() is None

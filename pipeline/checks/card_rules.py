@@ -63,7 +63,7 @@ def weights_sum(record: PlanRecord) -> Iterator[RuleHit]:
             continue  # missing-field reports it
         page = o.indicators[0].page or o.page_of("indicators")
         missing = [i for i in o.indicators if i.weight_pct is None]
-        total = sum(float(i.weight_pct) for i in o.indicators if i.weight_pct is not None)
+        total = float(o.weights_total() or 0)
         if missing:
             names = join_it([f"«{short(i.name, 60)}»" for i in missing])
             count = "un indicatore" if len(missing) == 1 else f"{len(missing)} indicatori"
