@@ -77,11 +77,6 @@ def normalise(text: str, leaders: bool = False) -> str:
     return " ".join(text.split())
 
 
-def cer(hyp: str, ref: str, leaders: bool = False) -> float:
-    ref_n = normalise(ref, leaders)
-    return levenshtein(normalise(hyp, leaders), ref_n) / max(1, len(ref_n))
-
-
 def rows_text(words: Iterable[Box]) -> str:
     """Lay words out in visual rows: a word joins a row when its vertical centre is within 0.4
     median word heights of the row's first word; rows top to bottom, words left to right.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +114,3 @@ def words_to_lines(words: list[Word], tolerance_pt: float = 3.0, tolerance_share
         rows.append([w])
     return [line_of(sorted(r, key=lambda w: w.x0)) for r in rows]
 
-
-class Backend(Protocol):
-    """Turns one file into a :class:`Document`. Raises ``InputError`` for unusable input."""
-
-    def read(self, path: str) -> Document: ...

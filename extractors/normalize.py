@@ -62,7 +62,6 @@ def strip_bullet(text: str) -> str:
 
 #: An Italian-format number: 1.234,56 / 1234,56 / 40 / 0,50 (also tolerates OCR "1.234.56").
 IT_NUMBER = r"\d{1,3}(?:[.\s]\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
-IT_NUMBER_RE = re.compile(rf"(?<![\d,.])(?:{IT_NUMBER})(?![\d])")
 
 #: The euro sign and what OCR makes of it.
 EURO = r"(?:€\s*&?|&|EUR|euro|Euro|EURO)"

@@ -1,6 +1,6 @@
 """Image preprocessing for OCR: grayscale, deskew, binarisation, denoise, resolution.
 
-Each step is a plain function over a grayscale ``uint8`` numpy image. :func:`prepare` applies the
+Each step is a plain function over a grayscale ``uint8`` numpy image. :func:`prepare_page` applies the
 steps named in a :class:`Steps` value; which steps are on by default was decided by measuring the
 character error rate and the time on the scanned fixture (see ``bench/ocr.py`` and the
 ``DEFAULT_STEPS`` comment), not by habit: Tesseract already binarises (Otsu) internally, so extra
@@ -247,15 +247,11 @@ def rescale(gray: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(gray, (int(round(w * factor)), int(round(h * factor))), interpolation=interp)
 
 
-def prepare(img: np.ndarray, steps: Steps = DEFAULT_STEPS, dpi: float = 200.0) -> np.ndarray:
-    """Apply ``steps`` to a page image rendered at ``dpi``; returns a grayscale uint8 image."""
-    return prepare_page(img, steps, dpi)[0]
-
-
 def prepare_page(
     img: np.ndarray, steps: Steps = DEFAULT_STEPS, dpi: float = 200.0
 ) -> tuple[np.ndarray, list[Grid]]:
-    """Like :func:`prepare`, also returning the ruled tables found (when ``steps.unrule``)."""
+    """Apply ``steps`` to a page image rendered at ``dpi``: a grayscale uint8 image and the
+    ruled tables found (when ``steps.unrule``)."""
     gray = to_gray(img)
     gray = rescale(gray, steps.scale)
     if steps.denoise:

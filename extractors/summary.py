@@ -48,7 +48,6 @@ HEADING_RE = re.compile(r"\briepilogo\b")
 
 INT_FIELDS = {"number", "staff_count"}
 NUMBER_FIELDS = {"strategic_weight", "staff_coefficient", "points", "amount_eur"}
-TEXT_FIELDS = {"title", "scope", "strategic_level"}
 
 
 def _columns(header: tuple[str | None, ...]) -> dict[int, str]:

@@ -20,7 +20,6 @@ Where Prefect keeps its database, results cache and logs (``PREFECT_HOME``), in 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -140,6 +139,3 @@ def _quiet_console() -> None:
             if type(handler).__name__ == "PrefectConsoleHandler":
                 handler.setLevel(level)
 
-
-def prefect_imported() -> bool:
-    return "prefect" in sys.modules
