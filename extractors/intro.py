@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import permutations
+from itertools import product
 
 from extractors.layout import Document, Line
 from extractors.normalize import (
@@ -302,19 +302,16 @@ def find_budget(lines: list[Line]) -> Budget:
         return Budget()
     roles = list(BUDGET_ROLES)
     best: tuple[float, dict[str, int]] = (0.0, {})
-    # One-to-one assignment (few amounts): try every ordering of candidate amounts over roles.
-    slots = candidates + [None] * len(roles)
-    for perm in set(permutations(slots, len(roles))):
-        total, chosen = 0.0, {}
-        for role, i in zip(roles, perm):
-            if i is None:
-                continue
-            s = scores[i].get(role, 0.0)
-            if s <= 0:
-                total = -1.0
-                break
-            total += s
-            chosen[role] = i
+    # One-to-one assignment: for each role only the amounts with a cue for it (or none), so
+    # the search grows with the amounts near each role's cues, not with the fourth power of
+    # every amount in the introduction.
+    options = [[i for i in candidates if scores[i].get(role, 0.0) > 0] + [None] for role in roles]
+    for assignment in product(*options):
+        picked = [i for i in assignment if i is not None]
+        if len(picked) != len(set(picked)):
+            continue  # one amount, one role
+        chosen = {role: i for role, i in zip(roles, assignment) if i is not None}
+        total = sum(scores[i][role] for role, i in chosen.items())
         if total > best[0]:
             best = (total, chosen)
     chosen = best[1]

@@ -205,6 +205,20 @@ def test_budget_roles_come_from_words_not_order():
     assert (budget.total, budget.allocated, budget.reserve, budget.welfare) == (26750.5, 20250.5, 1500.0, 5000.0)
 
 
+def test_budget_among_many_other_amounts():
+    """An introduction that quotes dozens of amounts (past years, other funds) around the budget
+    paragraph: the roles still go to the amounts their cue words point at."""
+    noise = [f"Nell'anno {2000 + k} la spesa per la voce {k} è stata di € {k + 1}.{k % 10}00,00 come da rendiconto."
+             for k in range(45)]
+    lines = _lines(*noise[:30],
+                   "Per altre politiche retributive (welfare) si destinano € 5.000,00; alle ulteriori progettualità",
+                   "che dovessero sorgere € 1.500,00. Le risorse attribuite ai settori con progettualità finanziate",
+                   "ammontano a € 20.250,50, su un importo massimo di € 26.750,50 determinato in bilancio.",
+                   *noise[30:])
+    budget = find_budget(lines)
+    assert (budget.total, budget.allocated, budget.reserve, budget.welfare) == (26750.5, 20250.5, 1500.0, 5000.0)
+
+
 def test_budget_with_ocr_euro_signs_and_missing_parts():
     budget = find_budget(_lines("nellimporto massimo di €& 12.000,00, attribuito ai settori per & 10.000,00."))
     assert (budget.total, budget.allocated, budget.reserve, budget.welfare) == (12000.0, 10000.0, None, None)
