@@ -1089,6 +1089,13 @@ def _indicator_from_row(row: _Row, ocr: bool) -> Indicator:
 # -- the parser ----------------------------------------------------------------------------------
 
 
+def first_card_start(lines: list[Line]) -> int | None:
+    """Index in ``lines`` of the first card's first line (its banner, year or scope line, as
+    the card parser itself finds them), or None when there is no card."""
+    cards = _find_cards([_norm(ln.text) for ln in lines])
+    return cards[0].start if cards else None
+
+
 def parse_cards(doc: Document, year: int | None = None) -> list[Objective]:
     """Every objective card of the document, in order.
 

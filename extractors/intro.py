@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import product
 
+from extractors.cards import first_card_start
 from extractors.layout import Document, Line
 from extractors.normalize import (
     IT_NUMBER,
@@ -30,9 +31,6 @@ from extractors.normalize import (
 from pipeline.record import Budget, Plan, StaffBand
 
 # -- patterns kept as data (matched against folded text: lower case, no accents) --------------------
-
-#: Where the cards begin: the intro is what comes before.
-CARD_START_RE = re.compile(r"^\s*obiettivo\s*n\s*[.°º:]?\s*(\d+|$)")
 
 #: Kinds of issuing body, printed on the cover as "COMUNE DI CHIARI" -> "Comune di Chiari".
 ENTITY_PATTERNS = [
@@ -130,13 +128,11 @@ def _join(lines: list[Line]) -> _Text:
 
 
 def intro_lines(doc: Document) -> list[Line]:
-    """The lines before the first objective card (the whole document if it has none)."""
+    """The lines before the first objective card, its header block included (the whole
+    document if it has none): where the card parser itself says the first card starts."""
     lines = doc.lines()
-    for i, line in enumerate(lines):
-        if CARD_START_RE.match(fold(line.text)):
-            # The card's header lines ("PERFORMANCE ORGANIZZATIVA", "ANNO 2025", scope) stay out too.
-            return lines[:max(0, i - 3)]
-    return lines
+    start = first_card_start(lines)
+    return lines if start is None else lines[:start]
 
 
 def proper_name(text: str) -> str:

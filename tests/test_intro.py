@@ -382,3 +382,17 @@ def test_italian_money_round_trips():
         assert [v for _, v in money_amounts(f"per € {printed}, e altro")] == [pytest.approx(value)]
 
     check()
+
+
+def test_intro_ends_where_the_card_parser_finds_the_first_card():
+    """A prose mention of "Obiettivo n. 4" is not a card; a card with only a scope line above
+    its number keeps every intro line before that scope line."""
+    from extractors.intro import intro_lines
+
+    lines = ["Gli obiettivi di performance organizzativa", "Obiettivo n. 4 del DUP: ne discendono le schede.",
+             "Le macrocategorie:", "\u2022 obiettivi di semplificazione", "\u2022 obiettivi di trasparenza",
+             "\u2022 obiettivi finanziati da PNRR", "\u2022 obiettivi di promozione del territorio",
+             "SETTORE TECNICO", "OBIETTIVO N. 1", "OBIETTIVO: Primo"]
+    doc = Document(path="x.txt", sha256="0" * 64, format="text",
+                   pages=[Page(number=1, lines=[Line(text=t, page=1) for t in lines])])
+    assert [ln.text for ln in intro_lines(doc)] == lines[:7]
