@@ -31,7 +31,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from pipeline.money import format_eur
+from pipeline.money import format_eur, from_cents, to_cents, to_decimal
 from pipeline.record import Objective, Plan, PlanRecord
 
 FONT = "Liberation Serif"
@@ -471,10 +471,11 @@ def summary_rows(record: PlanRecord) -> list[dict[str, Any]]:
 
 
 def _total(values: list[Any]) -> float | None:
-    """The column's total, only when every row's value is known (a partial sum is no total)."""
+    """The column's total, only when every row's value is known (a partial sum is no total);
+    added in exact decimals, as the money module adds euros, then rounded to the cent."""
     if not values or any(v is None for v in values):
         return None
-    return round(sum(values), 2)
+    return from_cents(to_cents(sum(to_decimal(v) for v in values)))
 
 
 def _summary(doc: DocxDocument, record: PlanRecord) -> None:
