@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 from flows import prefect_env
 from flows.run import RunOptions
+from pipeline.checks import fails
 from pipeline.classification import load_classification
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,11 +175,8 @@ def exit_status(outcomes: Sequence[PlanOutcome], fail_on: str | None) -> int:
         return 1
     if any(o.status == "input-error" for o in outcomes):
         return 2
-    if fail_on == "error" and any(o.errors for o in outcomes):
-        return 1
-    if fail_on == "warning" and any(o.errors or o.warnings for o in outcomes):
-        return 1
-    return 0
+    counted = ({"error": o.errors, "warning": o.warnings, "info": o.infos} for o in outcomes)
+    return 1 if any(fails(c, fail_on) for c in counted) else 0
 
 
 # --------------------------------------------------------------------------- command

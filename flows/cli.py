@@ -8,8 +8,6 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 
-FAIL_ON = {"error": ("error",), "warning": ("error", "warning")}
-
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="cartella dei risultati")
@@ -60,9 +58,9 @@ def _options(args: argparse.Namespace):
 
 
 def _exit_for(findings, fail_on: str | None) -> int:
-    if not fail_on:
-        return 0
-    return 1 if any(f.severity in FAIL_ON[fail_on] for f in findings) else 0
+    from pipeline.checks import fails, severity_counts
+
+    return 1 if fails(severity_counts(findings), fail_on) else 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -70,7 +68,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     record = run_plan(args.plan, args.out, _options(args))
     if not args.quiet:
-        by_sev = {s: sum(f.severity == s for f in record.findings) for s in ("error", "warning", "info")}
+        from pipeline.checks import severity_counts
+
+        by_sev = severity_counts(record.findings)
         print(f"{Path(args.plan).name}: {len(record.objectives)} obiettivi, "
               f"{by_sev['error']} errori, {by_sev['warning']} avvisi, {by_sev['info']} note -> {args.out}")
     return _exit_for(record.findings, args.fail_on)

@@ -45,11 +45,10 @@ from pydantic import BaseModel
 from extractors.layout import sha256_of
 from flows import run as stages
 from outputs import write_outputs
+from pipeline.checks import severity_counts
 from pipeline.classification import load_classification
 from pipeline.errors import InputError
 from pipeline.record import PlanRecord
-
-
 
 #: What ``piao batch`` treats as a plan in a folder.
 PLAN_SUFFIXES = (".pdf", ".docx")
@@ -162,7 +161,7 @@ class PlanOutcome(BaseModel):
 
     @classmethod
     def of_record(cls, file: str, out_dir: str, record: PlanRecord, cached: bool) -> PlanOutcome:
-        count = {s: sum(f.severity == s for f in record.findings) for s in ("error", "warning", "info")}
+        count = severity_counts(record.findings)
         return cls(file=file, out_dir=out_dir, status="ok", objectives=len(record.objectives),
                    errors=count["error"], warnings=count["warning"], infos=count["info"],
                    cached=cached)

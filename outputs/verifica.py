@@ -36,6 +36,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
+from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.plan_rules import band_coverage, budget_balance
 from pipeline.money import format_eur, to_cents
 from pipeline.record import Finding, Objective, PlanRecord
@@ -45,7 +46,7 @@ BODY_PT = 10.5
 TABLE_PT = 9
 TABLE_STYLE = "Light Grid Accent 1"
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
-SEVERITY_ORDER = ("error", "warning", "info")
+SEVERITY_ORDER = SEVERITIES
 SEVERITY_COLOURS = {"error": "#B03A2E", "warning": "#D68910", "info": "#5D7FA3"}
 MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
              "novembre dicembre").split()
@@ -318,10 +319,6 @@ def _para(doc: DocxDocument, text: str = "", style: str | None = None, *, bold: 
 # --------------------------------------------------------------------------- figures
 
 
-def severity_counts(findings: list[Finding]) -> Counter:
-    return Counter(f.severity for f in findings)
-
-
 def objective_status(findings: list[Finding]) -> str:
     sev = {f.severity for f in findings}
     key = next((s for s in SEVERITY_ORDER if s in sev), "ok")
@@ -335,7 +332,7 @@ def findings_chart(record: PlanRecord) -> bytes | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    per: dict[str, Counter] = {}
+    per: dict[str, dict[str, int]] = {}
     for o in record.objectives:
         fs = [f for f in record.findings if f.objective is not None and f.objective == o.number]
         if fs:

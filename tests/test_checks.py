@@ -310,3 +310,14 @@ def test_every_message_variant_formats():
     for f in findings:
         assert "{" not in f.message and "}" not in f.message, f.message
         assert f.message.strip()
+
+
+def test_severity_counts_and_fail_on_levels():
+    from pipeline.checks import fails, severity_counts
+    from pipeline.record import Finding
+
+    findings = [Finding(rule="r", severity="warning", message="m"), Finding(rule="r", severity="info", message="m")]
+    counts = severity_counts(findings)
+    assert counts == {"error": 0, "warning": 1, "info": 1}
+    assert fails(counts, "warning") and not fails(counts, "error") and not fails(counts, None)
+    assert fails(severity_counts([Finding(rule="r", severity="error", message="m")]), "warning")

@@ -9,7 +9,8 @@ the registry turns hits into :class:`~pipeline.record.Finding` with the template
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.record import Finding, PlanRecord
+from pipeline.record import Finding, PlanRecord, Severity
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,28 @@ def findings_for(rule_id: str, record: PlanRecord) -> list[Finding]:
     return out
 
 
+#: The severities, most serious first.
+SEVERITIES: tuple[str, ...] = typing.get_args(Severity)
+#: What ``--fail-on LEVEL`` fails on: that severity and the more serious ones.
+FAIL_ON = {level: SEVERITIES[: SEVERITIES.index(level) + 1] for level in ("error", "warning")}
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """``{"error": n, "warning": n, "info": n}`` (every severity, zeros included)."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for f in findings:
+        counts[f.severity] += 1
+    return counts
+
+
+def fails(counts: Mapping[str, int], fail_on: str | None) -> bool:
+    """Whether findings counted by severity meet ``--fail-on`` (None: never)."""
+    return bool(fail_on) and any(counts.get(s, 0) for s in FAIL_ON[fail_on])  # type: ignore[index]
+
+
 def run_checks(record: PlanRecord) -> PlanRecord:
     """Return a copy of the record with ``findings`` replaced by every rule's findings."""
     findings = [f for rule_id in registered_rules() for f in findings_for(rule_id, record)]
-    order = {"error": 0, "warning": 1, "info": 2}
+    order = {s: k for k, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (f.objective is not None, f.objective or 0, order[f.severity], f.rule))
     return record.model_copy(update={"findings": findings})
