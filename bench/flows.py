@@ -80,11 +80,9 @@ def _folder(tmp: Path) -> Path:
 
 
 def _one_plan(args: tuple[str, str]) -> None:
-    from flows.run import RunOptions, extract, process
-    from outputs import write_outputs
+    from flows.run import run_plan
 
-    path, out = args
-    write_outputs(process(extract(path, RunOptions())), out)
+    run_plan(*args)
 
 
 def _one_core() -> None:
@@ -197,8 +195,7 @@ def run() -> list[tuple[str, str]]:
 
         prefect_env.configure(quiet=True)
         from flows import plan_flow as pf
-        from flows.run import RunOptions, extract, process
-        from outputs import write_outputs
+        from flows.run import RunOptions, run_plan
 
         with prefect_env.prefect_settings(quiet=True), prefect_env.api_server():
             folder = _folder(tmp)
@@ -235,7 +232,7 @@ def run() -> list[tuple[str, str]]:
             options = RunOptions()
 
             def direct() -> None:
-                write_outputs(process(extract(plan, options)), tmp / "direct")
+                run_plan(plan, tmp / "direct", options)
 
             def flow() -> None:
                 pf.plan_flow(str(plan), str(tmp / "flow"), refresh_cache=True)
