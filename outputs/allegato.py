@@ -31,6 +31,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.money import format_eur, from_cents, to_cents, to_decimal
 from pipeline.record import Objective, Plan, PlanRecord
 
@@ -52,7 +53,6 @@ BULLET_BOX = ("\uf071", "Wingdings")
 #: A weight line already present at the end of an indicator's activity (not to be written twice).
 _WEIGHT_TAIL = re.compile(r"\(?\s*se\s+complet\w*[^()]*?\d[\d.,]*\s*%[^()]*\)?\s*$", re.IGNORECASE)
 #: Characters XML cannot hold (OCR sometimes leaves form feeds and the like).
-_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ALLEGATO = re.compile(r"\ballegato\s+([A-Za-z0-9]+)\b", re.IGNORECASE)
 
 
@@ -93,7 +93,7 @@ def it_percent(value: float | int | None) -> str:
 
 
 def _clean(text: str | None) -> str:
-    return "" if text is None else _XML_BAD.sub("", str(text)).strip()
+    return "" if text is None else XML_BAD.sub("", str(text)).strip()
 
 
 def _lines(text: str | None) -> list[str]:
@@ -159,21 +159,6 @@ def _labelled(container, label: str, value: str | None, *, bold_value: bool = Fa
     return p
 
 
-def _add_field(p: Paragraph, instr: str, cached: str, size: float | None = None) -> None:
-    """A Word field (PAGE, PAGEREF...) with ``cached`` as its displayed value until updated."""
-    def run_with(xml: str):
-        r = p.add_run()
-        _set_run_font(r, size)
-        r._element.append(parse_xml(xml))
-        return r
-
-    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="begin"/>')
-    run_with(f'<w:instrText {nsdecls("w")} xml:space="preserve"> {instr} </w:instrText>')
-    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="separate"/>')
-    _set_run_font(p.add_run(cached), size)
-    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>')
-
-
 def _bookmark(p: Paragraph, name: str, bid: int) -> None:
     p._p.insert(1 if p._p.pPr is not None else 0,
                 parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{bid}" w:name="{name}"/>'))
@@ -209,20 +194,6 @@ def _bullet(container, text: str, num_id: int) -> Paragraph:
     return p
 
 
-def _shade(cell: _Cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    tc_pr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
-
-
-def _repeat_header(table: Table) -> None:
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    tr_pr.append(parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
-
-
-def _cant_split(row) -> None:
-    row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")} w:val="true"/>'))
-
-
 def _fill(cell: _Cell, text: str | Iterable[str], *, size: float, bold: bool = False,
           align=WD_ALIGN_PARAGRAPH.LEFT) -> None:
     """Write one paragraph per line into a (fresh) cell."""
@@ -244,9 +215,9 @@ def _table(container, header: list[str], widths_cm: Iterable[float], size: float
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     for cell, title in zip(table.rows[0].cells, header):
-        _shade(cell, HEADER_FILL)  # before _fill: w:shd must precede w:vAlign in w:tcPr
+        shade(cell, HEADER_FILL)  # before _fill: w:shd must precede w:vAlign in w:tcPr
         _fill(cell, title, size=size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _repeat_header(table)
+    repeat_header(table)
     for col, w in zip(table.columns, widths):
         col.width = Cm(w)
     return table
@@ -255,7 +226,7 @@ def _table(container, header: list[str], widths_cm: Iterable[float], size: float
 def _add_row(table: Table, values: list[str | list[str]], widths_cm: Iterable[float], size: float,
              aligns: list, bold: bool = False):
     row = table.add_row()
-    _cant_split(row)
+    cant_split(row)
     for cell, value, w, align in zip(row.cells, values, widths_cm, aligns):
         cell.width = Cm(w)
         _fill(cell, value, size=size, bold=bold, align=align)
@@ -333,7 +304,7 @@ def _header_footer(doc: DocxDocument, label: str) -> None:
     _set_run_font(header.add_run(label), 10, italic=True)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _add_field(footer, "PAGE", "1", size=10)
+    add_field(footer, "PAGE", "1", lambda r: _set_run_font(r, 10))
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,7 +347,7 @@ def _index(doc: DocxDocument, has_cards: bool, cards_page_guess: int) -> None:
         p = _para(doc, text, after=12)
         p.paragraph_format.tab_stops.add_tab_stop(Cm(17.0), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
         _set_run_font(p.add_run("\t" + t["page"]))
-        _add_field(p, f"PAGEREF {bookmark} \\h", str(guess))
+        add_field(p, f"PAGEREF {bookmark} \\h", str(guess), _set_run_font)
 
 
 def _introduction(doc: DocxDocument, plan: Plan) -> None:

@@ -18,7 +18,6 @@ Fixed wording lives in ``verifica.yaml`` beside this module.
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter, defaultdict
 from datetime import date
 from functools import cache
@@ -36,6 +35,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
+from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.plan_rules import band_coverage, budget_balance
 from pipeline.money import format_eur, to_cents
@@ -50,7 +50,6 @@ SEVERITY_ORDER = SEVERITIES
 SEVERITY_COLOURS = {"error": "#B03A2E", "warning": "#D68910", "info": "#5D7FA3"}
 MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
              "novembre dicembre").split()
-_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @cache
@@ -62,7 +61,7 @@ def wording() -> dict[str, Any]:
 
 
 def clean(text: Any) -> str:
-    return _XML_BAD.sub("", " ".join(str(text).split())) if text is not None else ""
+    return XML_BAD.sub("", " ".join(str(text).split())) if text is not None else ""
 
 
 def it_date(d: date) -> str:
@@ -167,28 +166,8 @@ def _new_document() -> DocxDocument:
     return doc
 
 
-def _field(paragraph, instr: str, cached: str) -> None:
-    """A complex field (PAGE, NUMPAGES) showing ``cached`` until the viewer updates it."""
-    def run_with(child) -> None:
-        run = paragraph.add_run()
-        run.font.size = Pt(8.5)
-        run._r.append(child)
-
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    run_with(begin)
-    text = OxmlElement("w:instrText")
-    text.set(qn("xml:space"), "preserve")
-    text.text = f" {instr} "
-    run_with(text)
-    sep = OxmlElement("w:fldChar")
-    sep.set(qn("w:fldCharType"), "separate")
-    run_with(sep)
-    shown = paragraph.add_run(cached)
-    shown.font.size = Pt(8.5)
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    run_with(end)
+def _footer_run(run) -> None:
+    run.font.size = Pt(8.5)
 
 
 def _header_footer(doc: DocxDocument, record: PlanRecord) -> None:
@@ -204,30 +183,9 @@ def _header_footer(doc: DocxDocument, record: PlanRecord) -> None:
         p = footer.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.add_run("Pagina ").font.size = Pt(8.5)
-        _field(p, "PAGE", "1")
+        add_field(p, "PAGE", "1", _footer_run)
         p.add_run(" di ").font.size = Pt(8.5)
-        _field(p, "NUMPAGES", "1")
-
-
-def _shade(cell, fill: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tcpr.append(shd)
-
-
-def _repeat_header(table: Table) -> None:
-    trpr = table.rows[0]._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    trpr.append(el)
-
-
-def _cant_split(row) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:cantSplit"))
+        add_field(p, "NUMPAGES", "1", _footer_run)
 
 
 def _fill(cell, text: str, *, bold: bool = False, align: str = "left", size: float = TABLE_PT,
@@ -255,10 +213,10 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_c
     table.autofit = False
     for i, text in enumerate(header):
         _fill(table.rows[0].cells[i], text, bold=True, align=aligns[i])
-    _repeat_header(table)
+    repeat_header(table)
     for r, values in enumerate(rows):
         row = table.add_row()
-        _cant_split(row)
+        cant_split(row)
         for i, text in enumerate(values):
             _fill(row.cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
     _fix_widths(table, widths_cm)
@@ -414,9 +372,9 @@ def _cover(doc: DocxDocument, record: PlanRecord, checked_on: date) -> None:
     for extra in head.paragraphs[1:]:
         extra._p.getparent().remove(extra._p)
     _fill(head, "Dati della verifica", bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF))
-    _shade(head, "1F3A5F")
+    shade(head, "1F3A5F")
     for row in table.rows[1:]:
-        _shade(row.cells[0], "E8EEF5")
+        shade(row.cells[0], "E8EEF5")
     # the hash is long: a smaller monospace run keeps it on one or two lines
     hash_cell = table.rows[6].cells[1]
     run = hash_cell.paragraphs[0].runs[0]

@@ -1,0 +1,46 @@
+"""Word XML pieces python-docx has no API for, shared by verifica.docx and allegato.docx."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from docx.table import Table, _Cell, _Row
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+#: Characters XML 1.0 does not allow (a PDF's text layer may carry them): dropped from any text.
+XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def shade(cell: _Cell, fill: str) -> None:
+    """Background colour of a cell (hex "1F3A5F")."""
+    cell._tc.get_or_add_tcPr().append(
+        parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+
+
+def repeat_header(table: Table) -> None:
+    """The first row repeats at the top of every page the table runs over."""
+    table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+
+
+def cant_split(row: _Row) -> None:
+    """The row is never broken across a page."""
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")} w:val="true"/>'))
+
+
+def add_field(p: Paragraph, instr: str, cached: str, style_run: Callable[[Run], object] = lambda r: r) -> None:
+    """A Word field (PAGE, NUMPAGES, PAGEREF ...) showing ``cached`` until the viewer updates
+    it; ``style_run`` formats each of its runs (font size)."""
+    def run_with(xml: str) -> None:
+        r = p.add_run()
+        style_run(r)
+        r._element.append(parse_xml(xml))
+
+    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="begin"/>')
+    run_with(f'<w:instrText {nsdecls("w")} xml:space="preserve"> {instr} </w:instrText>')
+    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="separate"/>')
+    style_run(p.add_run(cached))
+    run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>')
