@@ -38,11 +38,13 @@ def text_pdf(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def encrypted_pdf(path: Path) -> Path:
+def encrypted_pdf(path: Path, algorithm: str = "AES-128") -> Path:
+    """The example plan behind a user password ("segreta"); ``algorithm`` as pypdf names it
+    (AES-128, AES-256, RC4-40 for the oldest standard security handler, RC4-128)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(PLAN_PDF))
-    writer.encrypt(user_password="segreta", owner_password="segreta", algorithm="AES-128")
+    writer.encrypt(user_password="segreta", owner_password="ufficio", algorithm=algorithm)
     with path.open("wb") as fh:
         writer.write(fh)
     return path
