@@ -21,6 +21,10 @@ Number = Union[int, float]
 
 Kind = Literal["generale", "intersettoriale", "settore"]
 Severity = Literal["error", "warning", "info"]
+#: How the plan weights its objectives (contract, additions of 2026-12-07): a level per objective
+#: whose weight comes from a table ("Strategico 40", "Alta 1,4"), or points printed per objective.
+Weighting = Literal["levels", "points"]
+Payout = Literal["full", "proportional", "none"]
 
 
 class _Model(BaseModel):
@@ -82,6 +86,31 @@ class SummaryRow(_Model):
     page: int | None = None
 
 
+class ThresholdBand(_Model):
+    """One band of the plan's payout rule: achievement in [min_pct, max_pct) pays ``payout``.
+
+    ``None`` bounds are open ("≥ 90%": min 90, max None; "< 60%": min None, max 60).
+    """
+
+    min_pct: Number | None = None
+    max_pct: Number | None = None
+    payout: Payout
+
+
+class Threshold(_Model):
+    """The plan-level threshold rule: one soglia for every objective, or payout bands.
+
+    ``bands`` is empty when the plan states only a soglia; a card's own soglia wins over
+    ``default_pct`` (``Objective.threshold_pct`` is always the one in force).
+    """
+
+    default_pct: Number | None = None
+    bands: list[ThresholdBand] = Field(default_factory=list)
+    #: The plan's sentence the rule was read from, as printed.
+    text: str | None = None
+    page: int | None = None
+
+
 class Plan(_Model):
     entity: str | None = None
     province: str | None = None
@@ -90,7 +119,12 @@ class Plan(_Model):
     year: int | None = None
     budget: Budget = Field(default_factory=Budget)
     strategic_weights: dict[str, Number] = Field(default_factory=dict)
+    #: "levels" (strategic_weights apply) or "points" (each objective prints its own weight).
+    objective_weighting: Weighting | None = None
     staff_bands: list[StaffBand] = Field(default_factory=list)
+    threshold: Threshold = Field(default_factory=Threshold)
+    #: Weightless objectives marked "X" that gate the whole bonus (not objectives, no allocation).
+    prerequisites: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     #: The printed summary table, when the plan has one.
     summary: list[SummaryRow] = Field(default_factory=list)
@@ -106,6 +140,8 @@ class Indicator(_Model):
     target_value: Number | None = None
     weight_pct: Number | None = None
     activity: str | None = None
+    baseline: str | None = Field(None, description="the baseline cell as printed")
+    formula: str | None = Field(None, description="the formula/calculation cell as printed")
     page: int | None = None
 
 
@@ -120,6 +156,12 @@ class Objective(_Model):
     staff_text: str | None = None
     staff_count: int | None = None
     strategic_level: str | None = None
+    #: The number the allocation uses: the level's weight, or the points the card prints.
+    objective_weight: Number | None = None
+    #: A printed code such as "2.3" (Area 2, objective 3), else None.
+    code: str | None = None
+    #: The heading as printed when numbering restarts per service ("Area Vigilanza n. 2").
+    printed_label: str | None = None
     pages: list[int] = Field(default_factory=list, description="[first page, last page]")
     description: str | None = None
     phases: str | None = None
@@ -155,6 +197,8 @@ class Allocation(_Model):
     objective: int | None
     strategic_level: str | None = None
     strategic_weight: Number | None = None
+    #: The objective's weight used in the score (equal to strategic_weight under "levels").
+    objective_weight: Number | None = None
     staff_count: int | None = None
     staff_coefficient: Number | None = None
     points: Number | None = None
