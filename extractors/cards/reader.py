@@ -25,41 +25,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Line, Table
+from extractors.normalize import fold
 from extractors.staff import count_staff
 from pipeline.record import Indicator, Objective
 
-PATTERNS_FILE = Path(__file__).with_name("cards_patterns.yaml")
-
 FIELDS = ("title", "description", "timeframe", "phases", "activities", "indicators",
-          "threshold", "staff", "verification")
-
-
-#: Pattern-file entries that are word lists, not regular expressions.
-_PLAIN_KEYS = {"not_short_words", "units", "qualitative", "glued_after_unit"}
-
-
-@cache
-def patterns() -> dict[str, Any]:
-    """The card patterns, compiled (case-insensitive)."""
-    raw = yaml.safe_load(PATTERNS_FILE.read_text(encoding="utf-8"))
-    flags = re.IGNORECASE
-
-    def comp(value: Any) -> Any:
-        if isinstance(value, str):
-            return re.compile(value, flags)
-        if isinstance(value, dict):
-            return {k: (v if k in _PLAIN_KEYS else comp(v)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [comp(v) for v in value]
-        return value
-
-    return comp(raw)
+          "threshold", "staff", "verification", "scope", "responsible", "stakeholder",
+          "contributor", "dimension", "source", "objective_weight")
 
 
 # -- text helpers --------------------------------------------------------------------------------
@@ -154,15 +130,21 @@ def target_value(target: str | None) -> int | float | None:
     if not target:
         return None
     t = quantity_fix(target)
-    # a number inside a date ("entro il 31/07/2025") is not a quantity
-    m = re.search(r"(?<![\d/])(" + _NUM + r")(?![\d/])", t)
+    # the first number printed; of a date its day ("entro il 31/05/2025": 31)
+    found = [m for m in (re.search(r"(?<![\d/])(" + _NUM + r")(?![\d/])", t),
+                         re.search(r"(?<![\d/])(\d{1,2})(?=/\d)", t)) if m]
+    m = min(found, key=lambda m: m.start()) if found else None
     return _to_number(m.group(1)) if m else None
 
 
 def weight_of(text: str) -> tuple[int | float | None, str]:
     """(weight %, text without the weight phrase) from "(se completata = raggiungimento X% obiettivo)"."""
-    pat = patterns()["weight"]
-    found = list(pat.finditer(text))
+    p = patterns()
+    found = list(p["weight"].finditer(text))
+    for rx in p["weight_phrases"]:
+        if found:
+            break
+        found = list(rx.finditer(text))
     if not found:
         return None, text
     m = found[-1]
@@ -199,6 +181,7 @@ class _Card:
     number: int | None
     scope_lines: list[int]
     year: int | None = None
+    heading_title: str | None = None  # "Obiettivo n. 3 – <title>": the title on the heading line
 
 
 @dataclass
@@ -208,6 +191,8 @@ class _Row:
     activity: list[str] = field(default_factory=list)
     weight: int | float | None = None
     page: int | None = None
+    baseline: list[str] = field(default_factory=list)
+    formula: list[str] = field(default_factory=list)
 
 
 def _number_token(token: str) -> int | None:
@@ -217,13 +202,31 @@ def _number_token(token: str) -> int | None:
     return int(token) if token.isdigit() else None
 
 
+def heading_of(text: str) -> tuple[int | None, str | None] | None:
+    """(running number or None when printed blank, title on the same line or None) when the
+    line is a card heading in any of the vocabulary's forms, else None."""
+    p = patterns()
+    m = p["card_number"].match(text)
+    if m and len(text) <= 30:
+        return _number_token(m.group(1)), None
+    for rx in p["card_headings"]:
+        m = rx.match(text)
+        if m:
+            rest = (m.group("rest") or "").strip() or None
+            if rest is None and len(text) > 40:
+                continue  # a heading alone is short; a long line is prose
+            return _number_token(m.group("num")), rest
+    return None
+
+
 def _find_cards(texts: list[str]) -> list[_Card]:
     p = patterns()
     cards: list[_Card] = []
     for i, t in enumerate(texts):
-        m = p["card_number"].match(t)
-        if not m or len(t) > 30:
+        head = heading_of(t)
+        if head is None:
             continue
+        number, rest = head
         # the header block above: banner, year, scope (within a few lines)
         lo = cards[-1].number_line + 1 if cards else 0
         banner = year_idx = None
@@ -240,11 +243,12 @@ def _find_cards(texts: list[str]) -> list[_Card]:
             j -= 1
         top = year_idx if year_idx is not None else banner
         if top is None:
-            # no banner, no year: the scope is the non-empty line right above
+            # no banner, no year: the scope is the non-empty line right above, when it is no
+            # field of the previous card (a label) and no heading of a group
             k = i - 1
             while k >= lo and not texts[k]:
                 k -= 1
-            scope = [k] if k >= lo else []
+            scope = [k] if k >= lo and _label_of(texts[k], "other") is None else []
             start = scope[0] if scope else i
         else:
             scope = [k for k in range(top + 1, i) if texts[k]]
@@ -255,24 +259,30 @@ def _find_cards(texts: list[str]) -> list[_Card]:
             year = int(ym.group(1)) if ym else None
         if cards:
             cards[-1].end = start
-        cards.append(_Card(start=start, number_line=i, end=len(texts), number=_number_token(m.group(1)),
-                           scope_lines=scope, year=year))
+        cards.append(_Card(start=start, number_line=i, end=len(texts), number=number,
+                           scope_lines=scope, year=year, heading_title=rest))
     return cards
+
+
+#: The order labels are tried in: specific before general ("Indicatori per la verifica" before
+#: "Indicatori"; "Descrizione dell'obiettivo" before "Obiettivo:").
+LABEL_ORDER = ("verification", "staff", "threshold", "indicators", "activities", "phases",
+               "timeframe", "description", "objective_weight", "scope", "responsible",
+               "stakeholder", "contributor", "dimension", "source", "title")
 
 
 def _label_of(text: str, state: str | None) -> tuple[str, str] | None:
     """(field, rest of line) when the line opens a field."""
     labels = patterns()["labels"]
-    order = ("verification", "staff", "threshold", "indicators", "activities", "phases",
-             "timeframe", "description", "title")
-    for name in order:
-        if name == "title" and state is not None:
-            continue
-        m = labels[name].match(text)
-        if m:
-            return name, text[m.end():].strip()
+    for name in LABEL_ORDER:
+        if name == "title" and state not in (None, "scope", "responsible"):
+            continue  # "Obiettivo:" opens a card's fields, it is no label inside them
+        for rx in labels.get(name, ()):
+            m = rx.match(text)
+            if m:
+                return name, text[m.end():].strip()
     if state not in ("indicators", "threshold", "staff", "verification") \
-            and patterns()["indicators_header"].search(text):
+            and (patterns()["indicators_header"].search(text) or is_table_header_line(text)):
         return "indicators", text  # the table's header row, its first label lost to OCR
     return None
 
@@ -280,19 +290,55 @@ def _label_of(text: str, state: str | None) -> tuple[str, str] | None:
 # -- indicators from ruled tables ----------------------------------------------------------------
 
 
-def _header_columns(row: tuple[str | None, ...]) -> tuple[int, int, int] | None:
-    th = patterns()["table_header"]
-    cells = [_norm(c or "") for c in row]
-    name = next((i for i, c in enumerate(cells) if th["name"].search(c)), None)
-    target = next((i for i, c in enumerate(cells) if th["target"].search(c)), None)
-    activity = next((i for i, c in enumerate(cells) if th["activity"].search(c)), None)
-    if name is None or target is None:
+def column_roles(row: tuple[str | None, ...] | list[str]) -> dict[str, int]:
+    """{role: column index} from a header row: each cell's role from the vocabulary's synonyms
+    (``column_roles``), matched at the start of the folded cell text; first cell wins a role."""
+    roles = patterns()["column_roles"]
+    found: dict[str, int] = {}
+    for idx, cell in enumerate(row):
+        text = fold(_norm(cell or "")).strip(" :")
+        if not text or len(text) > 80:
+            continue
+        for role, variants in roles.items():
+            if role in found:
+                continue
+            if any(rx.match(text) for rx in variants):
+                found[role] = idx
+                break
+    return found
+
+
+def is_indicator_header(roles: dict[str, int]) -> bool:
+    """An indicator table's header names the indicator and its target, weight or activity."""
+    return "name" in roles and bool({"target", "weight", "activity"} & roles.keys())
+
+
+def is_table_header_line(text: str) -> bool:
+    """A line that is an indicator table's header row read as text: the indicator column first
+    and two or more other column synonyms after it ("Indicatore Formula di calcolo Target 2025
+    Peso %")."""
+    f = fold(_norm(text))
+    if len(f) > 160:
+        return False
+    roles = patterns()["column_roles"]
+    first = next((rx for rx in roles["name"] if rx.match(f)), None)
+    if first is None:
+        return False
+    hits = {role for role, variants in roles.items() if role != "name"
+            for rx in variants if rx.search(f, 1)}
+    return len(hits & {"target", "weight", "baseline", "formula", "activity"}) >= 2
+
+
+def _header_columns(row: tuple[str | None, ...]) -> dict[str, int] | None:
+    roles = column_roles(row)
+    if not is_indicator_header(roles):
         return None
-    if activity is None:
-        activity = max(name, target) + 1 if max(name, target) + 1 < len(cells) else None
-    if activity is None:
-        return None
-    return name, target, activity
+    if "activity" not in roles and "weight" not in roles:
+        # a weight phrase lives in the column right of the target when none is named (Chiari)
+        nxt = max(roles.values()) + 1
+        if nxt < len(row):
+            roles["activity"] = nxt
+    return roles
 
 
 def _is_indicator_table(table: Table) -> bool:
@@ -303,9 +349,17 @@ def _cell_lines(cell: str | None) -> list[str]:
     return [ln for ln in (cell or "").split("\n") if ln.strip()]
 
 
+def weight_cell(text: str | None) -> int | float | None:
+    """The number of a weight column's cell: "30", "30%", "30 punti", "0,25" as printed."""
+    if not text:
+        return None
+    m = re.search(r"(?<![\d/])(" + _NUM + r")\s*(?:%|punti|pt)?", _norm(text))
+    return _to_number(m.group(1)) if m else None
+
+
 def _rows_from_tables(tables: list[Table]) -> list[_Row]:
     rows: list[_Row] = []
-    cols = (0, 1, 2)
+    cols: dict[str, int] = {}
     for t_index, table in enumerate(tables):
         first_data = True
         for r_index, raw in enumerate(table.rows):
@@ -313,14 +367,21 @@ def _rows_from_tables(tables: list[Table]) -> list[_Row]:
             if hdr is not None:
                 cols = hdr
                 continue
-            if all(not (c or "").strip() for c in raw):
+            if all(not (c or "").strip() for c in raw) or not cols:
                 continue
-            get = lambda k: raw[cols[k]] if cols[k] < len(raw) else None  # noqa: E731
-            name, target, activity = _cell_lines(get(0)), _cell_lines(get(1)), _cell_lines(get(2))
-            continuation = (
-                rows and first_data and t_index > 0
-                and (not name or rows[-1].weight is None)
-            )
+
+            def get(role: str) -> list[str]:
+                k = cols.get(role)
+                return _cell_lines(raw[k]) if k is not None and k < len(raw) else []
+
+            name, target, activity = get("name"), get("target"), get("activity")
+            weight_text = " ".join(get("weight"))
+            if "weight" in cols:
+                continuation = rows and first_data and t_index > 0 and (
+                    not name or (not weight_text.strip() and rows[-1].weight is not None and not target))
+            else:
+                continuation = (rows and first_data and t_index > 0
+                                and (not name or rows[-1].weight is None))
             first_data = False
             if continuation:
                 row = rows[-1]
@@ -330,8 +391,15 @@ def _rows_from_tables(tables: list[Table]) -> list[_Row]:
             row.name += name
             row.target += target
             row.activity += activity
-            w, _ = weight_of(_norm(" ".join(row.activity)))
-            row.weight = w
+            row.baseline += get("baseline")
+            row.formula += get("formula")
+            if "weight" in cols:
+                w = weight_cell(weight_text)
+                if w is not None:
+                    row.weight = w
+            else:
+                w, _ = weight_of(_norm(" ".join(row.activity)))
+                row.weight = w
     return rows
 
 
@@ -1082,6 +1150,8 @@ def _indicator_from_row(row: _Row, ocr: bool) -> Indicator:
         target_value=target_value(target),
         weight_pct=weight,
         activity=activity_text or None,
+        baseline=join_lines([fix(x) for x in row.baseline]) or None,
+        formula=join_lines([fix(x) for x in row.formula]) or None,
         page=row.page,
     )
 
@@ -1116,7 +1186,8 @@ def parse_cards(doc: Document, year: int | None = None) -> list[Objective]:
     objectives: list[Objective] = []
     for k, card in enumerate(cards):
         nxt = cards[k + 1] if k + 1 < len(cards) else None
-        obj = _parse_card(card, lines, texts, ocr_flags, heights, all_tables, used, nxt, year=year)
+        obj = _parse_card(card, lines, texts, ocr_flags, heights, all_tables, used, nxt, year=year,
+                          paragraph_lines=doc.format == "docx")
         objectives.append(obj)
     _fill_numbers(objectives)
     return objectives
@@ -1143,7 +1214,7 @@ def _is_footer(line: Line, height: float) -> bool:
 
 def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: list[bool],
                 heights: dict[int, float], tables: list[Table], used: set[int], nxt: _Card | None,
-                year: int | None) -> Objective:
+                year: int | None, paragraph_lines: bool = False) -> Objective:
     p = patterns()
     ocr = any(ocr_flags[card.start:card.end])
     fix = ocr_fix if ocr else _norm
@@ -1191,7 +1262,18 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         idx = buckets[name]
         return lines[idx[0]].page if idx else None
 
+    if not buckets["description"] and len(buckets["title"]) > 1:
+        # a title label followed by unlabelled paragraphs (piano-tipo cards): the title is the
+        # label's own paragraph, the paragraphs after it describe the objective
+        keep = _first_paragraph([lines[i] for i in buckets["title"]], paragraph_lines)
+        buckets["description"] = buckets["title"][keep:]
+        buckets["title"] = buckets["title"][:keep]
     scope = join_lines([fix(texts[i]) for i in card.scope_lines]) or None
+    if text_of("scope"):
+        scope = text_of("scope")  # "Settore: ..." printed on the card wins over a line above it
+    title = text_of("title") or (fix(card.heading_title) if card.heading_title else None)
+    weight_txt = text_of("objective_weight")
+    objective_weight = printed_points(weight_txt) if weight_txt else None
     threshold_txt = text_of("threshold")
     threshold = None
     if threshold_txt:
@@ -1240,7 +1322,7 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         number_printed=number_printed,
         scope_line=scope,
         kind=kind_of(scope),
-        title=text_of("title"),
+        title=title,
         timeframe=text_of("timeframe"),
         threshold_pct=threshold,
         staff_text=staff_text,
@@ -1252,7 +1334,36 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         verification=text_of("verification"),
         indicators=indicators,
         field_pages=field_pages,
+        objective_weight=objective_weight,
     )
+
+
+def _first_paragraph(lines: list[Line], paragraph_lines: bool) -> int:
+    """How many of ``lines`` (a label's line first) make the label's own paragraph.
+
+    A back-end whose lines are paragraphs (DOCX) gives one; with geometry, the lines that
+    continue at the label line's left edge with no more than a line's spacing before them;
+    without either (plain text), all of them.
+    """
+    if paragraph_lines:
+        return 1
+    first = lines[0]
+    if not first.x1:
+        return len(lines)
+    height = max(first.bottom - first.top, 1.0)
+    n = 1
+    for prev, ln in zip(lines, lines[1:]):
+        if ln.page != prev.page or abs(ln.x0 - first.x0) > 0.25 * height \
+                or ln.top - prev.bottom > 0.8 * height:
+            break
+        n += 1
+    return n
+
+
+def printed_points(text: str) -> int | float | None:
+    """The weight an objective prints for itself: "30/100" -> 30, "35 punti" -> 35, "20" -> 20."""
+    m = re.search(r"(" + _NUM + r")\s*(?:/\s*100\b|punti\b|pt\b|%)?", _norm(text))
+    return _to_number(m.group(1)) if m else None
 
 
 def _tables_for_card(card: _Card, lines: list[Line], tables: list[Table], used: set[int],
