@@ -1166,7 +1166,7 @@ def first_card_start(lines: list[Line]) -> int | None:
     return cards[0].start if cards else None
 
 
-def parse_cards(doc: Document, year: int | None = None) -> list[Objective]:
+def read_cards(doc: Document, year: int | None = None) -> list[Objective]:
     """Every objective card of the document, in order.
 
     ``year`` is the plan's year (used by staff counting for texts like "2025: ...; 2026: ...");

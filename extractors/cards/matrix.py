@@ -1,0 +1,266 @@
+"""Matrix layouts: one table per Area holding many objectives, one indicator per row.
+
+A matrix table's header names its columns (``column_roles`` in the vocabulary): the objective's
+code or title, the indicator, and its weight or target; maybe a description, the weighting
+level, the staff, the deadline. The objective's own cells are merged vertically over its
+indicator rows, so a row whose code and title cells are empty continues the objective above it:
+it adds an indicator, or (a row broken by a page break) more text to the objective's cells. The
+header row repeats on every page; the Area the table belongs to is the scope heading printed
+above it ("AREA 2 – ECONOMICO-FINANZIARIA E TRIBUTI").
+
+Stages: :func:`matrix_tables` (which tables, with their column roles) -> :func:`_objective_rows`
+(rows grouped per objective) -> :func:`_objective` (cells to record fields).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.cards.reader import (
+    _NUM, _cell_lines, _norm, _to_number, column_roles, join_lines, kind_of, printed_points,
+    target_value, weight_cell,
+)
+from extractors.cards.vocabulary import patterns
+from extractors.layout import Document, Line, Table
+from extractors.normalize import fold
+from extractors.staff import count_staff
+from pipeline.record import Indicator, Objective
+
+#: Cells that belong to the objective (merged over its rows), not to one indicator.
+OBJECTIVE_ROLES = ("code", "title", "description", "level", "staff", "timeframe", "scope",
+                   "responsible", "source")
+INDICATOR_ROLES = ("name", "target", "weight", "baseline", "formula", "activity")
+
+
+@dataclass
+class _Group:
+    """The rows of one objective: its merged cells' text and its indicator rows."""
+
+    table: Table
+    scope: str | None
+    cells: dict[str, list[str]] = field(default_factory=dict)
+    indicators: list[dict[str, list[str]]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+
+
+def is_matrix_header(roles: dict[str, int]) -> bool:
+    """A header that holds objectives *and* their indicators: code or title, the indicator
+    name, and its weight or target."""
+    return ("code" in roles or "title" in roles) and "name" in roles and bool({"weight", "target"} & roles.keys())
+
+
+def matrix_tables(doc: Document) -> list[tuple[Table, dict[str, int]]]:
+    """Every table of a matrix layout in document order, with its columns' roles. A table
+    without a header that follows a matrix table on the next page, with as many columns,
+    continues it with the same roles."""
+    out: list[tuple[Table, dict[str, int]]] = []
+    for page in doc.pages:
+        for table in page.tables:
+            if not table.rows:
+                continue
+            roles = column_roles(table.rows[0])
+            if is_matrix_header(roles):
+                out.append((table, roles))
+            elif out and table.page - out[-1][0].page == 1 and len(table.rows[0]) == len(out[-1][0].rows[0]) \
+                    and not roles:
+                out.append((table, out[-1][1]))
+    return out
+
+
+def _scope_before(doc: Document, table: Table, header: tuple[str | None, ...]) -> str | None:
+    """The last scope heading ("AREA 1 – ...") printed before the table, in reading order."""
+    rx = patterns()["scope_heading"]
+    first_cell = fold(_norm(next((c for c in header if c and c.strip()), "") or "")).split("\n")[0][:20]
+    found: str | None = None
+    for page in doc.pages:
+        if page.number > table.page:
+            break
+        for line in page.lines:
+            if page.number == table.page:
+                if any(table.bbox) and line.x1:
+                    if line.top >= table.bbox[1] - 1:
+                        break
+                elif first_cell and fold(_norm(line.text)).startswith(first_cell):
+                    break
+            if rx.match(_norm(line.text)) and len(line.text) < 160:
+                found = _norm(line.text)
+    return found
+
+
+def _cells(row: tuple[str | None, ...], roles: dict[str, int], wanted: tuple[str, ...]) -> dict[str, list[str]]:
+    return {r: _cell_lines(row[roles[r]]) for r in wanted if r in roles and roles[r] < len(row)}
+
+
+def _objective_rows(doc: Document) -> list[_Group]:
+    groups: list[_Group] = []
+    for t_index, (table, roles) in enumerate(matrix_tables(doc)):
+        header = table.rows[0]
+        scope = _scope_before(doc, table, header)
+        if groups and scope is None:
+            scope = groups[-1].scope
+        for raw in table.rows:
+            if column_roles(raw) == roles:
+                continue  # the header row (repeated on each page)
+            if all(not (c or "").strip() for c in raw):
+                continue
+            own = _cells(raw, roles, OBJECTIVE_ROLES)
+            ind = _cells(raw, roles, INDICATOR_ROLES)
+            # a code opens an objective; without a code column, a title does (a title cell
+            # continued after a page break is no new objective when there is a code column)
+            opens = bool(own.get("code")) if "code" in roles else bool(own.get("title"))
+            if opens or not groups:
+                groups.append(_Group(table=table, scope=scope))
+            g = groups[-1]
+            if table.page not in g.pages:
+                g.pages.append(table.page)
+            for role, lines in own.items():
+                g.cells.setdefault(role, []).extend(lines)
+            if not any(ind.values()):
+                continue
+            broken = (not opens and g.indicators and not ind.get("weight") and not ind.get("target")
+                      and raw is _first_data_row(table, roles))
+            if broken:  # the rest of a row cut by the page break
+                for role, lines in ind.items():
+                    g.indicators[-1].setdefault(role, []).extend(lines)
+            else:
+                g.indicators.append({**ind, "_page": [str(table.page)]})
+    return groups
+
+
+def _first_data_row(table: Table, roles: dict[str, int]) -> tuple[str | None, ...] | None:
+    for raw in table.rows:
+        if column_roles(raw) != roles and any((c or "").strip() for c in raw):
+            return raw
+    return None
+
+
+def _split_labels(lines: list[str]) -> dict[str, list[str]]:
+    """A description cell cut at labelled lines inside it ("Fasi: ..."): {field: lines}."""
+    from extractors.cards.reader import _label_of
+
+    out: dict[str, list[str]] = {"description": []}
+    state = "description"
+    for ln in lines:
+        lab = _label_of(_norm(ln), "other")
+        if lab is not None and lab[0] in ("phases", "timeframe", "staff", "threshold", "source"):
+            state, rest = lab
+            out.setdefault(state, []).append(rest)
+            continue
+        out.setdefault(state, []).append(ln)
+    return out
+
+
+def _code_and_number(lines: list[str]) -> tuple[str | None, int | None]:
+    text = " ".join(_norm(x) for x in lines)
+    cc = patterns()["code_cell"]
+    code = cc["code"].search(text)
+    num = cc["number"].search(text)
+    number = int(num.group(1)) if num else None
+    if number is None and code is None:
+        bare = re.fullmatch(r"\W*(\d{1,3})\W*", text)
+        number = int(bare.group(1)) if bare else None
+    return (code.group(1) if code else None), number
+
+
+def _level(lines: list[str]) -> tuple[str | None, int | float | None]:
+    """("Alta", 1.4) from a weighting cell "Alta (1,4)"; (None, 30) from "30/100"."""
+    text = " ".join(_norm(x) for x in lines)
+    if not text:
+        return None, None
+    m = patterns()["level_value"].match(text)
+    if m and re.search(r"[A-Za-zÀ-ÿ]{3,}", m.group(1)):
+        value = _to_number(m.group(2)) if m.group(2) else None
+        return m.group(1).strip(), value
+    if re.search(_NUM, text):
+        return None, printed_points(text)
+    return None, None
+
+
+def _timeframe(lines: list[str], period_start: str | None) -> str | None:
+    text = join_lines(lines) or None
+    if text and period_start and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+        return f"{period_start} – {text}"
+    return text
+
+
+def period_start(doc: Document) -> str | None:
+    """The day the plan says every objective's period starts ("decorre dal 1° gennaio 2025"),
+    as dd/mm/yyyy, when the cards print only their deadline."""
+    from pipeline.dates import MONTHS
+
+    rx = patterns()["period_start"]
+    for line in doc.lines():
+        m = rx.search(fold(_norm(line.text)))
+        if m:
+            month = MONTHS.get(m.group(2))
+            if month:
+                return f"{int(m.group(1)):02d}/{month:02d}/{m.group(3)}"
+    return None
+
+
+def _kind(scope: str | None, title: str | None, description: str | None) -> str:
+    first = (description or "").split(".")[0]
+    for text in (title, first):
+        k = kind_of(text) if text else None
+        if k == "intersettoriale":
+            return k
+    return kind_of(scope) or "settore"
+
+
+def _indicator(cells: dict[str, list[str]]) -> Indicator:
+    target = join_lines(cells.get("target", [])) or None
+    weight = weight_cell(" ".join(cells.get("weight", [])))
+    return Indicator(
+        name=join_lines(cells.get("name", [])) or None,
+        target=target,
+        target_value=target_value(target),
+        weight_pct=weight,
+        activity=join_lines(cells.get("activity", [])) or None,
+        baseline=join_lines(cells.get("baseline", [])) or None,
+        formula=join_lines(cells.get("formula", [])) or None,
+        page=int(cells["_page"][0]) if cells.get("_page") else None,
+    )
+
+
+def _objective(g: _Group, position: int, start: str | None, year: int | None) -> Objective:
+    code, number = _code_and_number(g.cells.get("code", []))
+    title = join_lines(g.cells.get("title", [])) or None
+    parts = _split_labels(g.cells.get("description", []))
+    description = join_lines(parts.get("description", [])) or None
+    level, level_value = _level(g.cells.get("level", []))
+    staff_text = join_lines(g.cells.get("staff", [])) or None
+    timeframe = _timeframe(g.cells.get("timeframe", []) or parts.get("timeframe", []), start)
+    scope = join_lines(g.cells.get("scope", [])) or g.scope
+    pages = sorted(set(g.pages))
+    return Objective(
+        number=number if number is not None else position,
+        number_printed=number is not None,
+        code=code,
+        scope_line=scope,
+        kind=_kind(scope, title, description),
+        title=title,
+        timeframe=timeframe,
+        staff_text=staff_text,
+        staff_count=count_staff(staff_text, year) if staff_text else None,
+        strategic_level=level,
+        objective_weight=level_value,
+        pages=[pages[0], pages[-1]] if pages else [],
+        description=description,
+        phases=join_lines(parts.get("phases", [])) or None,
+        indicators=[_indicator(c) for c in g.indicators],
+        field_pages={"number": g.table.page, "title": g.table.page, "indicators": g.table.page},
+    )
+
+
+def read_matrix(doc: Document, year: int | None = None) -> list[Objective]:
+    """Every objective of the document's matrix tables, in order ([] when it has none)."""
+    groups = [g for g in _objective_rows(doc) if g.cells.get("code") or g.cells.get("title")]
+    if not groups:
+        return []
+    start = period_start(doc)
+    return [_objective(g, k + 1, start, year) for k, g in enumerate(groups)]
+
+
+def _lines(doc: Document) -> list[Line]:  # pragma: no cover - kept for symmetry with reader
+    return doc.lines()
