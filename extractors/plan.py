@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from extractors.cards import parse_cards
+from extractors.cards import parse_cards, using_profile
 from extractors.intro import parse_intro
 from extractors.layout import Document
 from extractors.normalize import fold
@@ -58,12 +58,20 @@ def parse_source(doc: Document) -> Source:
 
 
 @with_fewer_gc_passes
-def parse_plan(doc: Document) -> PlanRecord:
+def parse_plan(doc: Document, profile: str | None = None) -> PlanRecord:
     """The whole record of one plan (no findings, no allocations yet).
 
+    ``profile`` is a user's YAML file extending the card vocabulary (labels, headings, column
+    headers) for a layout the shipped vocabulary does not know.
+
     Raises :class:`InputError` when the document has no text, is not a performance plan, or has
-    an introduction but no objective cards.
+    an introduction but no objective cards (or the profile cannot be used).
     """
+    with using_profile(profile):
+        return _parse_plan(doc)
+
+
+def _parse_plan(doc: Document) -> PlanRecord:
     if not any(line.text.strip() for line in doc.lines()):
         raise InputError(doc.path, MESSAGES["no_text_ocr" if doc.ocr_pages else "no_text"])
     plan = parse_intro(doc)

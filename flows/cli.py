@@ -17,6 +17,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="strategicità per obiettivo, se il piano non la riporta (CSV o YAML: number,strategic_level)")
     p.add_argument("--fail-on", choices=["error", "warning"],
                    help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
+    p.add_argument("--profile", metavar="FILE",
+                   help="profilo YAML che estende il vocabolario delle schede (etichette, intestazioni, "
+                   "colonne) per un'impaginazione non riconosciuta")
     p.add_argument("--max-pages", type=int, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
     p.add_argument("--page-timeout", type=float, default=120.0,
                    help="secondi concessi per leggere una pagina (predefinito 120)")
@@ -54,7 +57,8 @@ def _options(args: argparse.Namespace):
     from flows.run import RunOptions
 
     return RunOptions(ocr=args.ocr, classification=args.classification,
-                      max_pages=args.max_pages, page_timeout=args.page_timeout)
+                      max_pages=args.max_pages, page_timeout=args.page_timeout,
+                      profile=getattr(args, "profile", None))
 
 
 def _exit_for(findings, fail_on: str | None) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors import parse_plan, read_document
+from extractors.cards.vocabulary import load_profile
 from outputs import write_outputs
 from outputs.schema import load_plan
 from outputs.write import FILE_WRITERS
@@ -25,6 +26,7 @@ class RunOptions:
     classification: str | None = None
     max_pages: int = 300
     page_timeout: float = 120.0
+    profile: str | None = None  # YAML extending the card vocabulary (--profile)
 
 
 def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
@@ -32,7 +34,7 @@ def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
     doc = read_document(
         str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout
     )
-    return parse_plan(doc)
+    return parse_plan(doc, profile=options.profile)
 
 
 def process(record: PlanRecord, classification: dict[int, str] | None = None) -> PlanRecord:
@@ -44,6 +46,8 @@ def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOpt
     """The whole pipeline on one plan; every output lands in ``out_dir`` or none does."""
     # A bad classification file fails before the (long) read, not after it.
     classification = load_classification(options.classification) if options.classification else None
+    if options.profile:
+        load_profile(options.profile)  # likewise a bad profile
     record = process(extract(path, options), classification)
     write_outputs(record, out_dir)
     return record

@@ -1,0 +1,160 @@
+"""Plans of other comuni, other layouts: the whole pipeline scored as acceptance scores it.
+
+Montecaldo (matrix tables, one per Area) and Valmorena ("piano-tipo" cards with labelled
+paragraphs), from the PDF and from the Word original, each against its expected record and
+findings with the acceptance checks' own scorer (``tests/acceptance_score.py``, a copy of
+``../shared/tools/score.py``). Plus a layout no shipped vocabulary knows, read through a user's
+``--profile``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from docx import Document as Docx
+
+from flows.cli import main
+from flows.run import RunOptions, extract, process
+from pipeline.classification import load_classification
+from tests import acceptance_score as score
+
+DATA = Path(__file__).parent / "data"
+PLANS = ["montecaldo-2025", "valmorena-2025"]
+
+
+@pytest.fixture(scope="module", params=[(p, ext) for p in PLANS for ext in ("pdf", "docx")],
+                ids=lambda v: f"{v[0]}.{v[1]}")
+def scored(request):
+    plan, ext = request.param
+    classification = load_classification(str(DATA / f"{plan}.classification.json"))
+    record = process(extract(DATA / f"{plan}.{ext}", RunOptions(ocr="never")), classification)
+    got = json.loads(record.to_json())
+    gold = json.loads((DATA / f"{plan}.expected.json").read_text(encoding="utf-8"))
+    tally = score.Tally()
+    score.score_plan(gold, got, tally)
+    score.score_objectives(gold, got, tally)
+    findings = json.loads((DATA / f"{plan}.findings.json").read_text(encoding="utf-8"))
+    return plan, got, gold, tally, score.score_findings(findings, got)
+
+
+def test_fields_right(scored):
+    plan, _, _, tally, _ = scored
+    pct = 100.0 * tally.ok / tally.total
+    assert pct >= 98.0, f"{plan}: {tally.ok}/{tally.total} fields right; missed {tally.misses[:20]}"
+
+
+def test_findings_raised_and_none_forbidden(scored):
+    plan, _, _, _, (hits, total, problems) = scored
+    assert hits == total and not problems, f"{plan}: {hits}/{total} required findings; {problems}"
+
+
+def test_every_objective_found_with_its_indicators(scored):
+    """Stricter than the score: every expected objective, by number, with as many indicators and
+    the same weights in the same order."""
+    plan, got, gold, _, _ = scored
+    by_number = {o["number"]: o for o in got["objectives"]}
+    assert sorted(by_number) == sorted(o["number"] for o in gold["objectives"])
+    for g in gold["objectives"]:
+        o = by_number[g["number"]]
+        assert [i["weight_pct"] for i in o["indicators"]] == [i["weight_pct"] for i in g["indicators"]], \
+            f"{plan} objective {g['number']}"
+
+
+def test_allocation_to_the_cent(scored):
+    """Amounts recomputed by hand from the expected record: allocated budget x weight x
+    coefficient / sum, largest remainder on cents; they add up exactly to the budget."""
+    from fractions import Fraction
+
+    plan, got, gold, _, _ = scored
+    cls = json.loads((DATA / f"{plan}.classification.json").read_text(encoding="utf-8"))
+    bands = gold["plan"]["staff_bands"]
+    weights = {k.lower(): v for k, v in gold["plan"]["strategic_weights"].items()}
+
+    def coefficient(n):
+        return next(b["coefficient"] for b in bands
+                    if (b["min"] is None or n >= b["min"]) and (b["max"] is None or n <= b["max"]))
+
+    scores = {}
+    for o in gold["objectives"]:
+        c = cls[str(o["number"])]
+        weight = o["objective_weight"] if not weights else weights[c["strategicita"]]
+        scores[o["number"]] = Fraction(str(weight)) * Fraction(str(coefficient(c["staff_count_used"])))
+    cents = round(gold["plan"]["budget"]["allocated"] * 100)
+    total = sum(scores.values())
+    quotas = {n: cents * s / total for n, s in scores.items()}
+    floor = {n: q.numerator // q.denominator for n, q in quotas.items()}
+    left = cents - sum(floor.values())
+    for n in sorted(quotas, key=lambda n: (-(quotas[n] - floor[n]), n))[:left]:
+        floor[n] += 1
+    amounts = {a["objective"]: a["amount_eur"] for a in got["allocations"]}
+    assert amounts == {n: c / 100 for n, c in floor.items()}
+    assert sum(round(a * 100) for a in amounts.values()) == cents
+
+
+# -- a layout no shipped vocabulary knows, read with a user's profile ---------------------------
+
+
+def _unknown_layout(path: Path) -> None:
+    doc = Docx()
+    doc.add_paragraph("COMUNE DI ROCCAVERDE")
+    doc.add_paragraph("Piano della Performance 2026 – Piano integrato di attività e organizzazione (PIAO)")
+    doc.add_paragraph("Soglia minima di raggiungimento per tutti gli obiettivi: 70%.")
+    for n, (title, rows) in enumerate([
+        ("Digitalizzazione dell'archivio", [("Fascicoli scansionati", "n. 500 fascicoli", "60"),
+                                            ("Indice pubblicato", "Sì", "40")]),
+        ("Riduzione dei tempi di risposta", [("Tempo medio di risposta", "≤ 20 giorni", "100")]),
+    ], start=1):
+        doc.add_paragraph(f"PROGETTO DI PERFORMANCE N. {n}")
+        doc.add_paragraph(f"Obiettivo: {title}")
+        doc.add_paragraph("Scadenza: 31/12/2026")
+        doc.add_paragraph("Soglia minima: 70%")
+        doc.add_paragraph("Personale coinvolto: n. 2 istruttori amministrativi")
+        table = doc.add_table(rows=1, cols=3)
+        for cell, text in zip(table.rows[0].cells, ("Misuratore", "Valore da raggiungere", "Quota %")):
+            cell.text = text
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, row):
+                cell.text = text
+    doc.save(path)
+
+
+PROFILE = r"""
+card_headings:
+  - '^\W*PROGETTO\s+DI\s+PERFORMANCE\s+N\s*[.°]?\s*(?P<num>\d{1,3})\s*(?:[–—:\-]\s*(?P<rest>\S.*?))?\W*$'
+column_roles:
+  name: ['misuratore']
+  target: ['valore\s+da\s+raggiungere']
+  weight: ['quota\s*%']
+"""
+
+
+def test_profile_reads_a_layout_the_vocabulary_does_not_know(tmp_path, capsys):
+    plan = tmp_path / "roccaverde-2026.docx"
+    _unknown_layout(plan)
+    assert main(["run", str(plan), "--out", str(tmp_path / "without"), "--quiet"]) == 2
+    assert "nessuna scheda obiettivo trovata" in capsys.readouterr().err
+
+    profile = tmp_path / "profilo.yaml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    assert main(["run", str(plan), "--out", str(tmp_path / "with"), "--profile", str(profile), "--quiet"]) == 0
+    got = json.loads((tmp_path / "with" / "plan.json").read_text(encoding="utf-8"))
+    assert [o["title"] for o in got["objectives"]] == ["Digitalizzazione dell'archivio",
+                                                       "Riduzione dei tempi di risposta"]
+    assert [[(i["name"], i["target"], i["weight_pct"]) for i in o["indicators"]] for o in got["objectives"]] == [
+        [("Fascicoli scansionati", "n. 500 fascicoli", 60), ("Indice pubblicato", "Sì", 40)],
+        [("Tempo medio di risposta", "≤ 20 giorni", 100)],
+    ]
+
+
+def test_profile_with_an_unknown_key_is_refused_in_one_line(tmp_path, capsys):
+    plan = tmp_path / "roccaverde-2026.docx"
+    _unknown_layout(plan)
+    profile = tmp_path / "profilo.yaml"
+    profile.write_text("intestazioni_schede: ['PROGETTO']\n", encoding="utf-8")
+    assert main(["run", str(plan), "--out", str(tmp_path / "o"), "--profile", str(profile)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "profilo.yaml" in err[0] and "intestazioni_schede" in err[0]
+    assert not (tmp_path / "o").exists()
