@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from extractors.cards import parse_cards, using_profile
+from extractors.cards import read_layout, using_profile
 from extractors.intro import parse_intro
 from extractors.layout import Document
 from extractors.normalize import fold
@@ -80,9 +80,14 @@ def _parse_plan(doc: Document) -> PlanRecord:
     plan.summary_total_eur = total
     if rows and rows[0].page is not None:
         plan.pages = {**plan.pages, "summary": rows[0].page}
-    objectives = parse_cards(doc, plan.year)
+    reading = read_layout(doc, plan.year)
+    objectives = reading.objectives
     if not objectives:
         if plan_keywords(doc) < MIN_KEYWORDS and not _has_plan_rules(plan):
             raise InputError(doc.path, MESSAGES["not_a_plan"])
         raise InputError(doc.path, MESSAGES["no_cards"])
-    return PlanRecord(source=parse_source(doc), plan=plan, objectives=objectives)
+    plan.prerequisites = [*plan.prerequisites, *(p for p in reading.prerequisites if p not in plan.prerequisites)]
+    source = parse_source(doc)
+    source.layout = reading.layout
+    source.reading_notes = reading.notes
+    return PlanRecord(source=source, plan=plan, objectives=objectives)

@@ -75,8 +75,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipeline.checks import severity_counts
 
         by_sev = severity_counts(record.findings)
+        uncertain = len(record.source.reading_notes)
+        doubt = f", lettura incerta in {uncertain} punti (vedi verifiche)" if uncertain else ""
         print(f"{Path(args.plan).name}: {len(record.objectives)} obiettivi, "
-              f"{by_sev['error']} errori, {by_sev['warning']} avvisi, {by_sev['info']} note -> {args.out}")
+              f"{by_sev['error']} errori, {by_sev['warning']} avvisi, {by_sev['info']} note{doubt} -> {args.out}")
     return _exit_for(record.findings, args.fail_on)
 
 

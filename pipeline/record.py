@@ -37,6 +37,11 @@ class Source(_Model):
     pages: int
     ocr_pages: list[int] = Field(default_factory=list, description="1-based pages read by OCR")
     format: Literal["pdf", "docx", "text"] | None = None
+    #: The layout reader that read the objectives ("cards", "matrix", "list").
+    layout: str | None = None
+    #: Where the reading is uncertain (Italian, one per place): columns whose role is unknown,
+    #: objectives read without indicators. Each becomes a ``reading-uncertain`` finding.
+    reading_notes: list[str] = Field(default_factory=list)
 
 
 class Budget(_Model):

@@ -158,3 +158,104 @@ def test_profile_with_an_unknown_key_is_refused_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "profilo.yaml" in err[0] and "intestazioni_schede" in err[0]
     assert not (tmp_path / "o").exists()
+
+
+# -- layout variants built here: restarts, prerequisites, Gantt lists, unknown columns ----------
+
+
+def _table(doc, rows):
+    table = doc.add_table(rows=0, cols=len(rows[0]))
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row):
+            cell.text = text
+    return table
+
+
+def _front(doc, entity="COMUNE DI PRATOLUNGO"):
+    doc.add_paragraph(entity)
+    doc.add_paragraph("Piano della Performance 2026 – obiettivi di performance organizzativa")
+
+
+def test_numbering_restarting_per_service_gets_running_numbers(tmp_path):
+    from extractors import parse_plan, read_document
+
+    doc = Docx()
+    _front(doc)
+    cards = [("Servizio Tributi", 1, "Bonifica della banca dati TARI"),
+             ("Servizio Tributi", 2, "Avvisi di accertamento IMU"),
+             ("Servizio Polizia Locale", 1, "Controlli sulla sosta"),
+             ("Servizio Polizia Locale", 2, "Educazione stradale nelle scuole")]
+    for service, n, title in cards:
+        doc.add_paragraph(f"{service} – Obiettivo n. {n}")
+        doc.add_paragraph(f"Obiettivo: {title}")
+        doc.add_paragraph("Soglia minima: 60%")
+        doc.add_paragraph("Personale coinvolto: n. 2 istruttori")
+        _table(doc, [("Indicatore", "Target 2026", "Peso %"), ("Pratiche concluse", "n. 50 pratiche", "100")])
+    path = tmp_path / "pratolungo.docx"
+    doc.save(path)
+    record = parse_plan(read_document(str(path)))
+    assert [o.number for o in record.objectives] == [1, 2, 3, 4]
+    assert [o.printed_label for o in record.objectives] == [f"{s} – Obiettivo n. {n}" for s, n, _ in cards]
+    assert [o.title for o in record.objectives] == [t for *_, t in cards]
+
+
+def test_a_number_printed_twice_is_no_restart(tmp_path):
+    from extractors import parse_plan, read_document
+
+    doc = Docx()
+    _front(doc)
+    for n in (1, 2, 2, 3):
+        doc.add_paragraph(f"OBIETTIVO N. {n}")
+        doc.add_paragraph(f"Obiettivo: Titolo {n}")
+        _table(doc, [("Indicatore", "Target", "Peso"), ("Atti", "n. 5 atti", "100")])
+    path = tmp_path / "doppio.docx"
+    doc.save(path)
+    record = parse_plan(read_document(str(path)))
+    assert [o.number for o in record.objectives] == [1, 2, 2, 3]
+    assert all(o.printed_label is None for o in record.objectives)
+
+
+def test_list_of_objectives_with_gantt_grid_and_an_x_prerequisite(tmp_path):
+    from extractors import parse_plan, read_document
+
+    doc = Docx()
+    _front(doc)
+    doc.add_paragraph("SERVIZIO SEGRETERIA")
+    months = ["Gen", "Feb", "Mar", "Apr", "Mag", "Giu", "Lug", "Ago", "Set", "Ott", "Nov", "Dic"]
+    header = ("N.", "Obiettivo", "Peso", "Personale", *months)
+
+    def gantt(first, last):
+        return tuple("X" if first <= m <= last else "" for m in range(1, 13))
+
+    _table(doc, [header,
+                 ("1", "Aggiornamento del regolamento degli uffici", "40", "n. 2 istruttori", *gantt(3, 10)),
+                 ("2", "Rispetto degli obblighi di pubblicazione in Amministrazione trasparente", "X",
+                  "tutto il personale", *gantt(1, 12)),
+                 ("3", "Archiviazione digitale delle delibere", "60", "n. 1 istruttore", *gantt(5, 5))])
+    path = tmp_path / "segreteria.docx"
+    doc.save(path)
+    record = parse_plan(read_document(str(path)))
+    assert record.source.layout == "list"
+    assert record.plan.prerequisites == ["Rispetto degli obblighi di pubblicazione in Amministrazione trasparente"]
+    assert [(o.number, o.objective_weight, o.timeframe) for o in record.objectives] == [
+        (1, 40, "marzo – ottobre 2026"), (3, 60, "maggio 2026")]
+    assert [o.scope_line for o in record.objectives] == ["SERVIZIO SEGRETERIA"] * 2
+
+
+def test_unknown_column_is_a_reading_uncertain_finding(tmp_path):
+    from flows.run import run_plan
+
+    doc = Docx()
+    _front(doc)
+    doc.add_paragraph("OBIETTIVO N. 1")
+    doc.add_paragraph("Obiettivo: Riordino dell'archivio")
+    doc.add_paragraph("Soglia minima: 60%")
+    doc.add_paragraph("Personale coinvolto: n. 2 istruttori")
+    _table(doc, [("Indicatore", "Target", "Peso %", "Colore semaforo"), ("Faldoni", "n. 40 faldoni", "100", "verde")])
+    path = tmp_path / "archivio.docx"
+    doc.save(path)
+    record = run_plan(path, tmp_path / "out", RunOptions())
+    uncertain = [f for f in record.findings if f.rule == "reading-uncertain"]
+    assert len(uncertain) == 1 and "«Colore semaforo»" in uncertain[0].message
+    assert record.objectives[0].indicators[0].weight_pct == 100

@@ -10,6 +10,8 @@ running number, cut each card into fields by its labels, read its indicator tabl
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from extractors.cards.matrix import read_matrix
 from extractors.cards.reader import first_card_start, read_cards
 from extractors.cards.reader import join_lines, kind_of, quantity_fix, target_value, weight_of  # noqa: F401
@@ -17,26 +19,51 @@ from extractors.cards.vocabulary import using_profile  # noqa: F401
 from extractors.layout import Document
 from pipeline.record import Objective
 
-__all__ = ["parse_cards", "first_card_start", "using_profile", "LAYOUTS"]
+__all__ = ["Reading", "read_layout", "parse_cards", "first_card_start", "using_profile", "LAYOUTS"]
 
-#: The layout readers, by name: each turns a Document into objectives ([] when it sees none).
+
+@dataclass
+class Reading:
+    """What one layout reader made of a document."""
+
+    layout: str
+    objectives: list[Objective] = field(default_factory=list)
+    #: Weightless objectives marked "X" that gate the whole bonus (their texts as printed).
+    prerequisites: list[str] = field(default_factory=list)
+    #: Where the reader is unsure (Italian): unknown columns, objectives without indicators.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> tuple[int, int, int]:
+        """How well the reading explains the document: objectives with indicators, indicators,
+        objectives."""
+        return (sum(1 for o in self.objectives if o.indicators),
+                sum(len(o.indicators) for o in self.objectives), len(self.objectives))
+
+
+#: The layout readers, by name: each turns a Document into a Reading (no objectives when it
+#: sees none of its layout).
 LAYOUTS = {
     "cards": read_cards,  # one card per objective: heading, labelled fields, indicator table
     "matrix": read_matrix,  # one table per Area, objectives merged over their indicator rows
 }
 
 
-def _evidence(objectives: list[Objective]) -> tuple[int, int]:
-    """How well a reading explains the document: objectives with indicators, then indicators."""
-    return (sum(1 for o in objectives if o.indicators), sum(len(o.indicators) for o in objectives))
+def read_layout(doc: Document, year: int | None = None) -> Reading:
+    """The reading of the layout reader that explains the document best (ties go to the first
+    in :data:`LAYOUTS`), with a note for each objective read without indicators."""
+    best = Reading(layout="")
+    for name, reader in LAYOUTS.items():
+        found = reader(doc, year)
+        if found.evidence > best.evidence:
+            best = found
+    for o in best.objectives:
+        if not o.indicators:
+            where = f" (pag. {o.pages[0]})" if o.pages else ""
+            best.notes.append(f"Obiettivo n. {o.number}: nessun indicatore letto{where}")
+    return best
 
 
 def parse_cards(doc: Document, year: int | None = None) -> list[Objective]:
-    """Every objective of the document, read by the layout reader that finds the most
-    objectives with indicators (ties go to the first in :data:`LAYOUTS`)."""
-    best: list[Objective] = []
-    for reader in LAYOUTS.values():
-        found = reader(doc, year)
-        if _evidence(found) > _evidence(best) or (not best and found):
-            best = found
-    return best
+    """Every objective of the document, in order (see :func:`read_layout`)."""
+    return read_layout(doc, year).objectives

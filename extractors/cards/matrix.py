@@ -22,14 +22,14 @@ from extractors.cards.reader import (
     target_value, weight_cell,
 )
 from extractors.cards.vocabulary import patterns
-from extractors.layout import Document, Line, Table
+from extractors.layout import Document, Table
 from extractors.normalize import fold
 from extractors.staff import count_staff
 from pipeline.record import Indicator, Objective
 
 #: Cells that belong to the objective (merged over its rows), not to one indicator.
 OBJECTIVE_ROLES = ("code", "title", "description", "level", "staff", "timeframe", "scope",
-                   "responsible", "source")
+                   "responsible", "source", "weight")
 INDICATOR_ROLES = ("name", "target", "weight", "baseline", "formula", "activity")
 
 
@@ -42,12 +42,33 @@ class _Group:
     cells: dict[str, list[str]] = field(default_factory=dict)
     indicators: list[dict[str, list[str]]] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)
+    months: set[int] = field(default_factory=set)  # months marked in a Gantt grid
 
 
-def is_matrix_header(roles: dict[str, int]) -> bool:
-    """A header that holds objectives *and* their indicators: code or title, the indicator
-    name, and its weight or target."""
-    return ("code" in roles or "title" in roles) and "name" in roles and bool({"weight", "target"} & roles.keys())
+def is_matrix_header(roles: dict[str, int], header: tuple[str | None, ...] = ()) -> bool:
+    """A header that holds objectives: a title (or code) and their indicators (the indicator
+    name, and its weight or target) -- or, in a list of objectives without indicators, their
+    weight and a deadline, staff or Gantt grid of months."""
+    if not ("code" in roles or "title" in roles):
+        return False
+    if "name" in roles:
+        return bool({"weight", "target"} & roles.keys())
+    return "title" in roles and bool({"weight", "level"} & roles.keys()) and (
+        bool({"timeframe", "staff"} & roles.keys()) or len(month_columns(header)) >= 3)
+
+
+def month_columns(header: tuple[str | None, ...]) -> dict[int, int]:
+    """{column index: month 1-12} for a Gantt grid's month columns ("Gen", "febbraio", "MAR")."""
+    from pipeline.dates import MONTHS
+
+    out: dict[int, int] = {}
+    for k, cell in enumerate(header):
+        word = fold(_norm(cell or "")).strip(" .")
+        if 3 <= len(word) <= 9 and word.isalpha():
+            month = next((m for name, m in MONTHS.items() if name.startswith(word)), None)
+            if month is not None:
+                out[k] = month
+    return out if len(out) >= 3 else {}
 
 
 def matrix_tables(doc: Document) -> list[tuple[Table, dict[str, int]]]:
@@ -60,7 +81,7 @@ def matrix_tables(doc: Document) -> list[tuple[Table, dict[str, int]]]:
             if not table.rows:
                 continue
             roles = column_roles(table.rows[0])
-            if is_matrix_header(roles):
+            if is_matrix_header(roles, table.rows[0]):
                 out.append((table, roles))
             elif out and table.page - out[-1][0].page == 1 and len(table.rows[0]) == len(out[-1][0].rows[0]) \
                     and not roles:
@@ -104,8 +125,8 @@ def _objective_rows(doc: Document) -> list[_Group]:
                 continue  # the header row (repeated on each page)
             if all(not (c or "").strip() for c in raw):
                 continue
-            own = _cells(raw, roles, OBJECTIVE_ROLES)
-            ind = _cells(raw, roles, INDICATOR_ROLES)
+            own = _cells(raw, roles, OBJECTIVE_ROLES if "name" not in roles else OBJECTIVE_ROLES[:-1])
+            ind = _cells(raw, roles, INDICATOR_ROLES) if "name" in roles else {}
             # a code opens an objective; without a code column, a title does (a title cell
             # continued after a page break is no new objective when there is a code column)
             opens = bool(own.get("code")) if "code" in roles else bool(own.get("title"))
@@ -114,6 +135,9 @@ def _objective_rows(doc: Document) -> list[_Group]:
             g = groups[-1]
             if table.page not in g.pages:
                 g.pages.append(table.page)
+            g.months |= {m for k, m in month_columns(header).items() if k < len(raw) and (raw[k] or "").strip()}
+            if "name" not in roles:  # a list of objectives: the weight column is the objective's
+                own.update({"level": own.pop("weight", [])} if "weight" in own and "level" not in own else {})
             for role, lines in own.items():
                 g.cells.setdefault(role, []).extend(lines)
             if not any(ind.values()):
@@ -177,10 +201,17 @@ def _level(lines: list[str]) -> tuple[str | None, int | float | None]:
     return None, None
 
 
-def _timeframe(lines: list[str], period_start: str | None) -> str | None:
+def _timeframe(lines: list[str], period_start: str | None, months: set[int] = frozenset(),
+               year: int | None = None) -> str | None:
+    from pipeline.dates import MONTHS
+
     text = join_lines(lines) or None
     if text and period_start and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
         return f"{period_start} – {text}"
+    if not text and months:  # a Gantt grid: from the first marked month to the last
+        names = {m: name for name, m in MONTHS.items()}
+        span = names[min(months)] if min(months) == max(months) else f"{names[min(months)]} – {names[max(months)]}"
+        return f"{span} {year}" if year else span
     return text
 
 
@@ -230,7 +261,7 @@ def _objective(g: _Group, position: int, start: str | None, year: int | None) ->
     description = join_lines(parts.get("description", [])) or None
     level, level_value = _level(g.cells.get("level", []))
     staff_text = join_lines(g.cells.get("staff", [])) or None
-    timeframe = _timeframe(g.cells.get("timeframe", []) or parts.get("timeframe", []), start)
+    timeframe = _timeframe(g.cells.get("timeframe", []) or parts.get("timeframe", []), start, g.months, year)
     scope = join_lines(g.cells.get("scope", [])) or g.scope
     pages = sorted(set(g.pages))
     return Objective(
@@ -253,14 +284,34 @@ def _objective(g: _Group, position: int, start: str | None, year: int | None) ->
     )
 
 
-def read_matrix(doc: Document, year: int | None = None) -> list[Objective]:
-    """Every objective of the document's matrix tables, in order ([] when it has none)."""
+def is_prerequisite(g: _Group) -> bool:
+    """A weightless objective marked "X" in its weight column: it gates the whole bonus."""
+    mark = " ".join(g.cells.get("level", [])).strip()
+    weights = {" ".join(i.get("weight", [])).strip() for i in g.indicators}
+    return mark.upper() == "X" or (bool(weights) and weights <= {"X", "x"})
+
+
+def read_matrix(doc: Document, year: int | None = None):
+    """Every objective of the document's matrix tables, in order (a Reading; no objectives
+    when it has none). Rows marked "X" instead of a weight are prerequisites, not objectives."""
+    from extractors.cards import Reading
+    from extractors.cards.reader import unknown_columns
+
     groups = [g for g in _objective_rows(doc) if g.cells.get("code") or g.cells.get("title")]
+    reading = Reading(layout="matrix")
     if not groups:
-        return []
+        return reading
     start = period_start(doc)
-    return [_objective(g, k + 1, start, year) for k, g in enumerate(groups)]
-
-
-def _lines(doc: Document) -> list[Line]:  # pragma: no cover - kept for symmetry with reader
-    return doc.lines()
+    kept = [g for g in groups if not is_prerequisite(g)]
+    reading.prerequisites = [join_lines(g.cells.get("title", [])) for g in groups if is_prerequisite(g)]
+    reading.objectives = [_objective(g, k + 1, start, year) for k, g in enumerate(kept)]
+    if all(not o.indicators for o in reading.objectives):
+        reading.layout = "list"
+    seen: set[str] = set()
+    for table, _ in matrix_tables(doc):
+        unknown = [u for u in unknown_columns(table.rows[0]) if u not in seen and not month_columns((u,) * 3)]
+        seen.update(unknown)
+        if unknown:
+            reading.notes.append(f"tabella degli obiettivi a pag. {table.page}: colonna non riconosciuta "
+                                 + ", ".join(f"«{u}»" for u in unknown))
+    return reading

@@ -182,6 +182,7 @@ class _Card:
     scope_lines: list[int]
     year: int | None = None
     heading_title: str | None = None  # "Obiettivo n. 3 – <title>": the title on the heading line
+    heading: str = ""  # the heading line as printed
 
 
 @dataclass
@@ -260,7 +261,7 @@ def _find_cards(texts: list[str]) -> list[_Card]:
         if cards:
             cards[-1].end = start
         cards.append(_Card(start=start, number_line=i, end=len(texts), number=number,
-                           scope_lines=scope, year=year, heading_title=rest))
+                           scope_lines=scope, year=year, heading_title=rest, heading=t))
     return cards
 
 
@@ -1166,7 +1167,16 @@ def first_card_start(lines: list[Line]) -> int | None:
     return cards[0].start if cards else None
 
 
-def read_cards(doc: Document, year: int | None = None) -> list[Objective]:
+def read_cards(doc: Document, year: int | None = None):
+    """The card-by-card reading of the document (a :class:`~extractors.cards.Reading`)."""
+    from extractors.cards import Reading
+
+    notes: list[str] = []
+    objectives = _read_cards(doc, year, notes)
+    return Reading(layout="cards", objectives=objectives, notes=notes)
+
+
+def _read_cards(doc: Document, year: int | None, notes: list[str]) -> list[Objective]:
     """Every objective card of the document, in order.
 
     ``year`` is the plan's year (used by staff counting for texts like "2025: ...; 2026: ...");
@@ -1190,7 +1200,39 @@ def read_cards(doc: Document, year: int | None = None) -> list[Objective]:
                           paragraph_lines=doc.format == "docx")
         objectives.append(obj)
     _fill_numbers(objectives)
+    _running_numbers(objectives, [c.heading for c in cards])
+    for t in {id(t): t for t in all_tables}.values():
+        unknown = unknown_columns(t.rows[0])
+        if unknown:
+            notes.append(f"tabella degli indicatori a pag. {t.page}: colonna non riconosciuta "
+                         + ", ".join(f"«{u}»" for u in unknown))
     return objectives
+
+
+def unknown_columns(header: tuple[str | None, ...]) -> list[str]:
+    """Header cells of a table whose role the vocabulary does not know (as printed)."""
+    roles = column_roles(header)
+    return [_norm(c or "") for k, c in enumerate(header) if (c or "").strip() and k not in roles.values()]
+
+
+def _running_numbers(objectives: list[Objective], headings: list[str]) -> None:
+    """Numbering that restarts per service ("Servizio Tributi – Obiettivo n. 1", then "Polizia
+    Locale – Obiettivo n. 1"): every segment starts again at 1. Then ``number`` is the running
+    number 1..N in document order and ``printed_label`` the heading as printed. A single number
+    printed twice is not a restart (the numbering check reports it)."""
+    printed = [o.number for o in objectives]
+    starts = [k for k, n in enumerate(printed) if n == 1]
+    if len(starts) < 2 or starts[0] != 0:
+        return
+    def bare(heading: str) -> str:
+        return re.sub(r"\d+", "", fold(heading))
+
+    for k in starts[1:]:
+        if objectives[k].scope_line == objectives[k - 1].scope_line and bare(headings[k]) == bare(headings[k - 1]):
+            return  # same service, same heading: a number printed again, not a restart
+    for k, o in enumerate(objectives):
+        o.printed_label = headings[k]
+        o.number = k + 1
 
 
 def _fill_numbers(objectives: list[Objective]) -> None:

@@ -62,7 +62,7 @@ def registered_rules() -> dict[str, RuleFn]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from pipeline.checks import allocation_rules, card_rules, plan_rules  # noqa: F401
+    from pipeline.checks import allocation_rules, card_rules, plan_rules, reading_rules  # noqa: F401
 
 
 def findings_for(rule_id: str, record: PlanRecord) -> list[Finding]:
