@@ -259,3 +259,30 @@ def test_unknown_column_is_a_reading_uncertain_finding(tmp_path):
     uncertain = [f for f in record.findings if f.rule == "reading-uncertain"]
     assert len(uncertain) == 1 and "«Colore semaforo»" in uncertain[0].message
     assert record.objectives[0].indicators[0].weight_pct == 100
+
+
+def test_label_value_table_cards(tmp_path):
+    """Each objective a two-column table: label | value rows, the indicators in a table after it."""
+    from extractors import parse_plan, read_document
+
+    doc = Docx()
+    _front(doc)
+    for n, title, due in ((1, "Sportello unico digitale", "30/09/2026"), (2, "Censimento del verde", "31/12/2026")):
+        _table(doc, [(f"Obiettivo n. {n}", title),
+                     ("Descrizione", "Attivazione dei servizi e formazione del personale."),
+                     ("Responsabile", "Dott.ssa Anna Rossi"),
+                     ("Scadenza", due),
+                     ("Soglia minima", "70%"),
+                     ("Personale coinvolto", "n. 3 istruttori amministrativi")])
+        doc.add_paragraph("")
+        _table(doc, [("Indicatore", "Valore atteso", "Peso"), ("Servizi attivati", "n. 6 servizi", "60"),
+                     ("Dipendenti formati", "n. 10 dipendenti", "40")])
+    path = tmp_path / "labelvalue.docx"
+    doc.save(path)
+    record = parse_plan(read_document(str(path)))
+    got = [(o.number, o.title, o.timeframe, o.threshold_pct, o.staff_count,
+            [(i.name, i.target_value, i.weight_pct) for i in o.indicators]) for o in record.objectives]
+    assert got == [
+        (1, "Sportello unico digitale", "30/09/2026", 70, 3, [("Servizi attivati", 6, 60), ("Dipendenti formati", 10, 40)]),
+        (2, "Censimento del verde", "31/12/2026", 70, 3, [("Servizi attivati", 6, 60), ("Dipendenti formati", 10, 40)]),
+    ]

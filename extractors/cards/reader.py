@@ -283,8 +283,10 @@ def _label_of(text: str, state: str | None) -> tuple[str, str] | None:
             if m:
                 return name, text[m.end():].strip()
     if state not in ("indicators", "threshold", "staff", "verification") \
-            and (patterns()["indicators_header"].search(text) or is_table_header_line(text)):
+            and patterns()["indicators_header"].search(text):
         return "indicators", text  # the table's header row, its first label lost to OCR
+    if state != "indicators" and is_table_header_line(text):
+        return "indicators", text  # an indicator table's header row, wherever it stands
     return None
 
 
@@ -1188,7 +1190,7 @@ def _read_cards(doc: Document, year: int | None, notes: list[str]) -> list[Objec
         for ln in page.lines:
             lines.append(ln)
             ocr_flags.append(page.ocr or doc.format == "text")
-    texts = [_norm(ln.text) for ln in lines]
+    texts = _with_cell_labels([_norm(ln.text) for ln in lines], doc)
     cards = _find_cards(texts)
     heights = {p.number: p.height for p in doc.pages}
     all_tables = [t for p in doc.pages for t in p.tables if _is_indicator_table(t)]
@@ -1207,6 +1209,45 @@ def _read_cards(doc: Document, year: int | None, notes: list[str]) -> list[Objec
             notes.append(f"tabella degli indicatori a pag. {t.page}: colonna non riconosciuta "
                          + ", ".join(f"«{u}»" for u in unknown))
     return objectives
+
+
+def _label_cells(doc: Document) -> dict[str, str]:
+    """Label/value tables (a card as rows "Descrizione | <text>", "Obiettivo n. 3 | <title>"):
+    {first cell as printed: separator} for every row whose first cell is a field label (the
+    label then reads as if followed by ": ") or a card heading (" – ")."""
+    out: dict[str, str] = {}
+    for page in doc.pages:
+        for table in page.tables:
+            found: dict[str, str] = {}
+            for row in table.rows:
+                if len(row) < 2 or not (row[0] or "").strip() or not any((c or "").strip() for c in row[1:]):
+                    continue
+                cell = _norm((row[0] or "").split("\n")[0])
+                if len(cell) > 60 or cell.endswith(":"):
+                    continue
+                if heading_of(cell) is not None:
+                    found[cell] = " – "
+                elif _label_of(cell + ":", "other") is not None or _label_of(cell + ":", None) is not None:
+                    found[cell] = ": "
+            if len(found) >= 2:  # one label in a table is a coincidence; two are a layout
+                out.update(found)
+    return out
+
+
+def _with_cell_labels(texts: list[str], doc: Document) -> list[str]:
+    """Lines of label/value rows with the separator the label cell implies ("Scadenza 31/12"
+    -> "Scadenza: 31/12"), so the card reader cuts them into fields like printed labels."""
+    cells = _label_cells(doc)
+    if not cells:
+        return texts
+    out = []
+    for t in texts:
+        for cell, sep in cells.items():
+            if t.startswith(cell + " ") and not t[len(cell):].lstrip().startswith((":", "–", "-")):
+                t = cell + sep + t[len(cell):].strip()
+                break
+        out.append(t)
+    return out
 
 
 def unknown_columns(header: tuple[str | None, ...]) -> list[str]:
