@@ -1,10 +1,12 @@
 """Read the objectives of a plan from its layout Document, whatever the comune's layout.
 
-Stages (each a module): :mod:`.vocabulary` (labels, headings and column synonyms as data,
-extended by a user profile), :mod:`.reader` (card by card: find the headings that repeat with a
-running number, cut each card into fields by its labels, read its indicator table),
-:mod:`.columns` (a table column's role from its header, never its position), :mod:`.matrix`
-(one table per Area holding many objectives), :mod:`.values` (numbers, weights, kinds).
+Stages, each a module: :mod:`.vocabulary` (headings, labels and column synonyms as data, extended
+by a user's profile) -> :mod:`.find` (the headings that repeat with a running number) ->
+:mod:`.fields` (a card cut into fields by its labels) -> :mod:`.tables` (its ruled indicator table)
+or :mod:`.lines` (indicator rows from positioned words or OCR text, without a table) ->
+:mod:`.columns` (a column's role from its header, never its position) -> :mod:`.values` (numbers,
+targets, weights, kinds). :mod:`.reader` wires them card by card; :mod:`.matrix` reads the other
+family, one table per Area holding many objectives (and lists of objectives with Gantt grids).
 :func:`parse_cards` runs every layout reader and keeps the reading that explains the document best.
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from extractors.cards.find import first_card_start
 from extractors.cards.matrix import read_matrix
-from extractors.cards.reader import first_card_start, read_cards
-from extractors.cards.reader import join_lines, kind_of, quantity_fix, target_value, weight_of  # noqa: F401
+from extractors.cards.reader import read_cards
+from extractors.cards.values import join_lines, kind_of, quantity_fix, target_value, weight_of  # noqa: F401
 from extractors.cards.vocabulary import using_profile  # noqa: F401
 from extractors.layout import Document
 from pipeline.record import Objective
+
 
 __all__ = ["Reading", "read_layout", "parse_cards", "first_card_start", "using_profile", "LAYOUTS"]
 

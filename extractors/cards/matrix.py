@@ -17,15 +17,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractors.cards.reader import (
-    _NUM, _cell_lines, _norm, _to_number, column_roles, join_lines, kind_of, printed_points,
-    target_value, weight_cell,
-)
+from extractors.cards.columns import _cell_lines, column_roles, unknown_columns, weight_cell
+from extractors.cards.fields import _label_of, printed_points
+from extractors.cards.values import _NUM, _norm, _to_number, join_lines, kind_of, target_value
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Table
 from extractors.normalize import fold
 from extractors.staff import count_staff
 from pipeline.record import Indicator, Objective
+
 
 #: Cells that belong to the objective (merged over its rows), not to one indicator.
 OBJECTIVE_ROLES = ("code", "title", "description", "level", "staff", "timeframe", "scope",
@@ -161,8 +161,6 @@ def _first_data_row(table: Table, roles: dict[str, int]) -> tuple[str | None, ..
 
 def _split_labels(lines: list[str]) -> dict[str, list[str]]:
     """A description cell cut at labelled lines inside it ("Fasi: ..."): {field: lines}."""
-    from extractors.cards.reader import _label_of
-
     out: dict[str, list[str]] = {"description": []}
     state = "description"
     for ln in lines:
@@ -295,7 +293,6 @@ def read_matrix(doc: Document, year: int | None = None):
     """Every objective of the document's matrix tables, in order (a Reading; no objectives
     when it has none). Rows marked "X" instead of a weight are prerequisites, not objectives."""
     from extractors.cards import Reading
-    from extractors.cards.reader import unknown_columns
 
     groups = [g for g in _objective_rows(doc) if g.cells.get("code") or g.cells.get("title")]
     reading = Reading(layout="matrix")

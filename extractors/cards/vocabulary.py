@@ -19,6 +19,7 @@ import yaml
 
 from pipeline.errors import InputError
 
+
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yaml")
 
 #: Entries that are word lists, not regular expressions.

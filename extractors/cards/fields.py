@@ -1,0 +1,69 @@
+"""Label fields: the labels that open a card's fields, in all their variants, and the values
+printed after them."""
+
+from __future__ import annotations
+
+import re
+
+from extractors.cards.columns import is_table_header_line
+from extractors.cards.values import _NUM, _norm, _to_number
+from extractors.cards.vocabulary import patterns
+from extractors.layout import Line
+
+
+FIELDS = ("title", "description", "timeframe", "phases", "activities", "indicators",
+          "threshold", "staff", "verification", "scope", "responsible", "stakeholder",
+          "contributor", "dimension", "source", "objective_weight")
+
+
+#: The order labels are tried in: specific before general ("Indicatori per la verifica" before
+#: "Indicatori"; "Descrizione dell'obiettivo" before "Obiettivo:").
+LABEL_ORDER = ("verification", "staff", "threshold", "indicators", "activities", "phases",
+               "timeframe", "description", "objective_weight", "scope", "responsible",
+               "stakeholder", "contributor", "dimension", "source", "title")
+
+
+def _label_of(text: str, state: str | None) -> tuple[str, str] | None:
+    """(field, rest of line) when the line opens a field."""
+    labels = patterns()["labels"]
+    for name in LABEL_ORDER:
+        if name == "title" and state not in (None, "scope", "responsible"):
+            continue  # "Obiettivo:" opens a card's fields, it is no label inside them
+        for rx in labels.get(name, ()):
+            m = rx.match(text)
+            if m:
+                return name, text[m.end():].strip()
+    if state not in ("indicators", "threshold", "staff", "verification") \
+            and patterns()["indicators_header"].search(text):
+        return "indicators", text  # the table's header row, its first label lost to OCR
+    if state != "indicators" and is_table_header_line(text):
+        return "indicators", text  # an indicator table's header row, wherever it stands
+    return None
+
+
+def _first_paragraph(lines: list[Line], paragraph_lines: bool) -> int:
+    """How many of ``lines`` (a label's line first) make the label's own paragraph.
+
+    A back-end whose lines are paragraphs (DOCX) gives one; with geometry, the lines that
+    continue at the label line's left edge with no more than a line's spacing before them;
+    without either (plain text), all of them.
+    """
+    if paragraph_lines:
+        return 1
+    first = lines[0]
+    if not first.x1:
+        return len(lines)
+    height = max(first.bottom - first.top, 1.0)
+    n = 1
+    for prev, ln in zip(lines, lines[1:]):
+        if ln.page != prev.page or abs(ln.x0 - first.x0) > 0.25 * height \
+                or ln.top - prev.bottom > 0.8 * height:
+            break
+        n += 1
+    return n
+
+
+def printed_points(text: str) -> int | float | None:
+    """The weight an objective prints for itself: "30/100" -> 30, "35 punti" -> 35, "20" -> 20."""
+    m = re.search(r"(" + _NUM + r")\s*(?:/\s*100\b|punti\b|pt\b|%)?", _norm(text))
+    return _to_number(m.group(1)) if m else None
