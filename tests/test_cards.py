@@ -402,3 +402,11 @@ def test_threshold_and_staff_printed_on_the_line_after_their_label(tmp_path):
     (card,) = parse_cards(read_text(str(f)), 2031)
     assert card.threshold_pct == 70
     assert card.staff_text == "3"  # kept, not dropped as a page number (counting it is staff.py's call)
+
+
+def test_reader_settings_refuse_unknown_names():
+    from extractors.cards.settings import DEFAULT, settings
+
+    assert settings(paragraph_gap=1.2).paragraph_gap == 1.2 and DEFAULT.paragraph_gap == 0.8
+    with pytest.raises(TypeError, match="paragraph_gapp"):
+        settings(paragraph_gapp=1.2)

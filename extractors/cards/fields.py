@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from extractors.cards.columns import is_table_header_line
+from extractors.cards.settings import DEFAULT as S
 from extractors.cards.values import _NUM, _norm, _to_number
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Line
@@ -56,8 +57,8 @@ def _first_paragraph(lines: list[Line], paragraph_lines: bool) -> int:
     height = max(first.bottom - first.top, 1.0)
     n = 1
     for prev, ln in zip(lines, lines[1:]):
-        if ln.page != prev.page or abs(ln.x0 - first.x0) > 0.25 * height \
-                or ln.top - prev.bottom > 0.8 * height:
+        if ln.page != prev.page or abs(ln.x0 - first.x0) > S.paragraph_indent * height \
+                or ln.top - prev.bottom > S.paragraph_gap * height:
             break
         n += 1
     return n

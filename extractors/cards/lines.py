@@ -7,8 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from extractors.cards.settings import DEFAULT as S
 from extractors.cards.tables import _Row
-from extractors.cards.values import _article_end, _norm, _open_end, _qty_classes, _to_number, _unit, join_lines, quantity_fix, weight_of
+from extractors.cards.values import (
+    _article_end, _norm, _open_end, _qty_classes, _to_number, _unit, join_lines, quantity_fix, weight_of,
+)
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Line
 
@@ -58,15 +61,15 @@ def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
     if a_x is None:
         return None
     heights = sorted(w.bottom - w.top for ln in lines for w in ln.words if w.bottom > w.top)
-    line_h = heights[len(heights) // 2] if heights else 10.0
-    min_h = 0.5 * line_h
+    line_h = heights[len(heights) // 2] if heights else S.fallback_line_height
+    min_h = S.min_word_height * line_h
     b2 = a_x - 4
     # more header lines right under the header (same cell: no padding gap), none in the activity column
     for ln in lines:
         hb = header_bottom.get(ln.page)
-        if hb is None or ln.top <= hb - 0.5 * line_h:
+        if hb is None or ln.top <= hb - S.header_overlap * line_h:
             continue
-        if ln.top - hb < 0.3 * line_h and all(w.x0 < b2 for w in ln.words):
+        if ln.top - hb < S.header_continuation_gap * line_h and all(w.x0 < b2 for w in ln.words):
             header_bottom[ln.page] = max(hb, ln.bottom)
         elif ln.top > hb:
             break
@@ -129,9 +132,9 @@ def _rows_from_boxed_lines(lines: list[Line]) -> list[_Row] | None:
         return page * page_span + y
 
     spans = [(y_of(*lo), y_of(*hi)) for lo, hi, _ in bands]
-    line_h = heights[len(heights) // 2] if heights else 10.0
+    line_h = heights[len(heights) // 2] if heights else S.fallback_line_height
     # a name is never empty; a quantity cell may be, when no line fits it (two lines' height off)
-    for c, empty_cost in ((0, 1e6), (1, (2.0 * line_h) ** 2)):
+    for c, empty_cost in ((0, 1e6), (1, (S.empty_cell_cost * line_h) ** 2)):
         items = [(y_of(page, top), y_of(page, bottom), text) for page, top, bottom, text in cols[c]]
         for k, group in enumerate(_segment(items, spans, empty_cost)):
             for text in group:
@@ -191,7 +194,7 @@ def _is_header_line(text: str) -> bool:
 
 
 #: Characters of the name column in OCR text when no row tells better (a third of the line).
-_NAME_WIDTH = 26
+_NAME_WIDTH = S.name_width_chars
 _LIST_ITEM = re.compile(r"^\d{1,2}[.)]\s+\S")
 
 
@@ -289,7 +292,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         if after_weight and gap and groups and groups[-1][1]:
             after_weight = False  # a paragraph break ends the name block
         if after_weight and w is None and not cur and groups:
-            if _is_name_line(rest) or (len(rest) <= 32 and "|" not in rest and rest[:1].isupper()
+            if _is_name_line(rest) or (len(rest) <= S.short_name_chars and "|" not in rest and rest[:1].isupper()
                                        and not _LIST_ITEM.match(rest)):
                 groups[-1][1].append(_PLine(rest, gap, None, noisy))
                 continue
@@ -346,11 +349,11 @@ def _name_width(lines: list[_PLine]) -> int:
                   and len(ln.text.split()) >= 2)
     if len(lone) < 3:
         return _NAME_WIDTH
-    return max(18, min(32, lone[(3 * (len(lone) - 1)) // 4]))
+    return max(S.name_width_min_chars, min(S.name_width_max_chars, lone[(3 * (len(lone) - 1)) // 4]))
 
 
 def _is_name_line(text: str) -> bool:
-    if not text or len(text) > 32 or "|" in text:
+    if not text or len(text) > S.short_name_chars or "|" in text:
         return False
     if re.match(r"^[-(]", text) or (re.match(r"^\d", text) and not _LIST_ITEM.match(text)
                                       and not re.match(r"^\d{1,2}\s?[ª°º~\"'^]", text)
@@ -380,7 +383,7 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
                     score += 3
                 elif not after and not before:
                     score += 1
-                    if all(len(x.text) <= 40 for x in lines[:li]):
+                    if all(len(x.text) <= S.long_name_chars for x in lines[:li]):
                         score += 1  # a quantity cell read before any activity text
                 out.append((score, li, m.start(), m.end()))
     return out
@@ -511,8 +514,8 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
                 target = f"{target} {piece.strip()}"
                 lines[j] = _PLine(remain.strip(), lines[j].gap_before)
         row.target = [target]
-        name_parts[anchor] = left if len(left) <= 40 else ""
-        act_parts[anchor] = right if len(left) <= 40 else f"{left} {right}".strip()
+        name_parts[anchor] = left if len(left) <= S.long_name_chars else ""
+        act_parts[anchor] = right if len(left) <= S.long_name_chars else f"{left} {right}".strip()
     elif any(ln.lone_bracket for ln in lines):
         # no quantity at all, but a lone "]" between the name and the activity: a "1" (OCR
         # confuses 1 / ] / |); it still separates the cells as a column rule would
@@ -524,10 +527,10 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
         if not _is_name_line(text):
             return False
         prev = lines[i - 1].text if i > 0 else ""
-        return not (len(prev) > 32 and _open_end().search(prev) and text[:1].islower())
+        return not (len(prev) > S.short_name_chars and _open_end().search(prev) and text[:1].islower())
 
     if anchor is None:
-        anchor = next((i for i, ln in enumerate(lines) if "|" in ln.text and len(ln.text.split("|")[0]) <= 32), None)
+        anchor = next((i for i, ln in enumerate(lines) if "|" in ln.text and len(ln.text.split("|")[0]) <= S.short_name_chars), None)
     if anchor is None:
         anchor = next((i for i, ln in enumerate(lines) if is_name(i)), None)
 
@@ -542,9 +545,9 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             if len(left) > col:
                 # wider than the name column: its tail is the next column's ("... gestione di |")
                 cut = _cut_at_width(left, col)
-                if cut and len(cut[0]) >= 0.6 * col:
+                if cut and len(cut[0]) >= S.min_cut_share * col:
                     left, right = cut[0], f"{cut[1]} {right}".strip()
-            if left and len(left) <= 32:
+            if left and len(left) <= S.short_name_chars:
                 return left, right
             return None
         if _is_name_line(text):
@@ -553,7 +556,7 @@ def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) 
             if len(text) > max(width, _NAME_WIDTH) + 2:
                 # wider than the name column: a cell visibly starts inside it ("... attivita Controllo e")
                 split = _split_capital(text, width=max(width, _NAME_WIDTH) + 2, column=width)
-                if split and len(split[0]) >= 0.6 * width:
+                if split and len(split[0]) >= S.min_cut_share * width:
                     return split
             return text, ""
         return _split_capital(text, width=max(width, _NAME_WIDTH) + 2, column=width)
@@ -682,7 +685,7 @@ def _cut_at_width(text: str, col: int) -> tuple[str, str] | None:
         if len(cand) > col:
             break
         left = cand
-    if not left or _article_end().search(left) is None and len(left) < 0.6 * col:
+    if not left or _article_end().search(left) is None and len(left) < S.min_cut_share * col:
         return None
     return left, text[len(left):].strip()
 

@@ -30,6 +30,7 @@ from extractors.cards.columns import _is_indicator_table, unknown_columns
 from extractors.cards.fields import FIELDS, _first_paragraph, _label_of, printed_points
 from extractors.cards.find import _Card, _find_cards, heading_of
 from extractors.cards.lines import _has_boxes, _rows_from_boxed_lines, _rows_from_plain_lines
+from extractors.cards.settings import DEFAULT as S
 from extractors.cards.tables import _indicator_from_row, _rows_from_tables, _tables_for_card
 from extractors.cards.values import _count_staff, _norm, _to_number, join_lines, kind_of, ocr_fix
 from extractors.cards.vocabulary import patterns
@@ -155,7 +156,7 @@ def _fill_numbers(objectives: list[Objective]) -> None:
 
 def _is_footer(line: Line, height: float) -> bool:
     """A page number printed in the footer (only recognisable with geometry)."""
-    return bool(height) and line.top > 0.9 * height and re.fullmatch(r"\W*\d{1,3}\W*", line.text or "") is not None
+    return bool(height) and line.top > S.footer_band * height and re.fullmatch(r"\W*\d{1,3}\W*", line.text or "") is not None
 
 
 def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: list[bool],
