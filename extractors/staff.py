@@ -364,7 +364,8 @@ def _role_head_before(units: list[_Unit], i: int) -> _Unit | None:
 def _appositions(units: list[_Unit]) -> list[_Unit]:
     """A dash before an unnumbered role that names the profile of the group just before it is no separator:
     ``n. 1 Istruttore tecnico – geometra`` is one person, ``n. 2 Istruttori – geometri`` two. The role must agree
-    in number with the count before the dash (singular after 1, plural after more); after an unnumbered singular
+    in number with the count before the dash (singular after 1, plural after more; a collective, ``squadra
+    esterna``, names any counted group); after an unnumbered singular
     role only a lower-case role is a description (``Comandante – Vicecomandante`` stays two people)."""
     out = list(units)
     for i, u in enumerate(units):
@@ -373,7 +374,7 @@ def _appositions(units: list[_Unit]) -> list[_Unit]:
         j = i + 1
         while j < len(units) and units[j].kind == "SKIP":
             j += 1
-        if j >= len(units) or units[j].kind not in ("ROLE_SG", "ROLE_PL"):
+        if j >= len(units) or units[j].kind not in ("ROLE_SG", "ROLE_PL", "COLLECTIVE"):
             continue
         head = units[j]
         rest = []
@@ -384,8 +385,8 @@ def _appositions(units: list[_Unit]) -> list[_Unit]:
         if any(n.kind in _COUNTABLE for n in rest):
             continue
         value = _quantity_before(units, i)
-        if value is not None:
-            ok = (value == 1) == (head.kind == "ROLE_SG")
+        if value is not None:  # a collective names the counted group ("n. 3 operai – squadra esterna")
+            ok = head.kind == "COLLECTIVE" or (value == 1) == (head.kind == "ROLE_SG")
         else:
             before = _role_head_before(units, i)
             ok = before is not None and before.kind == "ROLE_SG" and head.kind == "ROLE_SG" and head.text[:1].islower()

@@ -343,6 +343,10 @@ def parse_year_range(text: str | None) -> Period | None:
     return Period(min(s.start for s in spans), max(s.end for s in spans))  # type: ignore[type-var]
 
 
+def _within_a_month(span: DateSpan) -> bool:
+    return bool(span.start and span.end and (span.start.year, span.start.month) == (span.end.year, span.end.month))
+
+
 def parse_timeframe(text: str | None, year: int | None = None,
                     plan_period: str | None = None) -> Period | None:
     """The period a card's "Tempi di attuazione" names.
@@ -351,9 +355,9 @@ def parse_timeframe(text: str | None, year: int | None = None,
     - a deadline ("Entro il 31/12/2025", "fino al 30 marzo 2025") -> from 1 January of the plan's
       year (or of the deadline's year, if earlier) to the deadline;
     - a start only ("dal 01/03/2025") -> from it to the end of the plan's year;
-    - a single day alone, as a "Scadenza" prints it ("31/12/2025") -> from 1 January of the plan's
-      year (or of the day's year, if earlier) to it, like a deadline;
-    - a single year, month or part of a year -> its span ("II semestre 2025", "aprile 2025");
+    - a single day or month alone, as a "Scadenza" prints it ("31/12/2025", "dicembre 2025") -> from
+      1 January of the plan's year (or of its own year, if earlier) to its end, like a deadline;
+    - a single year or part of a year -> its span ("2025", "II semestre 2025");
     - a multi-year word with no years ("Triennale") -> the plan's period when it spans as many
       years, else that many years from the plan's year;
     - nothing recognisable -> ``None`` (the caller falls back to the plan's year).
@@ -372,9 +376,10 @@ def parse_timeframe(text: str | None, year: int | None = None,
         start = min(s.start for s in starts)  # type: ignore[type-var]
         return Period(start, date(max(year or start.year, start.year), 12, 31))
     dated = [s for s in spans if s.kind in ("date", "year") and s.start and s.end]
-    days = [s for s in dated if s.start == s.end]
+    days = [s for s in dated if s.kind == "date" and _within_a_month(s)]
     if days and len(days) == len(dated):
-        # a Scadenza alone ("31/12/2025"): the period runs from 1 January of the plan's year to it
+        # a Scadenza alone ("31/12/2025", "Dicembre 2025"): the period runs from 1 January of the plan's
+        # year to it
         end = max(s.end for s in days)  # type: ignore[type-var]
         start_year = min(year, end.year) if year else end.year
         return Period(date(start_year, 1, 1), end)

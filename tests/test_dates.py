@@ -153,6 +153,8 @@ def test_a_year_range_with_a_slash_is_still_a_period():
     ("1° trimestre 2026", D(2026, 1, 1), D(2026, 3, 31)),
     ("aprile – ottobre 2025", D(2025, 4, 1), D(2025, 10, 31)),
     ("entro aprile 2025", D(2025, 1, 1), D(2025, 4, 30)),
+    ("Dicembre 2025", D(2025, 1, 1), D(2025, 12, 31)),  # a month as Scadenza: by its end
+    ("31 ottobre 2025", D(2025, 1, 1), D(2025, 10, 31)),
 ])
 def test_parse_timeframe_other_forms(timeframe, start, end):
     p = parse_timeframe(timeframe, year=2025, plan_period="2025-2027")

@@ -313,6 +313,9 @@ def test_normalize_splits_glued_tokens_and_keeps_line_starts():
         ("n. 1 Funzionario amministrativo-contabile, n. 2 Istruttori", 3),
         ("Comandante – Vicecomandante", 2),
         ("n. 2 istruttori – Responsabile", 3),
+        ("n.3 operai – squadra esterna", 3),
+        ("n. 1 Istruttore Direttivo – Responsabile del procedimento", 1),
+        ("Responsabile Area Finanziaria - n. 2 dipendenti", 3),
         # totals with their breakdown are counted once
         ("n. 5 (2 agenti, 2 istruttori, 1 ufficiale)", 5),
         ("n. 2 (un istruttore amministrativo e un operatore)", 2),
