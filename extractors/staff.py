@@ -342,12 +342,17 @@ _COUNTABLE = frozenset({"QTY", "NUM", "NUMWORD", "RANGE", "ROLE_SG", "ROLE_PL", 
 _BOUNDARY = frozenset({"SEP", "LPAREN", "RPAREN", "BREAKDOWN"})
 
 
-def _quantity_before(units: list[_Unit], i: int) -> int | None:
-    """The head-count written in the phrase that ends at ``units[i]`` (a number followed by a role), if any."""
+def _phrase_before(units: list[_Unit], i: int) -> list[_Unit]:
+    """The units of the phrase that ends just before ``units[i]`` (back to a separator or bracket)."""
     start = i
     while start > 0 and units[start - 1].kind not in _BOUNDARY:
         start -= 1
-    phrase = units[start:i]
+    return units[start:i]
+
+
+def _quantity_before(units: list[_Unit], i: int) -> int | None:
+    """The head-count written in the phrase that ends at ``units[i]`` (a number followed by a role), if any."""
+    phrase = _phrase_before(units, i)
     for k, u in enumerate(phrase):
         if u.kind in ("QTY", "NUM", "NUMWORD") and any(n.kind in _ROLE_KINDS for n in phrase[k + 1 : k + 3]):
             return u.value
@@ -355,10 +360,7 @@ def _quantity_before(units: list[_Unit], i: int) -> int | None:
 
 
 def _role_head_before(units: list[_Unit], i: int) -> _Unit | None:
-    start = i
-    while start > 0 and units[start - 1].kind not in _BOUNDARY:
-        start -= 1
-    return next((u for u in units[start:i] if u.kind not in ("SKIP", "TITLE")), None)
+    return next((u for u in _phrase_before(units, i) if u.kind not in ("SKIP", "TITLE")), None)
 
 
 def _appositions(units: list[_Unit]) -> list[_Unit]:
@@ -529,10 +531,9 @@ def _colon_list(mention: list[_Item], phrases: list[tuple[list[_Item], str]], k:
     when they add up to more, the colon was a plain separator. After an unnumbered group ("Personale
     coinvolto: n. 1 Responsabile, n. 2 istruttori") the list gives its count, as a parenthetical would.
     Returns how many phrases the list took (0: the colon is a plain separator)."""
-    units = [it for it in mention if isinstance(it, _Unit)]
-    head = next((u for u in units if u.kind not in ("SKIP", "TITLE", "ABBREV")), None)
+    head = _head(mention)
     value = _quantity_of(mention, in_paren)
-    group = value is None and head is not None and (head.kind in ("ROLE_PL", "COLLECTIVE") or head.kind == "ALL")
+    group = value is None and isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE", "ALL")
     if value is None and not group:
         return 0
     listed: list[_Item] = []
@@ -567,8 +568,7 @@ def _trailing_count(mention: list[_Item], nxt: list[_Item], in_paren: bool) -> b
     """Whether ``nxt`` is only the number of the unnumbered role group ``mention`` ("Operai n. 3")."""
     if _quantity_of(mention, in_paren) is not None or _quantity_of(nxt, in_paren) is None:
         return False
-    head = next((it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))),
-                None)
+    head = _head(mention)
     if not (isinstance(head, _Unit) and head.kind in ("ROLE_SG", "ROLE_PL")):
         return False
     return not any(isinstance(it, _Unit) and it.kind in _COUNTABLE for it in nxt[1:])
@@ -637,9 +637,7 @@ def _count_mention(mention: list[_Item], tally: _Tally, in_paren: bool) -> None:
             return
         tally.add(_described(first.value, parens))
         return
-    head = next(
-        (it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))), None
-    )
+    head = _head(mention)
     if "ALL" in kinds or (isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE")):
         tally.add(_listed(parens))  # "tutto il personale (n. 25)" is 25, "dirigenti" alone uncountable
     elif isinstance(head, _Unit) and head.kind == "ROLE_SG":
@@ -652,6 +650,11 @@ def _count_mention(mention: list[_Item], tally: _Tally, in_paren: bool) -> None:
                 tally.add(sub.final())
     elif _name_like(units):
         tally.names += 1
+
+
+def _head(mention: list[_Item]) -> _Item | None:
+    """A mention's head: its first item after articles, prepositions, titles and abbreviations."""
+    return next((it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))), None)
 
 
 def _described(value: int | None, parens: list[_Tally]) -> int | None:
