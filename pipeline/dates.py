@@ -241,10 +241,10 @@ def _points(tokens: list[str]) -> list[_Point]:
                 p.year = int(tokens[i + 1])
                 i += 1
             points.append(p)
-        elif low in ordinals and i + 1 < n and tokens[i + 1].lower() in parts:
-            size = parts[tokens[i + 1].lower()]
+        elif low in ordinals and (part_at := _part_after(tokens, i, parts)) is not None:
+            size = parts[tokens[part_at].lower()]
             idx = ordinals[low]
-            i += 1
+            i = part_at
             while i + 1 < n and not _YEAR.match(tokens[i + 1]) and tokens[i + 1].lower() in (
                 "di", "del", "dell'", "anno", "esercizio", "annualità", "annualita"):
                 i += 1
@@ -258,6 +258,14 @@ def _points(tokens: list[str]) -> list[_Point]:
             points.append(_Point(int(t)))
         i += 1
     return points
+
+
+def _part_after(tokens: list[str], i: int, parts: dict[str, int]) -> int | None:
+    """Index of the part-of-year word after the ordinal at ``i`` ("II ° semestre"), else None."""
+    j = i + 1
+    if j < len(tokens) and tokens[j] in ("°", "º", "^", "ª"):
+        j += 1
+    return j if j < len(tokens) and tokens[j].lower() in parts else None
 
 
 def _multi_years(tokens: list[str]) -> int | None:

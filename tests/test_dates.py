@@ -108,6 +108,9 @@ def test_yearless_mentions_take_the_year_heading_their_block():
     ("primo semestre dell'anno 2026", "period", D(2026, 1, 1), D(2026, 6, 30)),
     ("IV trimestre", "period", D(2025, 10, 1), D(2025, 12, 31)),  # the year from the default
     ("3° quadrimestre 2025", "period", D(2025, 9, 1), D(2025, 12, 31)),
+    ("I° semestre 2025", "period", D(2025, 1, 1), D(2025, 6, 30)),
+    ("1^ trimestre 2026", "period", D(2026, 1, 1), D(2026, 3, 31)),
+    ("nel corso del 2° semestre 2025", "period", D(2025, 7, 1), D(2025, 12, 31)),
     ("entro il 1° trimestre 2026", "deadline", None, D(2026, 3, 31)),
     ("entro la fine del primo semestre 2025", "deadline", None, D(2025, 6, 30)),
     ("entro il II semestre 2025", "deadline", None, D(2025, 12, 31)),
