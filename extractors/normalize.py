@@ -7,36 +7,9 @@ quotes, dash styles, "€" read as "&" or "€&", "5" read as "b"...). Pure func
 from __future__ import annotations
 
 import re
-import unicodedata
 
-#: Dash-like characters folded to "-".
-DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"
-#: Quote-like characters folded to "'" or '"'.
-SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u00b4`"
-DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
-
-_TRANS = {ord(c): "-" for c in DASHES}
-_TRANS.update({ord(c): "'" for c in SINGLE_QUOTES})
-_TRANS.update({ord(c): '"' for c in DOUBLE_QUOTES})
-_TRANS.update({0xa0: " ", 0x202f: " ", 0x2009: " "})
-
-
-def unify(text: str) -> str:
-    """Same text with one quote, one dash and one space style (case and accents kept)."""
-    return text.translate(_TRANS)
-
-
-def strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def fold(text: str | None) -> str:
-    """Comparison key: lower case, no accents, one quote/dash style, single spaces."""
-    if text is None:
-        return ""
-    text = strip_accents(unify(text)).lower()
-    text = re.sub(r"\s*-\s*", " - ", text)
-    return re.sub(r"\s+", " ", text).strip()
+# The folding helpers live in pipeline.italian (one comparison key for the whole project).
+from pipeline.italian import DASHES, DOUBLE_QUOTES, SINGLE_QUOTES, fold, strip_accents, unify  # noqa: E402,F401
 
 
 def squash(text: str) -> str:

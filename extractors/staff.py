@@ -40,6 +40,13 @@ Counting rules (labels are those of the patterns file):
    than the mention makes the text uncountable. After an uncounted group they give its count
    (``tutto il personale (n. 25)`` is 25). ``di cui`` / ``ovvero`` open such a description up to the next
    ``;``, ``+``, ``.`` or ``:`` (``n.3 dipendenti di cui n.1 part-time`` is 3).
+   A colon after a group opens the list of its members up to the next ``;``, ``.`` or ``:``: after a counted
+   group it is a breakdown counted once (``6 dipendenti: 1 funzionario, 3 istruttori, 2 operai`` is 6) unless its
+   members add up to more (then it was a plain separator); after an unnumbered group it gives the count
+   (``Personale coinvolto: n. 1 Responsabile, n. 2 istruttori`` is 3). A marked number right after an unnumbered
+   role is that role's count (``Operai n. 3``).
+   A dash before an unnumbered role naming the profile of the group just counted is no separator
+   (``n. 1 Istruttore tecnico – geometra`` is 1; the role must agree in number with the count).
 7. Whole-staff or indefinite words in a mention without quantity (``tutto il personale``, ``alcuni``),
    distributive words anywhere (``per ogni area``) and open lists (``ecc.``) make the text uncountable.
 8. Names: when no phrase holds a role, group or number, each phrase of 2-4 capitalised words (titles such as
@@ -277,6 +284,7 @@ class _Unit:
     years: tuple[int, int] | None = None
     line_start: bool = False
     plus: bool = False  # a bare number next to a '+' sign ("4+1")
+    tag: str = ""  # the pattern's id ("dash" for a dash separator)
 
 
 @dataclass
@@ -312,7 +320,7 @@ def _units(doc: "Doc") -> list[_Unit]:
         elif kind in ("YEAR", "YEAR_RANGE"):
             ys = [int(t.text) for t in ent if _YEAR_RX.match(t.text)]
             years = (min(ys), max(ys))
-        out.append(_Unit(kind, ent.text, value, years, line_start))
+        out.append(_Unit(kind, ent.text, value, years, line_start, tag=ent.id_))
         i = ent.end
     # a role word right after a unit word names the unit ("Ufficio Tecnico"), it is not people
     fixed: list[_Unit] = []
@@ -326,7 +334,68 @@ def _units(doc: "Doc") -> list[_Unit]:
             near = fixed[max(i - 1, 0) : i] + fixed[i + 1 : i + 2]
             if any(n.kind == "SEP" and n.text == "+" for n in near):
                 fixed[i] = _Unit(u.kind, u.text, u.value, u.years, u.line_start, plus=True)
-    return fixed
+    return _appositions(fixed)
+
+
+_COUNTABLE = frozenset({"QTY", "NUM", "NUMWORD", "RANGE", "ROLE_SG", "ROLE_PL", "COLLECTIVE", "ALL", "PER_EACH",
+                        "OPEN"})
+_BOUNDARY = frozenset({"SEP", "LPAREN", "RPAREN", "BREAKDOWN"})
+
+
+def _phrase_before(units: list[_Unit], i: int) -> list[_Unit]:
+    """The units of the phrase that ends just before ``units[i]`` (back to a separator or bracket)."""
+    start = i
+    while start > 0 and units[start - 1].kind not in _BOUNDARY:
+        start -= 1
+    return units[start:i]
+
+
+def _quantity_before(units: list[_Unit], i: int) -> int | None:
+    """The head-count written in the phrase that ends at ``units[i]`` (a number followed by a role), if any."""
+    phrase = _phrase_before(units, i)
+    for k, u in enumerate(phrase):
+        if u.kind in ("QTY", "NUM", "NUMWORD") and any(n.kind in _ROLE_KINDS for n in phrase[k + 1 : k + 3]):
+            return u.value
+    return None
+
+
+def _role_head_before(units: list[_Unit], i: int) -> _Unit | None:
+    return next((u for u in _phrase_before(units, i) if u.kind not in ("SKIP", "TITLE")), None)
+
+
+def _appositions(units: list[_Unit]) -> list[_Unit]:
+    """A dash before an unnumbered role that names the profile of the group just before it is no separator:
+    ``n. 1 Istruttore tecnico – geometra`` is one person, ``n. 2 Istruttori – geometri`` two. The role must agree
+    in number with the count before the dash (singular after 1, plural after more; a collective, ``squadra
+    esterna``, names any counted group); after an unnumbered singular
+    role only a lower-case role is a description (``Comandante – Vicecomandante`` stays two people)."""
+    out = list(units)
+    for i, u in enumerate(units):
+        if u.kind != "SEP" or u.tag != "dash":
+            continue
+        j = i + 1
+        while j < len(units) and units[j].kind == "SKIP":
+            j += 1
+        if j >= len(units) or units[j].kind not in ("ROLE_SG", "ROLE_PL", "COLLECTIVE"):
+            continue
+        head = units[j]
+        rest = []
+        for n in units[j + 1 :]:
+            if n.kind in _BOUNDARY:
+                break
+            rest.append(n)
+        if any(n.kind in _COUNTABLE for n in rest):
+            continue
+        value = _quantity_before(units, i)
+        if value is not None:  # a collective names the counted group ("n. 3 operai – squadra esterna")
+            ok = head.kind == "COLLECTIVE" or (value == 1) == (head.kind == "ROLE_SG")
+        else:
+            before = _role_head_before(units, i)
+            ok = before is not None and before.kind == "ROLE_SG" and head.kind == "ROLE_SG" and head.text[:1].islower()
+        if ok:
+            out[i] = _Unit("WORD", u.text, line_start=u.line_start)
+            out[j] = _Unit("WORD", head.text, line_start=head.line_start)
+    return out
 
 
 def _nest(units: Iterable[_Unit]) -> list[_Item]:
@@ -402,10 +471,107 @@ class _Tally:
 
 def _count(items: list[_Item], in_paren: bool = False) -> _Tally:
     tally = _Tally()
-    for phrase in _split(items, lambda it: isinstance(it, _Unit) and it.kind == "SEP"):
-        for mention in _mentions(phrase, in_paren):
-            _count_mention(mention, tally, in_paren)
+    phrases = _split_keep(items)
+    k = 0
+    while k < len(phrases):
+        phrase, sep = phrases[k]
+        mentions = _mentions(phrase, in_paren)
+        skip = _colon_list(mentions[-1], phrases, k, tally, in_paren) if sep == ":" and mentions else 0
+        if skip:
+            mentions = mentions[:-1]
+        m = 0
+        while m < len(mentions):
+            nxt = mentions[m + 1] if m + 1 < len(mentions) else None
+            if nxt is not None and _trailing_count(mentions[m], nxt, in_paren):
+                m += 1  # "Istruttori amministrativi n. 2": the number after the group is its count
+                continue
+            _count_mention(mentions[m], tally, in_paren)
+            m += 1
+        k += 1 + skip
     return tally
+
+
+#: separators that end the list a colon opens ("6 dipendenti: 1 funzionario, 3 istruttori, 2 operai; ...")
+_LIST_END = frozenset({";", ".", ":", "|"})
+
+
+def _split_keep(items: list[_Item]) -> list[tuple[list[_Item], str]]:
+    """Phrases with the separator that follows each ("" at the end)."""
+    out: list[tuple[list[_Item], str]] = []
+    cur: list[_Item] = []
+    for it in items:
+        if isinstance(it, _Unit) and it.kind == "SEP":
+            if cur:
+                out.append((cur, it.text))
+            elif out:  # two separators in a row: keep the stronger reading of the first
+                out[-1] = (out[-1][0], out[-1][1] if out[-1][1] in _LIST_END else it.text)
+            cur = []
+        else:
+            cur.append(it)
+    if cur:
+        out.append((cur, ""))
+    return out
+
+
+def _quantity_of(mention: list[_Item], in_paren: bool) -> int | None:
+    """The head-count a mention opens with ("n. 6 dipendenti" -> 6), else None."""
+    first = mention[0]
+    if not (isinstance(first, _Unit) and first.kind != "RANGE" and _is_quantity(mention, 0, in_paren)):
+        return None
+    role = _role_follows(mention, 0)
+    return None if role is not None and role.kind == "COLLECTIVE" else first.value
+
+
+def _colon_list(mention: list[_Item], phrases: list[tuple[list[_Item], str]], k: int, tally: _Tally,
+                in_paren: bool) -> int:
+    """A colon after a group opens the list of its members, up to the next ';', '.', ':' or the end.
+
+    After a counted group ("6 dipendenti: 1 funzionario, 3 istruttori, 2 operai") the list is a breakdown:
+    counted once, by the group's number, when its members add up to it (or to less: a partial description);
+    when they add up to more, the colon was a plain separator. After an unnumbered group ("Personale
+    coinvolto: n. 1 Responsabile, n. 2 istruttori") the list gives its count, as a parenthetical would.
+    Returns how many phrases the list took (0: the colon is a plain separator)."""
+    head = _head(mention)
+    value = _quantity_of(mention, in_paren)
+    group = value is None and isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE", "ALL")
+    if value is None and not group:
+        return 0
+    listed: list[_Item] = []
+    taken = 0
+    running = 0
+    for phrase, sep in phrases[k + 1 :]:
+        listed.extend(phrase)
+        taken += 1
+        if value is not None:
+            sub = _count(phrase, in_paren=True).final()
+            if sub is None:
+                return 0
+            running += sub
+            if running > value:
+                return 0
+            if running == value:
+                break
+        if sep in _LIST_END or not sep:
+            break
+        listed.append(_Unit("SEP", sep))
+    if not taken:
+        return 0
+    if value is not None:
+        tally.add(value)
+    else:
+        sub_tally = _count(listed, in_paren=True)
+        tally.add(sub_tally.final() if (sub_tally.mentions or sub_tally.names) else None)
+    return taken
+
+
+def _trailing_count(mention: list[_Item], nxt: list[_Item], in_paren: bool) -> bool:
+    """Whether ``nxt`` is only the number of the unnumbered role group ``mention`` ("Operai n. 3")."""
+    if _quantity_of(mention, in_paren) is not None or _quantity_of(nxt, in_paren) is None:
+        return False
+    head = _head(mention)
+    if not (isinstance(head, _Unit) and head.kind in ("ROLE_SG", "ROLE_PL")):
+        return False
+    return not any(isinstance(it, _Unit) and it.kind in _COUNTABLE for it in nxt[1:])
 
 
 def _split(items: list[_Item], is_sep) -> list[list[_Item]]:
@@ -471,9 +637,7 @@ def _count_mention(mention: list[_Item], tally: _Tally, in_paren: bool) -> None:
             return
         tally.add(_described(first.value, parens))
         return
-    head = next(
-        (it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))), None
-    )
+    head = _head(mention)
     if "ALL" in kinds or (isinstance(head, _Unit) and head.kind in ("ROLE_PL", "COLLECTIVE")):
         tally.add(_listed(parens))  # "tutto il personale (n. 25)" is 25, "dirigenti" alone uncountable
     elif isinstance(head, _Unit) and head.kind == "ROLE_SG":
@@ -486,6 +650,11 @@ def _count_mention(mention: list[_Item], tally: _Tally, in_paren: bool) -> None:
                 tally.add(sub.final())
     elif _name_like(units):
         tally.names += 1
+
+
+def _head(mention: list[_Item]) -> _Item | None:
+    """A mention's head: its first item after articles, prepositions, titles and abbreviations."""
+    return next((it for it in mention if not (isinstance(it, _Unit) and it.kind in ("SKIP", "TITLE", "ABBREV"))), None)
 
 
 def _described(value: int | None, parens: list[_Tally]) -> int | None:

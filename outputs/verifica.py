@@ -38,6 +38,7 @@ from docx.table import Table
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.plan_rules import band_coverage, budget_balance
+from pipeline.dates import month_name
 from pipeline.money import format_eur, to_cents
 from pipeline.record import Finding, Objective, PlanRecord
 
@@ -48,8 +49,6 @@ TABLE_STYLE = "Light Grid Accent 1"
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 SEVERITY_ORDER = SEVERITIES
 SEVERITY_COLOURS = {"error": "#B03A2E", "warning": "#D68910", "info": "#5D7FA3"}
-MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
-             "novembre dicembre").split()
 
 
 @cache
@@ -65,7 +64,7 @@ def clean(text: Any) -> str:
 
 
 def it_date(d: date) -> str:
-    return f"{d.day} {MONTHS_IT[d.month - 1]} {d.year}"
+    return f"{d.day} {month_name(d.month)} {d.year}"
 
 
 def it_num(value: float | int | None) -> str:

@@ -19,12 +19,12 @@ known: every ``amount_eur`` stays ``None`` (and the checks say which objectives 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from pipeline.italian import fold_words
 from pipeline.money import from_cents, to_cents
 from pipeline.record import Allocation, Objective, PlanRecord, StaffBand, SummaryRow
 
@@ -72,10 +72,7 @@ def apportion_cents(total_cents: int, scores: Sequence[Score]) -> list[int]:
 
 def fold(text: str) -> str:
     """Lower case, no accents, words only: ``"1. Una-Tantum"`` -> ``"una tantum"``."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return re.sub(r"^\d+\s+", "", text)  # a leading list number ("1. strategico")
+    return re.sub(r"^\d+\s+", "", fold_words(text))  # a leading list number ("1. strategico")
 
 
 def _stem(folded: str) -> str:

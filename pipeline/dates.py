@@ -8,6 +8,9 @@ Public API:
 
 - :func:`find_dates` — text -> list of :class:`DateSpan` (kind, start, end, text, offsets)
 - :func:`parse_timeframe` — a card's "Tempi di attuazione" -> :class:`Period` (or ``None``)
+- :func:`gantt_period` — a Gantt grid row (cells marked "X" under month columns) -> :class:`Period`
+- :func:`gantt_months` — the month (and year) of each column of a Gantt header
+- :data:`MONTHS`, :data:`MONTH_NAMES`, :func:`month_name`, :func:`month_number` — the month table
 """
 
 from __future__ import annotations
@@ -22,20 +25,42 @@ from typing import Literal
 
 import yaml
 
+from pipeline.italian import fold
+
 DateKind = Literal["deadline", "period", "start", "year-range", "duration", "date", "year"]
 
 _PATTERNS_FILE = Path(__file__).with_name("date_patterns.yaml")
 
-MONTHS = {
-    name: i
-    for i, name in enumerate(
-        "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre".split(),
-        start=1,
-    )
-}
-_ORDINALS = {"primo": 1, "secondo": 2, "terzo": 3, "quarto": 4, "1°": 1, "2°": 2, "3°": 3, "4°": 4,
-             "i": 1, "ii": 2, "iii": 3, "iv": 4}
+#: The month table of the project (other modules import it, none keeps its own): name -> 1..12.
+MONTH_NAMES: tuple[str, ...] = (
+    "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+    "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre",
+)
+MONTHS: dict[str, int] = {name: i for i, name in enumerate(MONTH_NAMES, start=1)}
 _MULTI_YEARS = {"bienn": 2, "trienn": 3, "quadrienn": 4, "quinquenn": 5}
+#: The month initials of a Gantt header ("G F M A M G L A S O N D").
+_INITIALS = "".join(name[0] for name in MONTH_NAMES)
+
+
+def month_name(month: int) -> str:
+    """1 -> "gennaio"."""
+    return MONTH_NAMES[month - 1]
+
+
+def month_number(text: str | None) -> int | None:
+    """The month a word names: "Aprile", "APR.", "sett", "genn." -> 4, 4, 9, 1; else None.
+
+    Accents, case and a trailing period are ignored; an abbreviation must be the start of exactly
+    one month name and at least three letters long ("ma" could be marzo or maggio).
+    """
+    word = fold(text or "").rstrip(".").strip()
+    if len(word) < 3 or not word.isalpha():
+        return None
+    if word in MONTHS:
+        return MONTHS[word]
+    hits = [i for i, name in enumerate(MONTH_NAMES, start=1) if name.startswith(word)]
+    return hits[0] if len(hits) == 1 else None
+
 
 _FULL_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})$")
 _OPEN_DATE = re.compile(r"^(\d{1,2})[./](\d{1,2})[./]$")
@@ -119,7 +144,7 @@ def _matcher():
     from spacy.matcher import Matcher
 
     cfg = _config()
-    tokens = cfg["tokens"]
+    tokens = {name: _expand(spec, cfg) for name, spec in cfg["tokens"].items()}
     matcher = Matcher(_nlp().vocab)
     for kind, sequences in cfg["patterns"].items():
         patterns = []
@@ -136,20 +161,40 @@ def _matcher():
     return matcher
 
 
+def _expand(spec, cfg: dict):
+    """A token spec with "@table" lists replaced by the table's keys (``@months``: :data:`MONTHS`)."""
+    if isinstance(spec, dict):
+        return {k: _expand(v, cfg) for k, v in spec.items()}
+    if isinstance(spec, str) and spec.startswith("@"):
+        table = MONTHS if spec == "@months" else cfg[spec[1:]]
+        return [str(k) for k in table]
+    return spec
+
+
+def _ordinals() -> dict[str, int]:
+    return {str(k).lower(): int(v) for k, v in _config()["ordinals"].items()}
+
+
+def _parts() -> dict[str, int]:
+    return {str(k).lower(): int(v) for k, v in _config()["parts"].items()}
+
+
 @dataclass
 class _Point:
     year: int | None = None
     month: int | None = None
     day: int | None = None
-    quarter: int | None = None
+    #: a part of the year: (months per part, which part), "II semestre" -> (6, 2)
+    part: tuple[int, int] | None = None
 
     def first_day(self) -> date:
-        if self.quarter and not self.month:
-            return date(self.year, 3 * self.quarter - 2, 1)
+        if self.part and not self.month:
+            size, idx = self.part
+            return date(self.year, size * (idx - 1) + 1, 1)
         return date(self.year, self.month or 1, self.day or 1)
 
     def last_day(self) -> date:
-        month = self.month or (3 * self.quarter if self.quarter else 12)
+        month = self.month or (self.part[0] * self.part[1] if self.part else 12)
         day = self.day or calendar.monthrange(self.year, month)[1]
         return date(self.year, month, day)
 
@@ -162,6 +207,7 @@ def _year(text: str) -> int:
 def _points(tokens: list[str]) -> list[_Point]:
     """The dates a matched span names, in order (year possibly missing)."""
     points: list[_Point] = []
+    ordinals, parts = _ordinals(), _parts()
     i = 0
     n = len(tokens)
     while i < n:
@@ -195,20 +241,31 @@ def _points(tokens: list[str]) -> list[_Point]:
                 p.year = int(tokens[i + 1])
                 i += 1
             points.append(p)
-        elif low in _ORDINALS and i + 1 < n and tokens[i + 1].lower() == "trimestre":
-            p = _Point(None, quarter=_ORDINALS[low])
-            i += 1
+        elif low in ordinals and (part_at := _part_after(tokens, i, parts)) is not None:
+            size = parts[tokens[part_at].lower()]
+            idx = ordinals[low]
+            i = part_at
             while i + 1 < n and not _YEAR.match(tokens[i + 1]) and tokens[i + 1].lower() in (
                 "di", "del", "dell'", "anno", "esercizio", "annualità", "annualita"):
                 i += 1
-            if i + 1 < n and _YEAR.match(tokens[i + 1]):
-                p.year = int(tokens[i + 1])
-                i += 1
-            points.append(p)
+            if size * idx <= 12:
+                p = _Point(None, part=(size, idx))
+                if i + 1 < n and _YEAR.match(tokens[i + 1]):
+                    p.year = int(tokens[i + 1])
+                    i += 1
+                points.append(p)
         elif _YEAR.match(t):
             points.append(_Point(int(t)))
         i += 1
     return points
+
+
+def _part_after(tokens: list[str], i: int, parts: dict[str, int]) -> int | None:
+    """Index of the part-of-year word after the ordinal at ``i`` ("II ° semestre"), else None."""
+    j = i + 1
+    if j < len(tokens) and tokens[j] in ("°", "º", "^", "ª"):
+        j += 1
+    return j if j < len(tokens) and tokens[j].lower() in parts else None
 
 
 def _multi_years(tokens: list[str]) -> int | None:
@@ -271,10 +328,12 @@ def find_dates(text: str | None, default_year: int | None = None) -> list[DateSp
     labels = {(s, e): [] for _, s, e in matches}
     for match_id, s, e in matches:
         labels[(s, e)].append(nlp.vocab.strings[match_id])
-    precedence = ["deadline", "period", "start", "year-range", "date", "duration", "year"]
+    precedence = ["not-date", "deadline", "period", "start", "year-range", "date", "duration", "year"]
     out = []
     for span in sorted(filter_spans(spans), key=lambda sp: sp.start):
         kinds = sorted(labels[(span.start, span.end)], key=precedence.index)
+        if kinds[0] == "not-date":  # "Baseline 2024", "Regolamento (UE) 2019/1157": no time named
+            continue
         # A mention with no year of its own takes the year heading the block it sits in.
         year = next((y for pos, y in reversed(headings) if pos < span.start_char), default_year)
         built = _build(kinds[0], span.text, [t.text for t in span], span.start_char, span.end_char,
@@ -292,6 +351,10 @@ def parse_year_range(text: str | None) -> Period | None:
     return Period(min(s.start for s in spans), max(s.end for s in spans))  # type: ignore[type-var]
 
 
+def _within_a_month(span: DateSpan) -> bool:
+    return bool(span.start and span.end and (span.start.year, span.start.month) == (span.end.year, span.end.month))
+
+
 def parse_timeframe(text: str | None, year: int | None = None,
                     plan_period: str | None = None) -> Period | None:
     """The period a card's "Tempi di attuazione" names.
@@ -300,7 +363,9 @@ def parse_timeframe(text: str | None, year: int | None = None,
     - a deadline ("Entro il 31/12/2025", "fino al 30 marzo 2025") -> from 1 January of the plan's
       year (or of the deadline's year, if earlier) to the deadline;
     - a start only ("dal 01/03/2025") -> from it to the end of the plan's year;
-    - a single year or date -> that year / day;
+    - a single day or month alone, as a "Scadenza" prints it ("31/12/2025", "dicembre 2025") -> from
+      1 January of the plan's year (or of its own year, if earlier) to its end, like a deadline;
+    - a single year or part of a year -> its span ("2025", "II semestre 2025");
     - a multi-year word with no years ("Triennale") -> the plan's period when it spans as many
       years, else that many years from the plan's year;
     - nothing recognisable -> ``None`` (the caller falls back to the plan's year).
@@ -319,6 +384,13 @@ def parse_timeframe(text: str | None, year: int | None = None,
         start = min(s.start for s in starts)  # type: ignore[type-var]
         return Period(start, date(max(year or start.year, start.year), 12, 31))
     dated = [s for s in spans if s.kind in ("date", "year") and s.start and s.end]
+    days = [s for s in dated if s.kind == "date" and _within_a_month(s)]
+    if days and len(days) == len(dated):
+        # a Scadenza alone ("31/12/2025", "Dicembre 2025"): the period runs from 1 January of the plan's
+        # year to it
+        end = max(s.end for s in days)  # type: ignore[type-var]
+        start_year = min(year, end.year) if year else end.year
+        return Period(date(start_year, 1, 1), end)
     if dated:
         return Period(min(s.start for s in dated), max(s.end for s in dated))  # type: ignore[type-var]
     durations = [s for s in spans if s.kind == "duration" and s.years]
@@ -330,3 +402,92 @@ def parse_timeframe(text: str | None, year: int | None = None,
         if year:
             return Period(date(year, 1, 1), date(year + years - 1, 12, 31))
     return None
+
+
+# ---------------------------------------------------------------- Gantt grids
+
+_HEADER_YEAR = re.compile(r"(?:^|[\s./'’-])((?:19|20)?\d{2})\s*$")
+
+
+def _header_month(cell: str) -> tuple[int | None, int | None, str | None]:
+    """(month, year, initial) of one header cell: "Gen 2026" -> (1, 2026, None), "G" -> (None, None, "g")."""
+    text = fold(cell).strip(" .")
+    if not text:
+        return None, None, None
+    year = None
+    if (m := _HEADER_YEAR.search(text)) and not text.isdigit():
+        y = int(m.group(1))
+        year = y + 2000 if y < 100 else y
+        text = text[: m.start(1)].rstrip(" ./'-")
+    if len(text) == 1 and text in _INITIALS:
+        return None, year, text
+    return month_number(text), year, None
+
+
+def _resolve_initials(initials: list[str | None]) -> dict[int, int]:
+    """Months of runs of single-letter header cells, by their order ("G F M A M G ..."): the longest
+    tail of each run of three or more that reads as consecutive month initials."""
+    out: dict[int, int] = {}
+    col = 0
+    while col < len(initials):
+        if initials[col] is None:
+            col += 1
+            continue
+        end = col
+        while end < len(initials) and initials[end] is not None:
+            end += 1
+        for first in range(col, end - 2):
+            found = (_INITIALS * 2).find("".join(initials[first:end]))  # type: ignore[arg-type]
+            if found >= 0:
+                out.update({c: (found + c - first) % 12 + 1 for c in range(first, end)})
+                break
+        col = end
+    return out
+
+
+def gantt_months(header: "list[str | None] | tuple[str | None, ...]", year: int) -> dict[int, tuple[int, int]]:
+    """Column index -> (month, year) for the month columns of a Gantt header row.
+
+    Cells name months ("Gennaio", "GEN", "genn.", "Gen-26", "gen 2026") or give their initials
+    ("G F M A M G L A S O N D", resolved by their order). Other cells (the activity's name, "Resp.")
+    are skipped. Without a year in the header the months belong to ``year``, and a month earlier than
+    the column before it moves to the next year (a grid from September to June spans two years).
+    """
+    cells = [_header_month(c or "") for c in header]
+    by_initial = _resolve_initials([c[2] for c in cells])
+    out: dict[int, tuple[int, int]] = {}
+    current, previous = year, None
+    for col, (month, cell_year, initial) in enumerate(cells):
+        if initial is not None:
+            month = by_initial.get(col)
+        if month is None:
+            continue
+        if cell_year is not None:
+            current = cell_year
+        elif previous is not None and month <= previous:
+            current += 1
+        out[col] = (month, current)
+        previous = month
+    return out
+
+
+def _marked(cell: "str | bool | None", marks: frozenset[str]) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    return fold(cell or "").strip(" .") in marks
+
+
+def gantt_period(header: "list[str | None] | tuple[str | None, ...]",
+                 row: "list[str | bool | None] | tuple[str | bool | None, ...]",
+                 year: int) -> Period | None:
+    """The period a Gantt row plans: from the first day of its first marked month to the last day of its
+    last one. ``row`` is aligned with ``header`` (same columns); a cell is marked when it holds a mark of
+    ``gantt_marks`` in ``date_patterns.yaml`` ("X", "✓", "●" ...) or is ``True`` (a shaded cell, for readers
+    that see fills). ``None`` when the header has no month columns or no month is marked."""
+    marks = frozenset(fold(str(m)) for m in _config()["gantt_marks"])
+    months = gantt_months(header, year)
+    hit = [months[c] for c in sorted(months) if c < len(row) and _marked(row[c], marks)]
+    if not hit:
+        return None
+    (m1, y1), (m2, y2) = hit[0], hit[-1]
+    return Period(date(y1, m1, 1), date(y2, m2, calendar.monthrange(y2, m2)[1]))

@@ -97,3 +97,115 @@ def test_yearless_mentions_take_the_year_heading_their_block():
             " Piano 2025/2027: entro giugno")
     spans = find_dates(text, default_year=2024)
     assert [s.end for s in spans if s.kind == "deadline"] == [D(2025, 2, 15), D(2026, 12, 31), D(2026, 6, 30)]
+
+
+# --------------------------------------------------------------------------- issue 12: every written form
+
+@pytest.mark.parametrize("text, kind, start, end", [
+    ("1° trimestre 2026", "period", D(2026, 1, 1), D(2026, 3, 31)),
+    ("nel terzo trimestre 2025", "period", D(2025, 7, 1), D(2025, 9, 30)),
+    ("II semestre 2025", "period", D(2025, 7, 1), D(2025, 12, 31)),
+    ("primo semestre dell'anno 2026", "period", D(2026, 1, 1), D(2026, 6, 30)),
+    ("IV trimestre", "period", D(2025, 10, 1), D(2025, 12, 31)),  # the year from the default
+    ("3° quadrimestre 2025", "period", D(2025, 9, 1), D(2025, 12, 31)),
+    ("I° semestre 2025", "period", D(2025, 1, 1), D(2025, 6, 30)),
+    ("1^ trimestre 2026", "period", D(2026, 1, 1), D(2026, 3, 31)),
+    ("nel corso del 2° semestre 2025", "period", D(2025, 7, 1), D(2025, 12, 31)),
+    ("entro il 1° trimestre 2026", "deadline", None, D(2026, 3, 31)),
+    ("entro la fine del primo semestre 2025", "deadline", None, D(2025, 6, 30)),
+    ("entro il II semestre 2025", "deadline", None, D(2025, 12, 31)),
+    ("entro aprile 2024", "deadline", None, D(2024, 4, 30)),
+    ("aprile – ottobre 2025", "period", D(2025, 4, 1), D(2025, 10, 31)),
+    ("da aprile a ottobre 2025", "period", D(2025, 4, 1), D(2025, 10, 31)),
+    ("settembre 2025 – giugno 2026", "period", D(2025, 9, 1), D(2026, 6, 30)),
+    ("da marzo a novembre", "period", D(2025, 3, 1), D(2025, 11, 30)),
+    ("entro il 31/03/2026", "deadline", None, D(2026, 3, 31)),
+    ("dal 1° gennaio 2025", "start", D(2025, 1, 1), None),
+    ("01/01/2025 – 31/12/2025", "period", D(2025, 1, 1), D(2025, 12, 31)),
+    ("ANNO 2025 - 2026", "year-range", D(2025, 1, 1), D(2026, 12, 31)),
+])
+def test_more_date_forms(text, kind, start, end):
+    spans = find_dates(text, default_year=2025)
+    assert len(spans) == 1, spans
+    s = spans[0]
+    assert (s.kind, s.start, s.end) == (kind, start, end)
+
+
+@pytest.mark.parametrize("text", [
+    "Regolamento (UE) 2019/1157", "Direttiva (UE) 2016/2102 sull'accessibilità", "D.L. n. 13/2023",
+    "L. n. 41/1986", "L. n. 104/1992", "D.Lgs. 33/2013", "art. 4-bis del D.L. n. 13/2023", "D.Lgs. n. 36/2023",
+    "Baseline 2024", "Target 2025", "Valore atteso 2025", "Indicatore | Formula di calcolo | Baseline 2024 | Target 2025",
+])
+def test_citations_and_column_headers_are_not_dates(text):
+    assert find_dates(text, default_year=2025) == []
+
+
+def test_a_year_range_with_a_slash_is_still_a_period():
+    [s] = find_dates("Piano 2025/2027")
+    assert (s.kind, s.start, s.end) == ("year-range", D(2025, 1, 1), D(2027, 12, 31))
+
+
+@pytest.mark.parametrize("timeframe, start, end", [
+    ("31/12/2025", D(2025, 1, 1), D(2025, 12, 31)),  # a Scadenza alone: from the plan year's 1 January
+    ("30/11/2025", D(2025, 1, 1), D(2025, 11, 30)),
+    ("Scadenza: 30/06/2025", D(2025, 1, 1), D(2025, 6, 30)),
+    ("31/03/2026", D(2025, 1, 1), D(2026, 3, 31)),
+    ("01/01/2025 – 31/12/2025", D(2025, 1, 1), D(2025, 12, 31)),
+    ("ANNO 2025 - 2026", D(2025, 1, 1), D(2026, 12, 31)),
+    ("II semestre 2025", D(2025, 7, 1), D(2025, 12, 31)),
+    ("1° trimestre 2026", D(2026, 1, 1), D(2026, 3, 31)),
+    ("aprile – ottobre 2025", D(2025, 4, 1), D(2025, 10, 31)),
+    ("entro aprile 2025", D(2025, 1, 1), D(2025, 4, 30)),
+    ("Dicembre 2025", D(2025, 1, 1), D(2025, 12, 31)),  # a month as Scadenza: by its end
+    ("31 ottobre 2025", D(2025, 1, 1), D(2025, 10, 31)),
+])
+def test_parse_timeframe_other_forms(timeframe, start, end):
+    p = parse_timeframe(timeframe, year=2025, plan_period="2025-2027")
+    assert p is not None and (p.start, p.end) == (start, end)
+
+
+# --------------------------------------------------------------------------- months and Gantt grids
+
+MONTHS_ROW = ["Attività", "Gen", "Feb", "Mar", "Apr", "Mag", "Giu", "Lug", "Ago", "Set", "Ott", "Nov", "Dic"]
+
+
+def test_month_table_is_the_calendar():
+    from pipeline.dates import MONTH_NAMES, MONTHS, month_name
+
+    assert len(MONTH_NAMES) == 12 and MONTHS["gennaio"] == 1 and MONTHS["dicembre"] == 12
+    assert [month_name(m) for m in (1, 6, 12)] == ["gennaio", "giugno", "dicembre"]
+
+
+@pytest.mark.parametrize("word, month", [
+    ("Aprile", 4), ("APR.", 4), ("sett", 9), ("genn.", 1), ("Dic", 12), ("giu", 6), ("GIUGNO", 6),
+    ("ma", None), ("gi", None), ("Attività", None), ("Resp.", None), ("", None), (None, None),
+])
+def test_month_number(word, month):
+    from pipeline.dates import month_number
+
+    assert month_number(word) == month
+
+
+@pytest.mark.parametrize("header, row, year, start, end", [
+    (MONTHS_ROW, ["Rilievo", "", "", "X", "x", "X", "", "", "", "", "", "", ""], 2025, D(2025, 3, 1), D(2025, 5, 31)),
+    (MONTHS_ROW, ["Collaudo"] + [""] * 10 + ["●", ""], 2025, D(2025, 11, 1), D(2025, 11, 30)),
+    (MONTHS_ROW, ["Shaded"] + [False] * 6 + [True, True] + [False] * 4, 2025, D(2025, 7, 1), D(2025, 8, 31)),
+    (["N.", "Fase"] + list("GFMAMGLASOND"), ["1", "Avvio"] + [""] * 9 + ["X", "X", "X"], 2025,
+     D(2025, 10, 1), D(2025, 12, 31)),  # initials, resolved by their order
+    (["Fase", "Set", "Ott", "Nov", "Dic", "Gen", "Feb"], ["Bando", "", "", "X", "X", "X", ""], 2025,
+     D(2025, 11, 1), D(2026, 1, 31)),  # a school-year grid runs into the next year
+    (["Fase", "ott 2025", "nov-25", "dic.25", "gen 2026"], ["F1", "X", "", "", "X"], 2024,
+     D(2025, 10, 1), D(2026, 1, 31)),  # years written in the header win
+])
+def test_gantt_period(header, row, year, start, end):
+    from pipeline.dates import gantt_period
+
+    p = gantt_period(header, row, year)
+    assert p is not None and (p.start, p.end) == (start, end)
+
+
+def test_gantt_without_marks_or_months_is_none():
+    from pipeline.dates import gantt_period
+
+    assert gantt_period(MONTHS_ROW, ["Fase"] + [""] * 12, 2025) is None
+    assert gantt_period(["Fase", "Responsabile", "Note"], ["F1", "X", "X"], 2025) is None

@@ -39,6 +39,15 @@ STAFF_LABEL = re.compile(
         ("tutto il personale", None),
         ("agenti incaricati", None),
         ("dirigenti; incaricati E.Q., n.15 dipendenti", None),
+        # issue 12
+        ("n.9 dipendenti dell'Area Tecnica + n.3 dipendenti volontari", 12),
+        ("Responsabile Servizio Tributi + n. 2 istruttori", 3),
+        ("1 Istruttore direttivo cat. D, 3 Operai cat. B", 4),
+        ("n. 3 (1 istruttore direttivo, 2 istruttori amministrativi)", 3),
+        ("n. 11 (4 Responsabili di Area, 7 referenti)", 11),
+        ("personale dell'Ufficio Tecnico (squadra esterna manutenzioni)", None),
+        ("due istruttori", 2),
+        ("tre operai", 3),
     ],
 )
 def test_required_cases(text, expected):
@@ -71,6 +80,21 @@ def test_chiari_has_both_countable_and_uncountable_texts():
     # guards the two tests above against a fixture where everything is None (or nothing is)
     counts = [o["staff_count"] for o in OBJECTIVES]
     assert None in counts and any(isinstance(c, int) and c > 1 for c in counts)
+
+
+# --------------------------------------------------------------------------- other comuni's plans
+
+OTHER_PLANS = {name: json.loads((DATA / f"{name}.expected.json").read_text(encoding="utf-8"))
+               for name in ("montecaldo-2025", "valmorena-2025")}
+OTHER_CASES = [(name, o) for name, plan in OTHER_PLANS.items() for o in plan["objectives"]]
+
+
+@pytest.mark.parametrize("name, obj", OTHER_CASES, ids=[f"{n}-{o['number']}" for n, o in OTHER_CASES])
+def test_other_comuni_staff_texts(name, obj):
+    """Matrix cells "n. 3 (1 istruttore direttivo, 2 istruttori amministrativi)" and piano-tipo prose
+    "n. 1 Funzionario amministrativo (area dei Funzionari e E.Q.), ..." (categories are not people)."""
+    year = OTHER_PLANS[name]["plan"]["year"]
+    assert count_staff(obj["staff_text"], year) == obj["staff_count"], obj["staff_text"]
 
 
 # --------------------------------------------------------------------------- general rules, crafted texts
@@ -256,3 +280,72 @@ def test_normalize_splits_glued_tokens_and_keeps_line_starts():
     clean, starts = staff.normalize("n.1Responsabile EQ+\n4+1(Dirigente)")
     assert clean == "n. 1 Responsabile EQ + 4 + 1 ( Dirigente )"
     assert [clean[s:].split()[0] for s in starts] == ["n.", "4"]
+
+
+# --------------------------------------------------------------------------- other phrasings (issue 12)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # named roles count one, whatever surrounds them
+        ("Responsabile Servizio Finanziario + n. 1 istruttore contabile", 2),
+        ("Responsabile Ufficio Tecnico + 3 operai", 4),
+        ("Segretario Generale + 2 funzionari", 3),
+        ("Il Responsabile dell'Area Finanziaria e due istruttori contabili", 3),
+        ("Funzionario E.Q. Area Tecnica; n. 2 istruttori tecnici; n. 1 operaio specializzato", 4),
+        ("Responsabile dell'Area Tecnica (Arch. Mario Rossi) e n. 2 istruttori tecnici", 3),
+        ("Responsabile dell'Area (Funzionario E.Q.) + n. 2 istruttori", 3),
+        ("n. 3 dipendenti + Segretario Comunale", 4),
+        # categories, areas and units in the text are not people
+        ("n. 2 dipendenti cat. C e n. 1 dipendente cat. D", 3),
+        ("n. 1 Istruttore Direttivo (cat. D1), n. 2 Istruttori (cat. C)", 3),
+        ("N. 1 Istruttore Direttivo Tecnico – Cat. D; N. 2 Operai – Cat. B", 3),
+        ("1 Istruttore direttivo (area dei Funzionari), 2 Operatori (area degli Operatori)", 3),
+        ("n.2 Istruttori Amministrativi – Area Istruttori; n.1 Funzionario – Area Funzionari e EQ", 3),
+        ("Area Amministrativa: n. 2 istruttori; Area Tecnica: n. 3 operai", 5),
+        ("2 dipendenti Area Amministrativa + 1 dipendente Area Tecnica", 3),
+        ("N. 7 dipendenti dei Servizi Demografici", 7),
+        # a dash before a role that names the profile just counted is no new person
+        ("n. 1 Istruttore tecnico-geometra", 1),
+        ("n. 1 Istruttore tecnico – Geometra, n. 2 operai", 3),
+        ("n. 2 Istruttori tecnici – geometri, n. 1 operaio", 3),
+        ("n. 1 Funzionario amministrativo-contabile, n. 2 Istruttori", 3),
+        ("Comandante – Vicecomandante", 2),
+        ("n. 2 istruttori – Responsabile", 3),
+        ("n.3 operai – squadra esterna", 3),
+        ("n. 1 Istruttore Direttivo – Responsabile del procedimento", 1),
+        ("Responsabile Area Finanziaria - n. 2 dipendenti", 3),
+        # totals with their breakdown are counted once
+        ("n. 5 (2 agenti, 2 istruttori, 1 ufficiale)", 5),
+        ("n. 2 (un istruttore amministrativo e un operatore)", 2),
+        ("n. 5 dipendenti (di cui 2 part-time)", 5),
+        ("6 dipendenti: 1 funzionario, 3 istruttori, 2 operai", 6),
+        ("n. 4 dipendenti: 1 funzionario e 3 istruttori; Responsabile", 5),
+        ("n.1 Responsabile: n.2 dipendenti", 3),  # more than the number before the colon: a plain separator
+        ("Personale coinvolto: n. 1 Responsabile, n. 2 istruttori", 3),
+        ("Istruttori amministrativi: 2; Operai: 3", 5),
+        ("Istruttori amministrativi n. 2, Operai n. 3", 5),
+        ("Tutti i dipendenti dell'Area (n. 6)", 6),
+        ("Servizio Tributi (n. 2 dipendenti)", 2),
+        # number words and markers
+        ("un funzionario, due istruttori e tre operai", 6),
+        ("quindici agenti", 15),
+        ("numero 3 dipendenti", 3),
+        ("Totale n. 6 dipendenti", 6),
+        ("n.1 Comandante P.L. + n.4 agenti + n.1 amministrativo", 6),
+    ],
+)
+def test_other_phrasings_countable(text, expected):
+    assert count_staff(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["n. 3 (2 istruttori, 2 operai)", "Responsabile del Servizio e personale dell'ufficio",
+     "dipendenti dell'Ufficio Ragioneria", "personale della Polizia Locale", "n. 2 agenti + personale amministrativo",
+     "Segretario comunale, Responsabili di Settore", "squadra operai", "operai del cantiere comunale",
+     "Responsabile + dipendenti dell'Area", "Personale coinvolto: dipendenti dell'area", "Operai: vari"],
+)
+def test_other_phrasings_uncountable(text):
+    assert count_staff(text) is None
