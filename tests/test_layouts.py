@@ -221,6 +221,7 @@ def test_list_of_objectives_with_gantt_grid_and_an_x_prerequisite(tmp_path):
 
     doc = Docx()
     _front(doc)
+    doc.add_paragraph("ANNO 2026")
     doc.add_paragraph("SERVIZIO SEGRETERIA")
     months = ["Gen", "Feb", "Mar", "Apr", "Mag", "Giu", "Lug", "Ago", "Set", "Ott", "Nov", "Dic"]
     header = ("N.", "Obiettivo", "Peso", "Personale", *months)
@@ -239,7 +240,7 @@ def test_list_of_objectives_with_gantt_grid_and_an_x_prerequisite(tmp_path):
     assert record.source.layout == "list"
     assert record.plan.prerequisites == ["Rispetto degli obblighi di pubblicazione in Amministrazione trasparente"]
     assert [(o.number, o.objective_weight, o.timeframe) for o in record.objectives] == [
-        (1, 40, "marzo – ottobre 2026"), (3, 60, "maggio 2026")]
+        (1, 40, "01/03/2026 – 31/10/2026"), (3, 60, "01/05/2026 – 31/05/2026")]
     assert [o.scope_line for o in record.objectives] == ["SERVIZIO SEGRETERIA"] * 2
 
 

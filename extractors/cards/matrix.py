@@ -42,7 +42,7 @@ class _Group:
     cells: dict[str, list[str]] = field(default_factory=dict)
     indicators: list[dict[str, list[str]]] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)
-    months: set[int] = field(default_factory=set)  # months marked in a Gantt grid
+    gantt: dict[int, str] = field(default_factory=dict)  # Gantt grid: column -> mark, over its rows
 
 
 def is_matrix_header(roles: dict[str, int], header: tuple[str | None, ...] = ()) -> bool:
@@ -59,16 +59,10 @@ def is_matrix_header(roles: dict[str, int], header: tuple[str | None, ...] = ())
 
 def month_columns(header: tuple[str | None, ...]) -> dict[int, int]:
     """{column index: month 1-12} for a Gantt grid's month columns ("Gen", "febbraio", "MAR")."""
-    from pipeline.dates import MONTHS
+    from pipeline.dates import gantt_months
 
-    out: dict[int, int] = {}
-    for k, cell in enumerate(header):
-        word = fold(_norm(cell or "")).strip(" .")
-        if 3 <= len(word) <= 9 and word.isalpha():
-            month = next((m for name, m in MONTHS.items() if name.startswith(word)), None)
-            if month is not None:
-                out[k] = month
-    return out if len(out) >= 3 else {}
+    months = {k: m for k, (m, _) in gantt_months(header, 2000).items()}
+    return months if len(months) >= 3 else {}
 
 
 def matrix_tables(doc: Document) -> list[tuple[Table, dict[str, int]]]:
@@ -135,7 +129,9 @@ def _objective_rows(doc: Document) -> list[_Group]:
             g = groups[-1]
             if table.page not in g.pages:
                 g.pages.append(table.page)
-            g.months |= {m for k, m in month_columns(header).items() if k < len(raw) and (raw[k] or "").strip()}
+            for k in month_columns(header):
+                if k < len(raw) and (raw[k] or "").strip():
+                    g.gantt[k] = raw[k].strip()
             if "name" not in roles:  # a list of objectives: the weight column is the objective's
                 own.update({"level": own.pop("weight", [])} if "weight" in own and "level" not in own else {})
             for role, lines in own.items():
@@ -199,30 +195,35 @@ def _level(lines: list[str]) -> tuple[str | None, int | float | None]:
     return None, None
 
 
-def _timeframe(lines: list[str], period_start: str | None, months: set[int] = frozenset(),
+def _timeframe(lines: list[str], period_start: str | None, g: _Group | None = None,
                year: int | None = None) -> str | None:
-    from pipeline.dates import MONTHS
+    from pipeline.dates import gantt_period, month_name
 
     text = join_lines(lines) or None
     if text and period_start and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
         return f"{period_start} – {text}"
-    if not text and months:  # a Gantt grid: from the first marked month to the last
-        names = {m: name for name, m in MONTHS.items()}
-        span = names[min(months)] if min(months) == max(months) else f"{names[min(months)]} – {names[max(months)]}"
-        return f"{span} {year}" if year else span
+    if not text and g is not None and g.gantt:  # a Gantt grid: the first marked month to the last
+        header = g.table.rows[0]
+        row = [g.gantt.get(k) for k in range(len(header))]
+        if year:
+            period = gantt_period(header, row, year)
+            return period.label() if period else None
+        months = sorted(month_columns(header)[k] for k in g.gantt)
+        first, last = month_name(months[0]), month_name(months[-1])
+        return first if first == last else f"{first} – {last}"
     return text
 
 
 def period_start(doc: Document) -> str | None:
     """The day the plan says every objective's period starts ("decorre dal 1° gennaio 2025"),
     as dd/mm/yyyy, when the cards print only their deadline."""
-    from pipeline.dates import MONTHS
+    from pipeline.dates import month_number
 
     rx = patterns()["period_start"]
     for line in doc.lines():
         m = rx.search(fold(_norm(line.text)))
         if m:
-            month = MONTHS.get(m.group(2))
+            month = month_number(m.group(2))
             if month:
                 return f"{int(m.group(1)):02d}/{month:02d}/{m.group(3)}"
     return None
@@ -259,7 +260,7 @@ def _objective(g: _Group, position: int, start: str | None, year: int | None) ->
     description = join_lines(parts.get("description", [])) or None
     level, level_value = _level(g.cells.get("level", []))
     staff_text = join_lines(g.cells.get("staff", [])) or None
-    timeframe = _timeframe(g.cells.get("timeframe", []) or parts.get("timeframe", []), start, g.months, year)
+    timeframe = _timeframe(g.cells.get("timeframe", []) or parts.get("timeframe", []), start, g, year)
     scope = join_lines(g.cells.get("scope", [])) or g.scope
     pages = sorted(set(g.pages))
     return Objective(
