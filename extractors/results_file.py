@@ -31,6 +31,7 @@ from pipeline.results import (
     ResultRow,
     ResultsFile,
     StatedError,
+    check_results_file,
     fold,
     parse_measured,
     parse_number,
@@ -137,6 +138,7 @@ def _cell_text(value: Any, percent: bool) -> str:
 
 
 def _claims(name: str, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    rows = list(rows)
     """entity / year / sha256 the rows say they are for (one value each, or an error)."""
     out: dict[str, Any] = {}
     for key in ("entity", "year", "sha256"):
@@ -224,6 +226,11 @@ def _read_piano(name: str, wb: Any, ws: Any, header: list[Any], digest: str, rec
     def key(text: Any) -> str:
         return fold(text) if text is not None else ""
 
+    identifier = (wb.properties.identifier or "").strip()
+    claims = {"sha256": identifier.removeprefix("sha256:")} if identifier.startswith("sha256:") else {}
+    # the workbook of another plan is refused as such, before its rows fail to match
+    check_results_file(record, _results_file(name, digest, [], claims))
+
     # (objective, indicator text, target) -> positions still free, in card order
     free: dict[tuple[int | None, str, str], list[int]] = defaultdict(list)
     for o in record.objectives:
@@ -246,6 +253,4 @@ def _read_piano(name: str, wb: Any, ws: Any, header: list[Any], digest: str, rec
         row = _typed_row(name, r, cells, stated_percent=percent, objective=objective, indicator=positions.pop(0))
         if row is not None:
             rows.append(row)
-    identifier = (wb.properties.identifier or "").strip()
-    claims = {"sha256": identifier.removeprefix("sha256:")} if identifier.startswith("sha256:") else {}
     return _results_file(name, digest, rows, claims)

@@ -63,7 +63,7 @@ def achievement_chart(record: PlanRecord) -> bytes | None:
     w = wording()
     rows = results.objectives[::-1]
     labels = [f"Ob. {o.objective}" if o.objective is not None else "Ob. ?" for o in rows]
-    height = min(9.0, max(2.4, 0.24 * len(rows) + 1.2))
+    height = min(7.0, max(2.4, 0.16 * len(rows) + 1.2))
     fig, ax = plt.subplots(figsize=(6.4, height), dpi=200)
     ax.barh(labels, [o.achievement_pct or 0 for o in rows], height=0.65,
             color=[PAYOUT_COLOURS[o.payout] for o in rows], edgecolor="white", linewidth=0.6)
@@ -120,8 +120,10 @@ def _summary(doc: DocxDocument, record: PlanRecord) -> None:
     undetermined = w["undetermined"].format(n=counts[None]) if counts[None] else ""
     _para(doc, w["summary_text"].format(
         n=len(results.objectives), full=counts["full"], prop=counts["proportional"], none=counts["none"],
-        undetermined=undetermined, allocated=eur(results.allocated), paid=eur(results.paid_total),
-        economia=eur(results.economia)), align="justify")
+        undetermined=undetermined, allocated=eur(results.allocated),
+        paid=eur(results.paid_total) if results.paid_total is not None else w["unknown_amount"],
+        economia=eur(results.economia) if results.economia is not None else w["unknown_amount"]),
+        align="justify")
     for p in results.prerequisites:
         if p.met is False:
             _para(doc, w["prerequisite_unmet"].format(text=clean(p.text)), bold=True, align="justify")
