@@ -81,8 +81,8 @@ def achievement_chart(record: PlanRecord) -> bytes | None:
                (("full", "chart_full"), ("proportional", "chart_prop"), ("none", "chart_none"),
                 (None, "chart_unknown")) if k in used]
     handles.append(Line2D([], [], color="#1F3A5F", linewidth=1.6, label=w["chart_threshold"]))
-    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center",
-              bbox_to_anchor=(0.5, -0.08 if len(rows) > 8 else -0.2), ncol=len(handles))
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncol=len(handles))
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -175,7 +175,7 @@ def _payouts(doc: DocxDocument, record: PlanRecord) -> None:
         rows.append([str(o.objective), pct(o.achievement_pct), pct(o.threshold_pct), pct(o.payout_pct),
                      eur(o.amount_eur), eur(o.paid_eur), eur(economia)])
     rows.append([w["total"], "", "", "", eur(results.allocated), eur(results.paid_total), eur(results.economia)])
-    _table(doc, w["payout_header"], rows, [1.0, 2.4, 1.6, 2.2, 3.0, 3.0, 2.8],
+    _table(doc, w["payout_header"], rows, [1.5, 2.9, 1.5, 1.8, 3.0, 3.0, 2.9],
            ["center", "right", "right", "right", "right", "right", "right"], bold_last=True)
 
 

@@ -9,6 +9,7 @@ The payout share and the amount paid are the pipeline's (they follow the plan's 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -29,6 +30,19 @@ def write_payouts_csv(record: PlanRecord, path: str | Path) -> None:
     results = record.results
     rows = [o.model_dump(include=set(PAYOUT_COLUMNS)) for o in results.objectives] if results else []
     _write_csv(Path(path), PAYOUT_COLUMNS, rows)
+
+
+def _fit_rows(ws, columns: list[Column], first: int, last: int) -> None:
+    """Row heights for wrapped text (spreadsheet programs do not grow rows a file does not size),
+    and printing: landscape, one page wide."""
+    wrapped = [(c, col.width) for c, col in enumerate(columns, start=1) if col.width]
+    for r in range(first, last + 1):
+        lines = max([math.ceil(len(str(ws.cell(row=r, column=c).value or "")) / max(w - 2, 1)) for c, w in wrapped] or [1])
+        ws.row_dimensions[r].height = 13 * max(lines, 1) + 2
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 def _pct(value):
@@ -57,6 +71,7 @@ def write_risultati_xlsx(record: PlanRecord, path: str | Path) -> None:
                            r.measured, HOW_IT.get(r.how or "", "Non valutabile"),
                            _pct(ind.weight_pct) if ind else None, _pct(r.achieved_pct), None])
     _table(ws_i, i_columns, i_rows)
+    _fit_rows(ws_i, i_columns, 2, len(i_rows) + 1)
     for n in range(2, len(i_rows) + 2):
         cell = ws_i.cell(row=n, column=9, value=f"=IF(OR(G{n}=\"\",H{n}=\"\"),\"\",G{n}*H{n})")
         cell.number_format = PERCENT_DECIMALS
@@ -76,6 +91,7 @@ def write_risultati_xlsx(record: PlanRecord, path: str | Path) -> None:
                        _pct(o.threshold_pct), _pct(o.achievement_pct), PAYOUT_IT.get(o.payout or "", "Non determinato"),
                        _pct(o.payout_pct), o.amount_eur, o.paid_eur, None])
     _table(ws_o, o_columns, o_rows)
+    _fit_rows(ws_o, o_columns, 2, len(o_rows) + 1)
     last_i = len(i_rows) + 1
     for n, o in enumerate(results.objectives if results else [], start=2):
         if o.achievement_pct is not None:  # the pipeline's value when some indicator is unclear

@@ -412,3 +412,23 @@ def test_risultati_xlsx_has_formulas_that_libreoffice_recomputes(valmorena_out, 
     paid = sum(p for _, _, p in VALMORENA_CASES.values())
     assert round(values.cell(row=total, column=9).value, 2) == float(paid)
     assert round(values.cell(row=total, column=10).value, 2) == float(euro("27.450,00") - paid)
+
+
+def test_relazione_renders_in_libreoffice(valmorena_out, tmp_path):
+    """relazione.docx opens and lays out in LibreOffice: page 1 as PNG is not blank, the PDF text
+    carries the title and the totals."""
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(valmorena_out / "relazione.docx")],
+                   check=True, capture_output=True, timeout=120)
+    pdf = tmp_path / "relazione.pdf"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    from PIL import Image
+
+    page = Image.open(next(tmp_path.glob("p-*.png"))).convert("L")
+    assert page.getextrema()[0] < 100  # something dark is drawn on page 1
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    paid = sum(p for _, _, p in VALMORENA_CASES.values())
+    from pipeline.money import format_eur
+
+    assert "Relazione sulla Performance 2025" in text
+    assert format_eur(paid, "€") in text and format_eur(euro("27.450,00") - paid, "€") in text
