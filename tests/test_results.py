@@ -432,3 +432,36 @@ def test_relazione_renders_in_libreoffice(valmorena_out, tmp_path):
 
     assert "Relazione sulla Performance 2025" in text
     assert format_eur(paid, "€") in text and format_eur(euro("27.450,00") - paid, "€") in text
+
+
+def test_an_xlsx_results_file_reads_like_the_csv(valmorena, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Obiettivo", "Indicatore", "Valore rilevato", "Raggiunto"])
+    for n, i, v, r in valmorena_rows():
+        if r == "50%":
+            ws.append([n, i, v, 0.5])
+            ws.cell(row=ws.max_row, column=4).number_format = "0%"  # a percentage typed in Excel
+        elif isinstance(v, str) and v.endswith("%"):
+            ws.append([n, i, int(v[:-1]), r])
+        else:
+            ws.append([n, i, v, r])
+    wb.save(tmp_path / "r.xlsx")
+    assert run_results(valmorena, tmp_path / "r.xlsx", tmp_path / "x") == 0
+    assert run_results(valmorena, write_csv(tmp_path / "r.csv", valmorena_rows()), tmp_path / "c") == 0
+    assert (tmp_path / "x" / "payouts.csv").read_text() == (tmp_path / "c" / "payouts.csv").read_text()
+
+
+@pytest.mark.parametrize("content,cause", [
+    (b"%PDF-1.4\n\xff\xfe\x00binary", "non è un CSV in UTF-8 né un file Excel"),
+    ("nome,cognome\nMario,Rossi\n".encode(), "intestazione non riconosciuta"),
+    (b"", "il file dei risultati è vuoto"),
+])
+def test_not_a_results_file(valmorena, tmp_path, capsys, content, cause):
+    bad = tmp_path / "risultati.csv"
+    bad.write_bytes(content)
+    assert run_results(valmorena, bad, tmp_path / "out") == 2
+    assert cause in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
