@@ -459,7 +459,7 @@ def apply_results(record: PlanRecord, results: ResultsFile) -> PlanRecord:
         rule = payout_rule(achievement, soglia, bands) if achievement is not None else None
         if achievement is not None and rule is None:
             unclear(_message("unclear_threshold"))
-        if rule is not None and not payable:
+        if not payable:  # a prerequisite not met: nothing is paid, whatever the achievement
             rule = ("none", Decimal(0))
         if rule is not None and amount is None:
             unclear(_message("unclear_amount"))

@@ -30,19 +30,29 @@ def weights(draw) -> list[int]:
 
 
 @st.composite
-def plans(draw):
-    """(record, shares per objective): a plan with amounts, soglie, maybe bands; results as shares."""
-    n = draw(st.integers(1, 6))
+def plan_data(draw):
+    """(bands?, [(weights, soglia, amount cents, shares in hundredths of %)] per objective)."""
     use_bands = draw(st.booleans())
-    objectives, allocations, shares = [], [], {}
-    for number in range(1, n + 1):
+    cards = []
+    for _ in range(draw(st.integers(1, 6))):
         w = draw(weights())
         soglia = draw(st.one_of(st.none(), st.integers(0, 100))) if use_bands else draw(st.integers(0, 100))
+        amount = draw(st.integers(0, 10_000_000))
+        shares = draw(st.lists(st.integers(0, 10_000), min_size=len(w), max_size=len(w)))
+        cards.append((w, soglia, amount, shares))
+    return use_bands, cards
+
+
+def build(data) -> tuple[PlanRecord, dict[int, list[int]]]:
+    """The record of generated plan data, and the shares per objective number."""
+    use_bands, cards = data
+    objectives, allocations, shares = [], [], {}
+    for number, (w, soglia, amount, ss) in enumerate(cards, start=1):
         objectives.append(Objective(number=number, threshold_pct=soglia,
                                     indicators=[Indicator(name=f"i{j}", target="n. 1", target_value=1, weight_pct=x)
                                                 for j, x in enumerate(w)]))
-        allocations.append(Allocation(objective=number, amount_eur=from_cents(draw(st.integers(0, 10_000_000)))))
-        shares[number] = draw(st.lists(st.integers(0, 10_000), min_size=len(w), max_size=len(w)))  # hundredths of %
+        allocations.append(Allocation(objective=number, amount_eur=from_cents(amount)))
+        shares[number] = list(ss)
     threshold = Threshold(default_pct=60, bands=BANDS) if use_bands else Threshold()
     record = PlanRecord(source=Source(file="p.pdf", sha256="0" * 64, pages=1),
                         plan=Plan(year=2025, threshold=threshold), objectives=objectives, allocations=allocations)
@@ -57,9 +67,9 @@ def results_of(shares: dict[int, list[int]]) -> ResultsFile:
 
 
 @settings(max_examples=150, deadline=None)
-@given(plans())
-def test_paid_within_amount_and_paid_plus_economia_is_allocated(case):
-    record, shares = case
+@given(plan_data())
+def test_paid_within_amount_and_paid_plus_economia_is_allocated(data):
+    record, shares = build(data)
     results = apply_results(record, results_of(shares)).results
     for o in results.objectives:
         assert 0 <= to_cents(o.paid_eur) <= to_cents(o.amount_eur)
@@ -71,9 +81,9 @@ def test_paid_within_amount_and_paid_plus_economia_is_allocated(case):
 
 
 @settings(max_examples=150, deadline=None)
-@given(plans(), st.data())
-def test_more_achievement_never_pays_less(case, data):
-    record, shares = case
+@given(plan_data(), st.data())
+def test_more_achievement_never_pays_less(plan, data):
+    record, shares = build(plan)
     number = data.draw(st.sampled_from(sorted(shares)))
     position = data.draw(st.integers(0, len(shares[number]) - 1))
     better = {n: list(s) for n, s in shares.items()}
