@@ -50,7 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fail-on", choices=["error", "warning"],
                         help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
     render.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
+    _results_parser(sub)
     return parser
+
+
+def _results_parser(sub) -> None:
+    results = sub.add_parser("results", help="applica i risultati di fine anno: raggiungimento, premi, relazione")
+    results.add_argument("plan_json", metavar="PLAN_JSON",
+                         help="plan.json di piao run (o la cartella di piao batch, con RESULTS cartella)")
+    results.add_argument("results", metavar="RESULTS",
+                         help="CSV/XLSX obiettivo,indicatore,valore_rilevato,raggiunto, o piano.xlsx compilato "
+                              "(o una cartella di file NOME.csv|xlsx)")
+    results.add_argument("--out", required=True, metavar="DIR", help="cartella dei risultati")
+    results.add_argument("--fail-on", choices=["error", "warning"],
+                         help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
+    results.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
 
 
 def _options(args: argparse.Namespace):
@@ -98,6 +112,31 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return _exit_for(record.findings, args.fail_on)
 
 
+def _cmd_results(args: argparse.Namespace) -> int:
+    if Path(args.plan_json).is_dir() and Path(args.results).is_dir():
+        from flows.batch import exit_status, summary_table
+        from flows.results import results_pairs
+        from flows.results_flow import run_results_folder
+
+        results_pairs(args.plan_json, args.results)  # bad folders fail before Prefect starts
+        outcomes = run_results_folder(args.plan_json, args.results, args.out)
+        for o in outcomes:
+            if o.status != "ok":
+                print(f"piao: {Path(args.results) / o.file}: {o.message}", file=sys.stderr)
+        if not args.quiet:
+            print(summary_table(outcomes))
+        return exit_status(outcomes, args.fail_on)
+    from flows.results import results_plan
+    from pipeline.money import format_eur
+
+    record = results_plan(args.plan_json, args.results, args.out)
+    if not args.quiet and record.results is not None:
+        r = record.results
+        print(f"{Path(args.results).name}: {len(r.objectives)} obiettivi, erogati {format_eur(r.paid_total, '€')}, "
+              f"economia {format_eur(r.economia, '€')} -> {args.out}")
+    return _exit_for(record.findings, args.fail_on)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -105,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "render":
             return _cmd_render(args)
+        if args.command == "results":
+            return _cmd_results(args)
         return _cmd_batch(args)
     except InputError as err:
         print(f"piao: {err}", file=sys.stderr)

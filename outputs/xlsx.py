@@ -166,9 +166,12 @@ def _indicators(ws: Worksheet, record: PlanRecord) -> None:
         Column("Peso", PERCENT),
         Column("Attività", width=60),
         Column("Pagina", INTEGER),
+        # Left empty for the year end: filled in, the workbook is an input of `piao results`.
+        Column("Valore rilevato", width=16),
+        Column("Raggiunto", width=12),
     ]
     rows = [
-        [o.number, i.name, i.target, i.target_value, _pct(i.weight_pct), i.activity, i.page]
+        [o.number, i.name, i.target, i.target_value, _pct(i.weight_pct), i.activity, i.page, None, None]
         for o in record.objectives
         for i in o.indicators
     ]
@@ -308,4 +311,5 @@ def write_xlsx(record: PlanRecord, path: str | Path) -> None:
     entity = record.plan.entity or ""
     wb.properties.title = f"Piano della Performance {entity} {record.plan.year or ''}".strip()
     wb.properties.language = "it-IT"
+    wb.properties.identifier = f"sha256:{record.source.sha256}"  # which plan `piao results` reads it for
     wb.save(str(path))

@@ -216,6 +216,66 @@ class Allocation(_Model):
     staff_band: str | None = None
 
 
+class IndicatorResult(_Model):
+    """The year-end result of one indicator (contract, "Year-end results")."""
+
+    #: The indicator's 1-based position in its card.
+    indicator: int
+    #: The measured value as reported (a number, or the text given, e.g. "sì"); None if none.
+    measured: Number | str | None = None
+    #: Share of the indicator achieved, 0-100; None when it cannot be judged (result-unclear).
+    achieved_pct: Number | None = None
+    #: "raggiunto" (stated in the results file) or "valore" (measured value against the target).
+    how: Literal["raggiunto", "valore"] | None = None
+    #: The reporter's own "raggiunto" cell, as given (sì / no / a percentage).
+    stated: str | None = None
+    #: Which way the target was read: "more" (more is better), "less", "yes" (Sì/No target).
+    direction: Literal["more", "less", "yes"] | None = None
+
+
+class ObjectiveResult(_Model):
+    """The year-end result and payout of one objective."""
+
+    objective: int | None
+    #: Sum of the indicator weights, each scaled by its achieved share (2 decimals); None if unknown.
+    achievement_pct: Number | None = None
+    #: The soglia in force (the card's own, else the plan's).
+    threshold_pct: Number | None = None
+    #: Share of the amount paid, 0-100 (100 full, the achievement when proportional, 0 none).
+    payout_pct: Number | None = None
+    #: Which rule applied: "full", "proportional", "none".
+    payout: Payout | None = None
+    amount_eur: Number | None = None
+    paid_eur: Number | None = None
+    indicators: list[IndicatorResult] = Field(default_factory=list)
+
+
+class PrerequisiteResult(_Model):
+    """Whether a prerequisite ("X", ``plan.prerequisites``) was met, as the results file says."""
+
+    prerequisite: int
+    text: str | None = None
+    met: bool | None = None
+
+
+class Results(_Model):
+    """Year-end results applied to the plan: achievement and payout per objective."""
+
+    objectives: list[ObjectiveResult] = Field(default_factory=list)
+    #: Sum of paid_eur; None when some objective's payout is unknown.
+    paid_total: Number | None = None
+    #: Allocated minus paid; None when the paid total is unknown.
+    economia: Number | None = None
+    #: The sum of the allocated amounts the payout is taken from.
+    allocated: Number | None = None
+    prerequisites: list[PrerequisiteResult] = Field(default_factory=list)
+    #: False when a prerequisite was not met: nothing is paid.
+    payable: bool = True
+    #: The results file: name and sha256.
+    file: str | None = None
+    sha256: str | None = None
+
+
 class PlanRecord(_Model):
     schema_version: Literal["1"] = SCHEMA_VERSION
     source: Source
@@ -223,6 +283,8 @@ class PlanRecord(_Model):
     objectives: list[Objective] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     allocations: list[Allocation] = Field(default_factory=list)
+    #: Year-end results (``piao results``); None until they are applied.
+    results: Results | None = None
 
     def objective(self, number: int) -> Objective | None:
         return next((o for o in self.objectives if o.number == number), None)

@@ -11,6 +11,8 @@ command -v python3 >/dev/null && python3 -c 'import ensurepip' 2>/dev/null || ne
 command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/ita.traineddata 2>/dev/null)" ] || need_apt+=(tesseract-ocr-ita)
 command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui)
+# Calc: tests recompute the formulas of risultati.xlsx (piao results) with LibreOffice.
+[ -n "$(ls /usr/lib/libreoffice/program/libsclo.so 2>/dev/null)" ] || need_apt+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/liberation ] || need_apt+=(fonts-liberation)
 if [ ${#need_apt[@]} -gt 0 ]; then
