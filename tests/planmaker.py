@@ -785,3 +785,27 @@ def to_pdf(docx: Path, out_dir: Path, profile: Path) -> Path:
     if not pdf.exists():
         raise RuntimeError(f"LibreOffice wrote no PDF for {docx}")
     return pdf
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python tests/planmaker.py OUT_DIR``: every layout as DOCX + PDF + ``.expected.json``,
+    to read with ``piao run`` and score with ``../shared/tools/score.py`` by hand."""
+    import json
+    import sys
+
+    out = Path((argv or sys.argv[1:] or ["unseen-plans"])[0])
+    out.mkdir(parents=True, exist_ok=True)
+    root = Path(__file__).resolve().parents[1]
+    golds = {layout: write_layout(layout, out / f"{layout}.docx") for layout in LAYOUTS}
+    write_drift(root / "examples" / "chiari-2025.docx", out / "drift.docx")
+    chiari = json.loads((root / "tests" / "data" / "chiari-2025.expected.json").read_text())
+    golds["drift"] = drift_expected(chiari)
+    for name, gold in golds.items():
+        (out / f"{name}.expected.json").write_text(json.dumps(gold, ensure_ascii=False, indent=1))
+    for name in golds:
+        to_pdf(out / f"{name}.docx", out, out / "lo-profile")
+        print(out / f"{name}.pdf")
+
+
+if __name__ == "__main__":
+    main()
