@@ -1,6 +1,7 @@
-#!/usr/bin/env python3
-"""Score a project's plan.json against a gold annotation (a copy of ../shared/tools/score.py, the
-acceptance checks' own scorer, kept unchanged so that the tests are an independent oracle).
+# Vendored copy of ../shared/tools/score.py, the acceptance scorer (keep it identical): tests
+# import score_plan / score_objectives / Tally from here so that the figures they assert are the
+# figures acceptance counts.
+"""Score a project's plan.json against a gold annotation.
 
 usage: score.py GOLD.json PLAN.json [--min PCT] [--findings EXPECTED_FINDINGS.json] [--verbose]
 
