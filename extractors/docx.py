@@ -339,6 +339,7 @@ class _Reader:
         t_index = len(self.state.tables)
         self.state.table_first_block.append(len(self.state.blocks))
         headers: list[bool] = []
+        nested: list[tuple[object, float]] = []
         for tr in tbl.findall(_q("tr")):
             cells, heights, col = [], [], 0
             for tc in tr.findall(_q("tc")):
@@ -352,10 +353,9 @@ class _Reader:
                     if child.tag == _q("p"):
                         paras.append("\n".join(_para_text(child)[0]))
                         h += self.paragraph_height(child, max(20.0, cw - CELL_MARGINS_PT))
-                    elif child.tag == _q("tbl"):  # nested table: flatten its text into the cell
-                        for inner in child.iter(_q("p")):
-                            paras.append("".join(t.text or "" for t in inner.iter(_q("t"))))
-                            h += DEFAULT_FONT_PT * LINE_HEIGHT_EM
+                    elif child.tag == _q("tbl"):  # nested table: a table of its own, after this one
+                        nested.append((child, cw))
+                        h += DEFAULT_FONT_PT * LINE_HEIGHT_EM * len(child.findall(_q("tr")))
                 heights.append(h)
                 merged_continue = vmerge is not None and _attr(vmerge, "val") in (None, "continue")
                 cell_paras = [] if merged_continue else paras
@@ -385,6 +385,8 @@ class _Reader:
                 b.repeat_header = header_h
         self.state.tables.append(rows)
         self.state.table_headers.append(headers)
+        for inner, inner_width in nested:
+            self.add_table(inner, inner_width)
 
     # -- body ----------------------------------------------------------------------------------
 

@@ -66,7 +66,10 @@ def _header_columns(row: tuple[str | None, ...]) -> dict[str, int] | None:
 
 
 def _is_indicator_table(table: Table) -> bool:
-    return bool(table.rows) and _header_columns(table.rows[0]) is not None
+    """A table whose header row names indicator columns: its first row, or a row further down
+    when the indicator table is nested in a card's label/value table and the back-end merged the
+    two (its rows before the header are then not indicators)."""
+    return any(_header_columns(row) is not None for row in table.rows[:40])
 
 
 def _cell_lines(cell: str | None) -> list[str]:

@@ -44,7 +44,7 @@ def heading_of(text: str) -> tuple[int | None, str | None] | None:
         m = rx.match(text)
         if m:
             rest = (m.group("rest") or "").strip() or None
-            if rest is None and len(text) > 40:
+            if rest is None and len(text) > 90:
                 continue  # a heading alone is short; a long line is prose
             return _number_token(m.group("num")), rest
     return None

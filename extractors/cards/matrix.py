@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.cards.columns import _cell_lines, column_roles, unknown_columns, weight_cell
-from extractors.cards.fields import _label_of, printed_points
+from extractors.cards.fields import _label_of, level_value
 from extractors.cards.values import _NUM, _norm, _to_number, join_lines, kind_of, target_value
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Table
@@ -182,17 +182,7 @@ def _code_and_number(lines: list[str]) -> tuple[str | None, int | None]:
 
 
 def _level(lines: list[str]) -> tuple[str | None, int | float | None]:
-    """("Alta", 1.4) from a weighting cell "Alta (1,4)"; (None, 30) from "30/100"."""
-    text = " ".join(_norm(x) for x in lines)
-    if not text:
-        return None, None
-    m = patterns()["level_value"].match(text)
-    if m and re.search(r"[A-Za-zÀ-ÿ]{3,}", m.group(1)):
-        value = _to_number(m.group(2)) if m.group(2) else None
-        return m.group(1).strip(), value
-    if re.search(_NUM, text):
-        return None, printed_points(text)
-    return None, None
+    return level_value(" ".join(_norm(x) for x in lines))
 
 
 def _timeframe(lines: list[str], period_start: str | None, g: _Group | None = None,
@@ -253,10 +243,16 @@ def _indicator(cells: dict[str, list[str]]) -> Indicator:
     )
 
 
-def _objective(g: _Group, position: int, start: str | None, year: int | None) -> Objective:
+def _objective(g: _Group, position: int, start: str | None, year: int | None,
+               paragraph_cells: bool = False) -> Objective:
     code, number = _code_and_number(g.cells.get("code", []))
-    title = join_lines(g.cells.get("title", [])) or None
-    parts = _split_labels(g.cells.get("description", []))
+    title_lines, description_lines = g.cells.get("title", []), g.cells.get("description", [])
+    if paragraph_cells and not description_lines and len(title_lines) > 1:
+        # no description column: the title cell's first paragraph is the title, the paragraphs
+        # under it describe the objective (cells of a DOCX keep their paragraphs)
+        title_lines, description_lines = title_lines[:1], title_lines[1:]
+    title = join_lines(title_lines) or None
+    parts = _split_labels(description_lines)
     description = join_lines(parts.get("description", [])) or None
     level, level_value = _level(g.cells.get("level", []))
     staff_text = join_lines(g.cells.get("staff", [])) or None
@@ -302,7 +298,8 @@ def read_matrix(doc: Document, year: int | None = None):
     start = period_start(doc)
     kept = [g for g in groups if not is_prerequisite(g)]
     reading.prerequisites = [join_lines(g.cells.get("title", [])) for g in groups if is_prerequisite(g)]
-    reading.objectives = [_objective(g, k + 1, start, year) for k, g in enumerate(kept)]
+    reading.objectives = [_objective(g, k + 1, start, year, paragraph_cells=doc.format == "docx")
+                          for k, g in enumerate(kept)]
     if all(not o.indicators for o in reading.objectives):
         reading.layout = "list"
     seen: set[str] = set()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from extractors.cards.columns import _is_indicator_table, unknown_columns
-from extractors.cards.fields import FIELDS, _first_paragraph, _label_of, printed_points
+from extractors.cards.fields import SHORT_FIELDS, FIELDS, _first_paragraph, _label_of, level_value
 from extractors.cards.find import _Card, _find_cards, heading_of
 from extractors.cards.lines import _has_boxes, _rows_from_boxed_lines, _rows_from_plain_lines
 from extractors.cards.settings import DEFAULT as S
@@ -190,6 +190,8 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
             continue
         if state == "staff" and p["sub_heading"].match(t):
             state = "other"
+        if state in SHORT_FIELDS and p["unknown_label"].match(t):
+            state = "other"
         if state == "threshold" and buckets["threshold"] and i != buckets["threshold"][0] and (
                 first_text[f"threshold:{buckets['threshold'][0]}"] or len(buckets["threshold"]) > 1):
             state = "other"  # one line of threshold, the label's own or (label alone) the next
@@ -218,9 +220,21 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
     scope = join_lines([fix(texts[i]) for i in card.scope_lines]) or None
     if text_of("scope"):
         scope = text_of("scope")  # "Settore: ..." printed on the card wins over a line above it
-    title = text_of("title") or (fix(card.heading_title) if card.heading_title else None)
-    weight_txt = text_of("objective_weight")
-    objective_weight = printed_points(weight_txt) if weight_txt else None
+    title = text_of("title")
+    if title is None and card.heading_title:
+        # the title printed on the heading line, and the lines its wrap carried on to
+        run = []
+        for i in buckets["other"]:
+            if i != (run[-1] if run else card.number_line) + 1:
+                break
+            run.append(i)
+        more = _first_paragraph([lines[card.number_line]] + [lines[i] for i in run], paragraph_lines,
+                                aligned_to_words=True) - 1
+        title = join_lines([fix(card.heading_title)] + [fix(texts[i]) for i in run[:more]])
+    level, objective_weight = level_value(text_of("level"))
+    weight_level, weight = level_value(text_of("objective_weight"))  # "Pesatura: Alta (1,4)", "30/100"
+    level = level or weight_level
+    objective_weight = weight if weight is not None else objective_weight
     threshold_txt = text_of("threshold")
     threshold = None
     if threshold_txt:
@@ -282,4 +296,5 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         indicators=indicators,
         field_pages=field_pages,
         objective_weight=objective_weight,
+        strategic_level=level,
     )
