@@ -3,10 +3,53 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from pipeline.errors import InputError
+
+
+#: argparse's English phrases -> Italian, for the one line an invalid command line gets.
+_ARGPARSE_IT = (
+    ("the following arguments are required:", "mancano gli argomenti obbligatori:"),
+    ("unrecognized arguments:", "argomenti non riconosciuti:"),
+    ("invalid choice:", "scelta non valida:"),
+    ("(choose from", "(scegliere tra"),
+    ("expected one argument", "serve un valore"),
+    ("argument ", "opzione "),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one Italian line on stderr (exit 2), not usage + English."""
+
+    def error(self, message: str):  # type: ignore[override]
+        for en, it in _ARGPARSE_IT:
+            message = message.replace(en, it)
+        self.exit(2, f"{self.prog}: {message} (--help per l'aiuto)\n")
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a finite number of seconds greater than zero (no nan, inf, 0 or negatives)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} non è un numero di secondi") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} non è valido: servono secondi maggiori di zero")
+    return value
+
+
+def _pages(text: str) -> int:
+    """A page count: a whole number greater than zero."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} non è un numero intero di pagine") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} non è valido: servono almeno 1 pagina")
+    return value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -17,14 +60,16 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="strategicità per obiettivo, se il piano non la riporta (CSV o YAML: number,strategic_level)")
     p.add_argument("--fail-on", choices=["error", "warning"],
                    help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
-    p.add_argument("--max-pages", type=int, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
-    p.add_argument("--page-timeout", type=float, default=120.0,
+    p.add_argument("--max-pages", type=_pages, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
+    p.add_argument("--page-timeout", type=_seconds, default=120.0,
                    help="secondi concessi per leggere una pagina (predefinito 120)")
+    p.add_argument("--timeout", type=_seconds, default=600.0,
+                   help="secondi concessi per leggere un intero documento (predefinito 600)")
     p.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="piao",
         description="Legge un Piano della Performance (PDF o DOCX), lo verifica, ripartisce il fondo "
         "e scrive plan.json, CSV, piano.xlsx, verifica.docx e allegato.docx.",
@@ -54,7 +99,7 @@ def _options(args: argparse.Namespace):
     from flows.run import RunOptions
 
     return RunOptions(ocr=args.ocr, classification=args.classification,
-                      max_pages=args.max_pages, page_timeout=args.page_timeout)
+                      max_pages=args.max_pages, page_timeout=args.page_timeout, timeout=args.timeout)
 
 
 def _exit_for(findings, fail_on: str | None) -> int:

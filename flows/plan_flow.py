@@ -173,9 +173,10 @@ class PlanOutcome(BaseModel):
         return cls(file=file, status="error", message=f"{type(exc).__name__}: {exc}")
 
 
-def _options(ocr: str, classification: str | None, max_pages: int, page_timeout: float):
+def _options(ocr: str, classification: str | None, max_pages: int, page_timeout: float,
+             timeout: float = stages.RunOptions.timeout):
     return stages.RunOptions(ocr=ocr, classification=classification, max_pages=max_pages,
-                             page_timeout=page_timeout)
+                             page_timeout=page_timeout, timeout=timeout)
 
 
 # --------------------------------------------------------------------------- one plan
@@ -190,9 +191,10 @@ def plan_flow(
     max_pages: int = 300,
     page_timeout: float = 120.0,
     refresh_cache: bool = False,
+    timeout: float = stages.RunOptions.timeout,
 ) -> PlanOutcome:
     """One plan: extract (cached) -> process -> write. A bad file fails the run (no retries)."""
-    options = _options(ocr, classification, max_pages, page_timeout)
+    options = _options(ocr, classification, max_pages, page_timeout, timeout)
     table = load_classification(classification) if classification else None
     state = _extract_with_cache(refresh_cache)(path, options, return_state=True)
     record = state.result()  # raises the InputError of a bad file: the run is Failed
@@ -269,6 +271,7 @@ def folder_flow(
     max_pages: int = 300,
     page_timeout: float = 120.0,
     refresh_cache: bool = False,
+    timeout: float = stages.RunOptions.timeout,
 ) -> list[PlanOutcome]:
     """Every plan of ``folder`` in parallel on the flow's task runner; ``out_dir/<stem>/`` each.
 
@@ -276,7 +279,7 @@ def folder_flow(
     as the previous one finishes, so a slow plan never holds back the others.
     """
     files = plan_files(folder)
-    options = _options(ocr, classification, max_pages, page_timeout)
+    options = _options(ocr, classification, max_pages, page_timeout, timeout)
     table = load_classification(classification) if classification else None
     extract = _extract_with_cache(refresh_cache)
     outcomes: dict[str, PlanOutcome] = {}
@@ -390,7 +393,7 @@ def run_folder(
             return folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,
-                refresh_cache=refresh_cache,
+                refresh_cache=refresh_cache, timeout=options.timeout,
             )
     finally:
         set_progress(None)
@@ -404,6 +407,7 @@ def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions | 
         return plan_flow(str(path), str(out_dir), ocr=options.ocr,
                          classification=options.classification, max_pages=options.max_pages,
                          page_timeout=options.page_timeout, refresh_cache=refresh_cache,
+                         timeout=options.timeout,
                          return_state=return_state)
 
 
