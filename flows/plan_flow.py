@@ -47,7 +47,7 @@ from flows import run as stages
 from outputs import write_outputs
 from pipeline.checks import severity_counts
 from pipeline.classification import load_classification
-from pipeline.errors import InputError
+from pipeline.errors import InputError, OutputWriteError
 from pipeline.record import PlanRecord
 
 #: What ``piao batch`` treats as a plan in a folder.
@@ -95,14 +95,15 @@ def extract_cache_key(context: TaskRunContext | None, parameters: dict[str, Any]
 
 
 def retry_on_io_error(task: Any, task_run: Any, state: State) -> bool:
-    """Retry only an ``OSError`` (disk full, file locked by an office suite, network share)."""
+    """Retry only an ``OSError`` or a failed write of the outputs (disk full, file locked by an
+    office suite, network share)."""
     exc = state.data if isinstance(state.data, BaseException) else None
     if exc is None:
         try:
             state.result(raise_on_failure=True)
         except BaseException as err:  # noqa: BLE001 - we classify, not handle
             exc = err
-    return isinstance(exc, OSError) and not isinstance(exc, InputError)
+    return isinstance(exc, OutputWriteError) or (isinstance(exc, OSError) and not isinstance(exc, InputError))
 
 
 # --------------------------------------------------------------------------- tasks
