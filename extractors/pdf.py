@@ -97,14 +97,28 @@ def _open(path: str):
     import pdfplumber
 
     pdfguard.install()
+    pdf = None
     try:
         pdf = pdfplumber.open(path)
         pdf.pages  # noqa: B018 - forces the page tree to be parsed now
-    except InputError:
+    except BaseException as err:
+        if pdf is not None:
+            _close_quietly(pdf)
+        if isinstance(err, Exception) and not isinstance(err, InputError):
+            # pdfminer raises many unrelated types for bad files
+            raise InputError(path, _cause(err)) from err
         raise
-    except Exception as err:  # pdfminer raises many unrelated types for bad files
-        raise InputError(path, _cause(err)) from err
     return pdf
+
+
+def _close_quietly(pdf) -> None:
+    """Close a PDF whose page tree may be what failed (pdfplumber's close walks the pages)."""
+    try:
+        pdf.close()
+    except Exception:  # noqa: BLE001
+        stream = getattr(pdf, "stream", None)
+        if stream is not None:
+            stream.close()
 
 
 # -- one page ------------------------------------------------------------------------------------

@@ -137,7 +137,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return _exit_for(record.findings, args.fail_on)
 
 
+def _quiet_libraries() -> None:
+    """A failure is one Italian line: library warnings (``warnings``, or ``logging`` records with
+    no handler, which Python would print on stderr) are not shown."""
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")
+    logging.lastResort = None
+
+
 def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":

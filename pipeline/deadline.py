@@ -24,25 +24,28 @@ class Expired(BaseException):
     """A deadline passed. Each :func:`deadline` block raises (and catches) its own subclass."""
 
 
-#: Open deadlines of the main thread, outermost first: [expiry (monotonic), exception class].
-_stack: list[tuple[float, type[Expired]]] = []
+#: Open deadlines of the main thread, outermost first: [expiry (monotonic), exception class,
+#: fired]. Each fires once: its block's handler must be able to run without being interrupted.
+_stack: list[list] = []
 _previous_handler = None
 
 
 def _arm() -> None:
-    if not _stack:
+    pending = [e for e, _, fired in _stack if not fired]
+    if not pending:
         signal.setitimer(signal.ITIMER_REAL, 0)
         return
-    soonest = min(e for e, _ in _stack)
+    soonest = min(pending)
     signal.setitimer(signal.ITIMER_REAL, max(soonest - time.monotonic(), 0.001))
 
 
 def _on_alarm(signum, frame) -> None:  # noqa: ARG001
     now = time.monotonic()
-    due = [cls for expiry, cls in _stack if expiry <= now]
+    due = [entry for entry in _stack if not entry[2] and entry[0] <= now]
     if due:
         # The outermost limit wins: its block's handler is the one that reports it.
-        raise due[0]
+        due[0][2] = True
+        raise due[0][1]
     _arm()
 
 
@@ -65,7 +68,7 @@ def deadline(seconds: float | None) -> Iterator[type[Expired]]:
         global _previous_handler
         if not _stack:
             _previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
-        entry = (time.monotonic() + seconds, expired)
+        entry = [time.monotonic() + seconds, expired, False]
         _stack.append(entry)
         _arm()
         try:

@@ -251,3 +251,19 @@ def billion_laughs_docx(path: Path) -> Path:
     ents += [b'<!ENTITY lol%d "%s">' % (i, b"".join(b"&lol%d;" % (i - 1) for _ in range(10))) for i in range(1, 10)]
     prolog = b"<!DOCTYPE w:document [" + b"".join(ents) + b"]>\n"
     return docx_from_document_xml(path, [b"<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>"], prolog)
+
+
+def slow_pdf(path: Path, pages: int = 50, operators_millions: int = 16) -> Path:
+    """``pages`` pages sharing one content stream of millions of ``q Q`` (save/restore): nothing
+    is drawn and each operator is cheap, but interpreting them takes pdfminer about a minute a
+    page -- a stand-in for any file that keeps a parser busy without end. 64 MB inflated, just
+    under the stream limit; 60 KB on disk."""
+    import zlib
+
+    data = zlib.compress(b"q Q\n" * (operators_millions * 1_000_000), 9)
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+               _stream(data, b"/Filter /FlateDecode ")]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
+    return pdf_from_objects(path, objects)
