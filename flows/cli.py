@@ -150,6 +150,19 @@ def _quiet_libraries() -> None:
 def main(argv: list[str] | None = None) -> int:
     _quiet_libraries()
     args = build_parser().parse_args(argv)
+    if argv is None and args.command == "run":  # the real command line: a hang in C code ends too
+        from flows import supervise
+
+        if supervise.enabled():
+            from flows.run import TIMEOUT_MESSAGE
+
+            return supervise.supervised(
+                lambda: _dispatch(args), timeout=args.timeout, out_dir=args.out,
+                on_timeout=lambda: f"{args.plan}: {TIMEOUT_MESSAGE.format(seconds=args.timeout)}")
+    return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)

@@ -298,3 +298,34 @@ def test_batch_with_a_hanging_file_finishes_writes_the_good_plan_and_names_the_b
     assert any("lunghezza-se-stessa.pdf" in line for line in lines)
     assert (out / "chiari-2025" / "plan.json").exists()
     assert not (out / "lentissimo").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_run_supervisor_kills_work_stuck_where_no_deadline_reaches(tmp_path, capsys):
+    """A hang in C code does not see the in-process deadline; the command's parent process kills
+    the working child, removes its staging folder and prints the one line."""
+    from flows.supervise import supervised
+
+    out = tmp_path / "out"
+
+    def stuck() -> int:
+        (tmp_path / f".out.partial-{os.getpid()}-{'e' * 16}").mkdir()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM})  # deaf to alarms
+        time.sleep(60)
+        return 0
+
+    start = time.monotonic()
+    code = supervised(stuck, timeout=0.5, grace=0.5, out_dir=str(out), on_timeout=lambda: "piano.pdf: troppo lento")
+    assert code == 2
+    assert time.monotonic() - start < 30
+    assert capsys.readouterr().err == "piao: piano.pdf: troppo lento\n"
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_run_supervisor_passes_the_exit_status_through(capsys):
+    from flows.supervise import supervised
+
+    assert supervised(lambda: 1, timeout=60, on_timeout=lambda: "x") == 1
+    assert supervised(lambda: 0, timeout=60, on_timeout=lambda: "x") == 0
+    assert capsys.readouterr().err == ""
