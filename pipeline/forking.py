@@ -49,9 +49,14 @@ class Forked:
 
     def result(self) -> Any:
         try:
-            status, payload = self._recv.recv()
-        except EOFError:
-            status, payload = "died", None
+            try:
+                status, payload = self._recv.recv()
+            except EOFError:
+                status, payload = "died", None
+        except BaseException:  # interrupted while waiting (a time limit, Ctrl-C): the child goes too
+            if self._proc.is_alive():
+                self._proc.kill()
+            raise
         finally:
             self._recv.close()
             self._proc.join()

@@ -329,3 +329,38 @@ def test_run_supervisor_passes_the_exit_status_through(capsys):
     assert supervised(lambda: 1, timeout=60, on_timeout=lambda: "x") == 1
     assert supervised(lambda: 0, timeout=60, on_timeout=lambda: "x") == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_time_limit_while_waiting_for_a_forked_child_ends_the_child(tmp_path):
+    """The document's limit may fire while the parent waits for the other half of the pages:
+    the wait ends at once and the child is not left reading."""
+    from pipeline.deadline import deadline
+    from pipeline.forking import Forked
+
+    child = Forked(time.sleep, 60)
+    start = time.monotonic()
+    with deadline(0.5) as expired:
+        with pytest.raises(expired):
+            child.result()
+    assert time.monotonic() - start < 10
+    assert not child._proc.is_alive()
+
+
+def test_deadlines_nest_and_the_outer_one_is_reported():
+    from pipeline.deadline import deadline
+
+    with deadline(0.3) as outer:
+        with pytest.raises(outer):
+            with deadline(30) as inner:
+                try:
+                    while True:
+                        pass
+                except inner:  # pragma: no cover - must not be the one raised
+                    pytest.fail("the inner (later) deadline fired")
+    with deadline(30) as outer:
+        with deadline(0.2) as inner:
+            with pytest.raises(inner):
+                while True:
+                    pass
+        assert True  # the outer one is still armed and has not fired
+
