@@ -288,7 +288,7 @@ def test_batch_with_a_hanging_file_finishes_writes_the_good_plan_and_names_the_b
     badfiles.slow_pdf(folder / "lentissimo.pdf")
     badfiles.self_length_pdf(folder / "lunghezza-se-stessa.pdf")
     out = tmp_path / "out"
-    proc = _piao("batch", str(folder), "--out", str(out), "--workers", "1", "--timeout", "30",
+    proc = _piao("batch", str(folder), "--out", str(out), "--workers", "1", "--timeout", "45",
                  "--page-timeout", "600", "--quiet", cap=240)
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.splitlines()
