@@ -24,6 +24,7 @@ from itertools import zip_longest
 from extractors.layout import Document, Line, Page, Table
 from extractors.normalize import strip_accents
 from pipeline.errors import InputError
+from pipeline.limits import LIMITS
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -37,7 +38,17 @@ MESSAGES = {
     "no_body": "il file DOCX non contiene il documento principale (word/document.xml)",
     "damaged": "il file DOCX è danneggiato ({err})",
     "encrypted": "il documento Word è protetto da password",
+    "too_many_parts": "il file DOCX contiene {n} parti, più del massimo consentito ({max})",
+    "part_too_large": "la parte {name} del DOCX si espande a {mb:.0f} MB, oltre il limite di {max:.0f} MB "
+                      "(file anomalo o malevolo)",
+    "too_large": "il contenuto del DOCX si espande a {mb:.0f} MB, oltre il limite di {max:.0f} MB",
+    "bomb": "la parte {name} del DOCX si espande {ratio:.0f} volte, oltre il rapporto massimo di {max:.0f} "
+            "(archivio anomalo o malevolo)",
+    "dtd": "la parte {name} del DOCX contiene una dichiarazione DTD (<!DOCTYPE>), che Word non scrive "
+           "(file anomalo o malevolo)",
 }
+#: How much of each XML part is searched for a DTD (it must come before the root element).
+DTD_SCAN_BYTES = 4096
 
 # -- layout-estimate parameters (points) --------------------------------------------------------
 DEFAULT_FONT_PT = 11.0
@@ -494,6 +505,7 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
         with zipfile.ZipFile(path) as zf:
             if "word/document.xml" not in zf.namelist():
                 raise InputError(path, MESSAGES["no_body"])
+            check_archive(path, zf)
             bad = zf.testzip()
             if bad is not None:
                 raise InputError(path, MESSAGES["damaged"].format(err=f"parte corrotta: {bad}"))
@@ -547,6 +559,40 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
         if not p.width:
             p.width, p.height = geometries[0].width, geometries[0].height
     return Document(path=path, sha256=sha256, format="docx", pages=list(pages.values()))
+
+
+def check_archive(path: str, zf: zipfile.ZipFile) -> None:
+    """Refuse a zip bomb before anything is inflated, and any XML part that declares a DTD.
+
+    The sizes are the ones the archive declares: :mod:`zipfile` never inflates an entry past its
+    declared size (it stops there and fails the CRC), so they bound what reading it costs. A DTD
+    is refused outright: python-docx's parser does not resolve entities, but Word never writes
+    one, and external entities (XXE) or nested ones ("billion laughs") are what a DTD is for.
+    """
+    infos = zf.infolist()
+    if len(infos) > LIMITS.max_docx_entries:
+        raise InputError(path, MESSAGES["too_many_parts"].format(n=len(infos), max=LIMITS.max_docx_entries))
+    mib = float(1 << 20)
+    total = 0
+    for info in infos:
+        total += info.file_size
+        xml = info.filename.lower().endswith((".xml", ".rels"))
+        if xml and info.file_size > LIMITS.max_docx_xml_bytes:
+            raise InputError(path, MESSAGES["part_too_large"].format(
+                name=info.filename, mb=info.file_size / mib, max=LIMITS.max_docx_xml_bytes / mib))
+        if info.file_size > LIMITS.ratio_min_bytes:
+            ratio = info.file_size / max(1, info.compress_size)
+            if ratio > LIMITS.max_docx_ratio:
+                raise InputError(path, MESSAGES["bomb"].format(name=info.filename, ratio=ratio,
+                                                                max=LIMITS.max_docx_ratio))
+    if total > LIMITS.max_docx_total_bytes:
+        raise InputError(path, MESSAGES["too_large"].format(mb=total / mib, max=LIMITS.max_docx_total_bytes / mib))
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels")) and info.file_size:
+            with zf.open(info) as fh:
+                head = fh.read(DTD_SCAN_BYTES)
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise InputError(path, MESSAGES["dtd"].format(name=info.filename))
 
 
 def _is_encrypted_ole(path: str) -> bool:

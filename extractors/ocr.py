@@ -45,6 +45,7 @@ import pypdfium2.raw as pdfium_raw
 from extractors.layout import Line, Page, Table, Word, line_of, words_to_lines
 from extractors.preprocess import DEFAULT_STEPS, Cell, Grid, Steps, prepare_page
 from pipeline.errors import InputError
+from pipeline.limits import LIMITS
 
 LANG = "ita"
 # Page segmentation mode for the text outside ruled tables. Measured on the scanned fixture
@@ -341,6 +342,22 @@ def page_dpi(page: pdfium.PdfPage, dpi: int, options: OcrOptions) -> int:
     return int(round(min(dpi, max(native, options.min_dpi))))
 
 
+def bounded_dpi(path: str, number: int, width_pt: float, height_pt: float, dpi: int) -> int:
+    """``dpi``, lowered so the rendered page stays within ``LIMITS.max_render_pixels``; a page
+    larger than the PDF limit, or one that would need less than ``LIMITS.min_ocr_dpi``, is refused
+    (a blank 20000 x 20000 pt page at 300 dpi is 7 billion pixels)."""
+    w, h = abs(float(width_pt)), abs(float(height_pt))
+    side = LIMITS.max_page_side_pt
+    if not (np.isfinite(w) and np.isfinite(h)) or w > side or h > side:
+        raise InputError(path, f"la pagina {number} misura {w:g} × {h:g} punti, oltre il limite di {side:g} "
+                               "punti per lato")
+    area_in2 = max(w, 1.0) * max(h, 1.0) / (72.0 * 72.0)
+    fit = int((LIMITS.max_render_pixels / area_in2) ** 0.5)
+    if fit < min(dpi, LIMITS.min_ocr_dpi):
+        raise InputError(path, f"la pagina {number} è troppo grande per l'OCR ({w:g} × {h:g} punti)")
+    return min(dpi, fit)
+
+
 def render_page(pdf: pdfium.PdfDocument, number: int, dpi: int) -> np.ndarray:
     """Render 1-based page ``number`` as a grayscale uint8 image at ``dpi``."""
     page = pdf[number - 1]
@@ -488,6 +505,23 @@ def ocr_pdf_pages(
         bad = [n for n in pages if not 1 <= n <= total]
         if bad:
             raise InputError(path, f"pagina {bad[0]} inesistente (il PDF ha {total} pagine)")
+        # Page sizes and resolutions first: a page too large, or too many pixels in all, is refused
+        # before anything is rendered.
+        plan: dict[int, int] = {}
+        total_px = 0
+        for number in pages:
+            with _PDFIUM_LOCK:
+                page = pdf[number - 1]
+                try:
+                    w_pt, h_pt = page.get_size()
+                    use_dpi = bounded_dpi(path, number, w_pt, h_pt, page_dpi(page, dpi, options))
+                finally:
+                    page.close()
+            plan[number] = use_dpi
+            total_px += int(w_pt * use_dpi / 72.0) * int(h_pt * use_dpi / 72.0)
+        if total_px > LIMITS.max_ocr_pixels:
+            raise InputError(path, f"l'OCR richiederebbe {total_px / 1e6:,.0f} milioni di pixel, oltre il limite "
+                                   f"di {LIMITS.max_ocr_pixels / 1e6:,.0f} milioni".replace(",", "."))
         n_workers = max(1, workers or os.cpu_count() or 1)
         in_flight = 2 * n_workers + 2  # rendered pages held in memory at most
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
@@ -496,12 +530,8 @@ def ocr_pdf_pages(
                 for k, number in enumerate(pages):  # render here (pdfium is single-threaded)
                     if k >= in_flight:
                         futures[k - in_flight].result()
+                    use_dpi = plan[number]
                     with _PDFIUM_LOCK:
-                        page = pdf[number - 1]
-                        try:
-                            use_dpi = page_dpi(page, dpi, options)
-                        finally:
-                            page.close()
                         img = render_page(pdf, number, use_dpi)
                     futures.append(pool.submit(
                         _ocr_page_job, img, number, dpi=use_dpi, options=options, timeout=page_timeout,

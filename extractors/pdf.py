@@ -9,20 +9,20 @@ layer is missing or garbage are handed to the OCR back-end (``--ocr auto``), or 
 
 from __future__ import annotations
 
-import ctypes
+import math
 import os
 import re
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
+from extractors import pdfguard
+from pipeline.deadline import deadline
 from pipeline.errors import InputError
 from pipeline.forking import Forked, can_fork
+from pipeline.limits import LIMITS
 
 #: Words whose ``top`` differs by at most this many points (or this share of the word height)
 #: belong to the same visual line (pdfplumber's own ``extract_text`` uses 3 points).
@@ -49,6 +49,10 @@ MESSAGES = {
     "too_many": "il PDF ha {n} pagine, più del massimo consentito ({max})",
     "page_timeout": "la pagina {page} richiede più di {seconds:g} secondi per essere letta",
     "ocr_missing": "servirebbe l'OCR per {n} pagine senza testo, ma il modulo OCR non è disponibile",
+    "stream_too_large": "un flusso del PDF si espande oltre il limite di {mb} MB (file anomalo o malevolo)",
+    "page_too_large": "la pagina {page} misura {w:g} × {h:g} punti, oltre il limite di {max:g} punti per lato",
+    "page_too_complex": "una pagina del PDF disegna più di {n} oggetti (file anomalo o malevolo)",
+    "bad_page_box": "la pagina {page} ha dimensioni non valide",
 }
 
 
@@ -69,16 +73,16 @@ def _cause(err: BaseException) -> str:
     # pdfplumber wraps pdfminer's exception as an argument, not as the cause.
     chain += [a for e in chain for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
     names = {type(e).__name__ for e in chain}
+    too_large = next((e for e in chain if isinstance(e, pdfguard.StreamTooLarge)), None)
+    if too_large is not None:
+        return MESSAGES["stream_too_large"].format(mb=too_large.limit // (1 << 20))
+    too_complex = next((e for e in chain if isinstance(e, pdfguard.PageTooComplex)), None)
+    if too_complex is not None:
+        return MESSAGES["page_too_complex"].format(n=f"{too_complex.limit:,}".replace(",", "."))
     text = " ".join(repr(e) for e in chain).lower()
     if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"} or "password" in text:
         return MESSAGES["encrypted"]
     return MESSAGES["damaged"]
-
-
-def _timed_out(err: BaseException) -> bool:
-    chain = list(_chain(err))
-    chain += [a for e in chain for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
-    return any(isinstance(e, _PageTimeout) for e in chain)
 
 
 def _chain(err: BaseException | None) -> Iterable[BaseException]:
@@ -92,14 +96,29 @@ def _chain(err: BaseException | None) -> Iterable[BaseException]:
 def _open(path: str):
     import pdfplumber
 
+    pdfguard.install()
+    pdf = None
     try:
         pdf = pdfplumber.open(path)
         pdf.pages  # noqa: B018 - forces the page tree to be parsed now
-    except InputError:
+    except BaseException as err:
+        if pdf is not None:
+            _close_quietly(pdf)
+        if isinstance(err, Exception) and not isinstance(err, InputError):
+            # pdfminer raises many unrelated types for bad files
+            raise InputError(path, _cause(err)) from err
         raise
-    except Exception as err:  # pdfminer raises many unrelated types for bad files
-        raise InputError(path, _cause(err)) from err
     return pdf
+
+
+def _close_quietly(pdf) -> None:
+    """Close a PDF whose page tree may be what failed (pdfplumber's close walks the pages)."""
+    try:
+        pdf.close()
+    except Exception:  # noqa: BLE001
+        stream = getattr(pdf, "stream", None)
+        if stream is not None:
+            stream.close()
 
 
 # -- one page ------------------------------------------------------------------------------------
@@ -136,10 +155,8 @@ def _read_page(pl_page, number: int) -> PageRead:
         for t in pl_page.find_tables():
             rows = tuple(tuple(cell for cell in row) for row in t.extract())
             tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
-    except _PageTimeout:
-        raise
     except Exception as err:  # table detection is a help, not a requirement: keep the text
-        if _timed_out(err):  # the page's time limit, wrapped by pdfplumber: not a table problem
+        if any(isinstance(e, (pdfguard.StreamTooLarge, pdfguard.PageTooComplex)) for e in _chain(err)):
             raise
         tables = []
     width, height = float(pl_page.width), float(pl_page.height)
@@ -151,53 +168,6 @@ def _read_page(pl_page, number: int) -> PageRead:
     return PageRead(page, text_layer_usable(words, width * height, image_area))
 
 
-class _PageTimeout(Exception):
-    pass
-
-
-@contextmanager
-def _deadline(seconds: float | None):
-    """Raise _PageTimeout in the calling thread after ``seconds``.
-
-    In a main thread with SIGALRM. In any other thread (Prefect task runners, Dask workers) a
-    watchdog timer raises the exception asynchronously in the reading thread; pdfminer is pure
-    Python, so it is interrupted at its next bytecode, which is where a malicious page spins.
-    """
-    if not seconds or seconds <= 0:
-        yield
-        return
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        def _expired(signum, frame):  # noqa: ARG001
-            raise _PageTimeout
-
-        previous = signal.signal(signal.SIGALRM, _expired)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
-    target = threading.get_ident()
-    state = {"armed": True}
-    lock = threading.Lock()
-
-    def _expire() -> None:
-        with lock:
-            if state["armed"]:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_PageTimeout))
-
-    timer = threading.Timer(seconds, _expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        with lock:
-            state["armed"] = False
-        timer.cancel()
-
-
 def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None) -> list[PageRead]:
     """Read the given 1-based pages of one PDF (runs in the parent or in a worker process)."""
     pdf = _open(path)
@@ -206,15 +176,15 @@ def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None
         for n in numbers:
             pl_page = pdf.pages[n - 1]
             try:
-                with _deadline(page_timeout):
-                    out.append(_read_page(pl_page, n))
+                with deadline(page_timeout) as expired:
+                    try:
+                        check_page_box(path, pl_page, n)
+                        out.append(_read_page(pl_page, n))
+                    except expired as err:
+                        raise InputError(path, MESSAGES["page_timeout"].format(page=n, seconds=page_timeout)) from err
             except InputError:
                 raise
-            except _PageTimeout as err:
-                raise InputError(path, MESSAGES["page_timeout"].format(page=n, seconds=page_timeout)) from err
             except Exception as err:
-                if _timed_out(err):  # pdfplumber may wrap the alarm in its own exception
-                    raise InputError(path, MESSAGES["page_timeout"].format(page=n, seconds=page_timeout)) from err
                 raise InputError(path, _cause(err)) from err
             finally:
                 pl_page.close()  # drop the page's cached objects
@@ -270,6 +240,20 @@ def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None 
 
 
 # -- the back-end --------------------------------------------------------------------------------
+
+
+def check_page_box(path: str, pl_page, number: int) -> None:
+    """Refuse a page larger than the PDF specification allows (or with a box that is no size at
+    all): rendering a 20000 x 20000 pt page for OCR would take gigabytes."""
+    try:
+        width, height = float(pl_page.width), float(pl_page.height)
+    except Exception as err:  # noqa: BLE001 - a box made of anything but numbers
+        raise InputError(path, MESSAGES["bad_page_box"].format(page=number)) from err
+    if not (math.isfinite(width) and math.isfinite(height)):
+        raise InputError(path, MESSAGES["bad_page_box"].format(page=number))
+    side = LIMITS.max_page_side_pt
+    if abs(width) > side or abs(height) > side:
+        raise InputError(path, MESSAGES["page_too_large"].format(page=number, w=abs(width), h=abs(height), max=side))
 
 
 def count_pages(path: str) -> int:

@@ -185,7 +185,8 @@ def exit_status(outcomes: Sequence[PlanOutcome], fail_on: str | None) -> int:
 def run_batch(args: argparse.Namespace) -> int:
     """The ``batch`` subcommand (see :mod:`flows.cli`). InputError before the run -> exit 2 there."""
     options = RunOptions(ocr=args.ocr, classification=args.classification,
-                         max_pages=args.max_pages, page_timeout=args.page_timeout)
+                         max_pages=args.max_pages, page_timeout=args.page_timeout,
+                         timeout=getattr(args, "timeout", RunOptions.timeout))
     if options.classification:
         load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported

@@ -3,10 +3,53 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from pipeline.errors import InputError
+
+
+#: argparse's English phrases -> Italian, for the one line an invalid command line gets.
+_ARGPARSE_IT = (
+    ("the following arguments are required:", "mancano gli argomenti obbligatori:"),
+    ("unrecognized arguments:", "argomenti non riconosciuti:"),
+    ("invalid choice:", "scelta non valida:"),
+    ("(choose from", "(scegliere tra"),
+    ("expected one argument", "serve un valore"),
+    ("argument ", "opzione "),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one Italian line on stderr (exit 2), not usage + English."""
+
+    def error(self, message: str):  # type: ignore[override]
+        for en, it in _ARGPARSE_IT:
+            message = message.replace(en, it)
+        self.exit(2, f"{self.prog}: {message} (--help per l'aiuto)\n")
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a finite number of seconds greater than zero (no nan, inf, 0 or negatives)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} non è un numero di secondi") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} non è valido: servono secondi maggiori di zero")
+    return value
+
+
+def _pages(text: str) -> int:
+    """A page count: a whole number greater than zero."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} non è un numero intero di pagine") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} non è valido: servono almeno 1 pagina")
+    return value
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -20,14 +63,16 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="FILE",
                    help="profilo YAML che estende il vocabolario delle schede (etichette, intestazioni, "
                    "colonne) per un'impaginazione non riconosciuta")
-    p.add_argument("--max-pages", type=int, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
-    p.add_argument("--page-timeout", type=float, default=120.0,
+    p.add_argument("--max-pages", type=_pages, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
+    p.add_argument("--page-timeout", type=_seconds, default=120.0,
                    help="secondi concessi per leggere una pagina (predefinito 120)")
+    p.add_argument("--timeout", type=_seconds, default=600.0,
+                   help="secondi concessi per leggere un intero documento (predefinito 600)")
     p.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="piao",
         description="Legge un Piano della Performance (PDF o DOCX), lo verifica, ripartisce il fondo "
         "e scrive plan.json, CSV, piano.xlsx, verifica.docx e allegato.docx.",
@@ -71,7 +116,7 @@ def _options(args: argparse.Namespace):
     from flows.run import RunOptions
 
     return RunOptions(ocr=args.ocr, classification=args.classification,
-                      max_pages=args.max_pages, page_timeout=args.page_timeout,
+                      max_pages=args.max_pages, page_timeout=args.page_timeout, timeout=args.timeout,
                       profile=getattr(args, "profile", None))
 
 
@@ -137,8 +182,32 @@ def _cmd_results(args: argparse.Namespace) -> int:
     return _exit_for(record.findings, args.fail_on)
 
 
+def _quiet_libraries() -> None:
+    """A failure is one Italian line: library warnings (``warnings``, or ``logging`` records with
+    no handler, which Python would print on stderr) are not shown."""
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")
+    logging.lastResort = None
+
+
 def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
     args = build_parser().parse_args(argv)
+    if argv is None and args.command == "run":  # the real command line: a hang in C code ends too
+        from flows import supervise
+
+        if supervise.enabled():
+            from flows.run import TIMEOUT_MESSAGE
+
+            return supervise.supervised(
+                lambda: _dispatch(args), timeout=args.timeout, out_dir=args.out,
+                on_timeout=lambda: f"{args.plan}: {TIMEOUT_MESSAGE.format(seconds=args.timeout)}")
+    return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)

@@ -47,7 +47,7 @@ from flows import run as stages
 from outputs import write_outputs
 from pipeline.checks import severity_counts
 from pipeline.classification import load_classification
-from pipeline.errors import InputError
+from pipeline.errors import InputError, OutputWriteError
 from pipeline.record import PlanRecord
 
 #: What ``piao batch`` treats as a plan in a folder.
@@ -95,14 +95,15 @@ def extract_cache_key(context: TaskRunContext | None, parameters: dict[str, Any]
 
 
 def retry_on_io_error(task: Any, task_run: Any, state: State) -> bool:
-    """Retry only an ``OSError`` (disk full, file locked by an office suite, network share)."""
+    """Retry only an ``OSError`` or a failed write of the outputs (disk full, file locked by an
+    office suite, network share)."""
     exc = state.data if isinstance(state.data, BaseException) else None
     if exc is None:
         try:
             state.result(raise_on_failure=True)
         except BaseException as err:  # noqa: BLE001 - we classify, not handle
             exc = err
-    return isinstance(exc, OSError) and not isinstance(exc, InputError)
+    return isinstance(exc, OutputWriteError) or (isinstance(exc, OSError) and not isinstance(exc, InputError))
 
 
 # --------------------------------------------------------------------------- tasks
@@ -173,9 +174,10 @@ class PlanOutcome(BaseModel):
         return cls(file=file, status="error", message=f"{type(exc).__name__}: {exc}")
 
 
-def _options(ocr: str, classification: str | None, max_pages: int, page_timeout: float):
+def _options(ocr: str, classification: str | None, max_pages: int, page_timeout: float,
+             timeout: float = stages.RunOptions.timeout):
     return stages.RunOptions(ocr=ocr, classification=classification, max_pages=max_pages,
-                             page_timeout=page_timeout)
+                             page_timeout=page_timeout, timeout=timeout)
 
 
 # --------------------------------------------------------------------------- one plan
@@ -190,9 +192,10 @@ def plan_flow(
     max_pages: int = 300,
     page_timeout: float = 120.0,
     refresh_cache: bool = False,
+    timeout: float = stages.RunOptions.timeout,
 ) -> PlanOutcome:
     """One plan: extract (cached) -> process -> write. A bad file fails the run (no retries)."""
-    options = _options(ocr, classification, max_pages, page_timeout)
+    options = _options(ocr, classification, max_pages, page_timeout, timeout)
     table = load_classification(classification) if classification else None
     state = _extract_with_cache(refresh_cache)(path, options, return_state=True)
     record = state.result()  # raises the InputError of a bad file: the run is Failed
@@ -269,6 +272,7 @@ def folder_flow(
     max_pages: int = 300,
     page_timeout: float = 120.0,
     refresh_cache: bool = False,
+    timeout: float = stages.RunOptions.timeout,
 ) -> list[PlanOutcome]:
     """Every plan of ``folder`` in parallel on the flow's task runner; ``out_dir/<stem>/`` each.
 
@@ -276,7 +280,7 @@ def folder_flow(
     as the previous one finishes, so a slow plan never holds back the others.
     """
     files = plan_files(folder)
-    options = _options(ocr, classification, max_pages, page_timeout)
+    options = _options(ocr, classification, max_pages, page_timeout, timeout)
     table = load_classification(classification) if classification else None
     extract = _extract_with_cache(refresh_cache)
     outcomes: dict[str, PlanOutcome] = {}
@@ -390,7 +394,7 @@ def run_folder(
             return folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,
-                refresh_cache=refresh_cache,
+                refresh_cache=refresh_cache, timeout=options.timeout,
             )
     finally:
         set_progress(None)
@@ -404,6 +408,7 @@ def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions | 
         return plan_flow(str(path), str(out_dir), ocr=options.ocr,
                          classification=options.classification, max_pages=options.max_pages,
                          page_timeout=options.page_timeout, refresh_cache=refresh_cache,
+                         timeout=options.timeout,
                          return_state=return_state)
 
 

@@ -17,7 +17,13 @@ from outputs.write import FILE_WRITERS
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
 from pipeline.classification import load_classification
+from pipeline.deadline import deadline
+from pipeline.errors import InputError
+from pipeline.limits import LIMITS
 from pipeline.record import PlanRecord
+
+#: The whole-document time limit's line (``--timeout``).
+TIMEOUT_MESSAGE = "la lettura del documento richiede più di {seconds:g} secondi (limite --timeout)"
 
 
 @dataclass(frozen=True)
@@ -27,14 +33,22 @@ class RunOptions:
     max_pages: int = 300
     page_timeout: float = 120.0
     profile: str | None = None  # YAML extending the card vocabulary (--profile)
+    timeout: float = LIMITS.timeout_s  # seconds for the whole document (read + parse)
 
 
 def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
-    """Read and parse one plan file into a record (no findings, no allocations yet)."""
-    doc = read_document(
-        str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout
-    )
-    return parse_plan(doc, profile=options.profile)
+    """Read and parse one plan file into a record (no findings, no allocations yet).
+
+    The whole of it runs under ``options.timeout`` (a hang inside a parser library ends as an
+    ``InputError`` naming the file, in a batch as in a single run)."""
+    with deadline(options.timeout) as expired:
+        try:
+            doc = read_document(
+                str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout
+            )
+            return parse_plan(doc, profile=options.profile)
+        except expired as err:
+            raise InputError(str(path), TIMEOUT_MESSAGE.format(seconds=options.timeout)) from err
 
 
 def process(record: PlanRecord, classification: dict[int, str] | None = None) -> PlanRecord:

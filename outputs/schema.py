@@ -12,6 +12,7 @@ keeps jsonschema's own English message.
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -145,16 +146,112 @@ def load_plan(path: str | Path) -> PlanRecord:
     except OSError as err:
         raise InputError(str(path), f"impossibile leggere il file ({err.strerror})") from err
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as err:
         raise InputError(str(path), f"JSON non valido (riga {err.lineno}, colonna {err.colno}): {err.msg}") from err
+    except _NonFinite as err:
+        raise InputError(str(path), f"JSON non valido: {err.args[0]} non è un numero ammesso") from err
+    except RecursionError as err:
+        raise InputError(str(path), "JSON annidato troppo in profondità") from err
+    if _depth_exceeds(data, MAX_DEPTH):
+        raise InputError(str(path), f"JSON annidato oltre {MAX_DEPTH} livelli: non è un plan.json")
     problems = schema_errors(data)
     if problems:
         more = f" (e altri {len(problems) - 1} errori)" if len(problems) > 1 else ""
         raise InputError(str(path), problems[0] + more)
     try:
-        return PlanRecord.model_validate(data)
+        record = PlanRecord.model_validate(data)
     except PydanticError as err:  # the schema and the model disagree: still one line with a path
         first = err.errors()[0]
         where = "/".join(str(p) for p in first["loc"]) or "(radice)"
         raise InputError(str(path), f"{where}: {first['msg']}") from err
+    problems = meaning_errors(record)
+    if problems:
+        more = f" (e altri {len(problems) - 1} errori)" if len(problems) > 1 else ""
+        raise InputError(str(path), problems[0] + more)
+    return record
+
+
+#: plan.json is at most this deep (record -> objectives -> indicator -> field is 5); deeper is
+#: not a plan.json, and a 100,000-deep one must not reach a recursive validator.
+MAX_DEPTH = 32
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _no_constant(name: str):
+    """json.loads accepts NaN and Infinity by default; plan.json never holds them."""
+    raise _NonFinite(name)
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether ``data`` nests deeper than ``limit`` (iterative: no recursion on hostile input)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+#: Numbers that count, weigh or price something: never negative in a plan. Paths as
+#: ``field`` (of the plan block) or ``list/*/field``; page numbers are at least 1.
+NON_NEGATIVE = (
+    "source/pages", "plan/budget/total", "plan/budget/allocated", "plan/budget/reserve", "plan/budget/welfare",
+    "plan/strategic_weights/*", "plan/staff_bands/*/min", "plan/staff_bands/*/max",
+    "plan/staff_bands/*/coefficient", "plan/threshold/default_pct", "plan/threshold/bands/*/min_pct",
+    "plan/threshold/bands/*/max_pct", "plan/summary/*/staff_count", "plan/summary/*/strategic_weight",
+    "plan/summary/*/staff_coefficient", "plan/summary/*/points", "plan/summary/*/amount_eur",
+    "objectives/*/staff_count", "objectives/*/threshold_pct", "objectives/*/objective_weight",
+    "objectives/*/indicators/*/weight_pct", "allocations/*/strategic_weight",
+    "allocations/*/objective_weight", "allocations/*/staff_count", "allocations/*/staff_coefficient",
+    "allocations/*/points", "allocations/*/amount_eur",
+)
+
+
+def _values_at(data: Any, parts: list[str], prefix: str = ""):
+    """(path, value) for every value at a ``a/*/b`` pattern in ``data``."""
+    if not parts:
+        yield prefix, data
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+        for key, value in items:
+            yield from _values_at(value, rest, f"{prefix}/{key}" if prefix else str(key))
+    elif isinstance(data, dict) and head in data:
+        yield from _values_at(data[head], rest, f"{prefix}/{head}" if prefix else head)
+
+
+def meaning_errors(record: PlanRecord) -> list[str]:
+    """What the schema cannot say: counts, weights, amounts and budgets are not negative (nor
+    infinite), percentages and page numbers make sense. One line each, ``path: message``.
+
+    Repeated objective numbers are not refused here: a plan may print a number twice, and the
+    ``numbering`` check reports it as the plan's own error.
+    """
+    data = record.model_dump()
+    problems: list[str] = []
+    for pattern in NON_NEGATIVE:
+        for where, value in _values_at(data, pattern.split("/")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if not math.isfinite(value):
+                problems.append(f"{where}: {value!r} non è un numero finito")
+            elif value < 0:
+                problems.append(f"{where}: {value!r} è negativo, non ammesso per questo campo")
+    for where, value in _values_at(data, ["objectives", "*", "pages", "*"]):
+        if isinstance(value, int) and value < 1:
+            problems.append(f"{where}: la pagina {value!r} non esiste (le pagine partono da 1)")
+    return sorted(problems, key=_document_order)
+
+
+def _document_order(line: str) -> tuple:
+    where = line.split(":", 1)[0]
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in where.split("/"))

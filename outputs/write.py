@@ -4,13 +4,21 @@ Every file is first written into a temporary folder beside ``out_dir`` (same fil
 when all of them are complete are they moved into place with atomic renames. A failure while
 writing leaves ``out_dir`` exactly as it was, earlier outputs included. The slowest writer runs
 in a forked child on the second core while the others are written here.
+
+The staging folder's name holds the writing process's id (``.DIR.partial-<pid>-<hex>``): a run
+removes the staging folders, beside its own, of processes that no longer exist (a run killed
+with ``kill -9`` or by a power cut cannot remove its own). A disk that fills up, or a folder whose
+permission is lost while writing, ends as one Italian line (``InputError``), ``DIR`` untouched.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import secrets
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +32,7 @@ from outputs.data import (
 )
 from outputs.verifica import write_verifica
 from outputs.xlsx import write_xlsx
-from pipeline.errors import InputError
+from pipeline.errors import InputError, OutputWriteError
 from pipeline.forking import Forked, can_fork
 from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.record import PlanRecord
@@ -43,6 +51,62 @@ FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
 #: Written in a forked child process while the others are written here (the slowest writer:
 #: it draws the chart), when forking is safe; otherwise in turn like the rest.
 FORKED_WRITERS = ("verifica.docx",)
+#: A staging folder of this file's making: ``.<name>.partial-<pid>-<hex>`` (older runs wrote
+#: ``.<name>.partial-<hex>``, without the process id).
+STAGING_RE = re.compile(r"^\.(?P<name>.+)\.partial-(?:(?P<pid>\d+)-)?[0-9a-f]{16}$")
+#: A staging folder without a process id is stale once this old (seconds).
+STALE_AFTER_S = 24 * 3600
+#: OSError numbers -> the Italian cause of a failed write.
+WRITE_CAUSES = {
+    errno.ENOSPC: "spazio su disco esaurito",
+    errno.EDQUOT: "quota del disco superata",
+    errno.EACCES: "permesso negato",
+    errno.EPERM: "permesso negato",
+    errno.EROFS: "file system in sola lettura",
+    errno.EIO: "errore di input/output del disco",
+}
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders in ``parent`` left by runs that died; returns those removed."""
+    removed = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = STAGING_RE.match(entry.name)
+        if not m or not entry.is_dir() or entry.is_symlink():
+            continue
+        if m["pid"] is not None:
+            stale = not _alive(int(m["pid"]))
+        else:
+            try:
+                stale = time.time() - entry.stat().st_mtime > STALE_AFTER_S
+            except OSError:
+                continue
+        if stale:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _write_failed(out: Path, err: OSError) -> OutputWriteError:
+    cause = WRITE_CAUSES.get(err.errno or 0) or (err.strerror or type(err).__name__)
+    return OutputWriteError(str(out), f"scrittura dei risultati non riuscita: {cause}; "
+                                "i risultati precedenti sono rimasti com'erano")
 
 
 @with_fewer_gc_passes
@@ -63,7 +127,8 @@ def write_outputs(
         parent.mkdir(parents=True, exist_ok=True)
         # Not mkdtemp: its folder is private (0700) and, renamed into place, would stay so.
         # mkdir gives the mode any folder the user creates has (0777 less the umask).
-        staging = parent / f".{out.name}.partial-{secrets.token_hex(8)}"
+        remove_stale_staging(parent)
+        staging = parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(8)}"
         staging.mkdir()
     except OSError as err:
         raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
@@ -81,6 +146,8 @@ def write_outputs(
                 call.cancel()
             raise
         return _commit(staging, out, list(writers))
+    except OSError as err:
+        raise _write_failed(out, err) from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -17,3 +17,11 @@ class InputError(Exception):
 
     def __reduce__(self):
         return (type(self), (self.path, self.cause))
+
+
+class OutputWriteError(InputError):
+    """Writing the outputs failed (disk full, permission lost): one line, earlier outputs intact.
+
+    An ``InputError`` for the CLI (exit 2, one line); the batch's write task still retries it,
+    as it retries any ``OSError`` (a file held open by an office suite may be free a second later).
+    """

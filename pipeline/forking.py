@@ -5,12 +5,19 @@ safe in a process with a single thread that may have children: :func:`can_fork` 
 callers fall back to running the call in-process otherwise (Prefect/Dask workers, threads).
 ``PIAO_FORK=0`` turns it off: one plan then uses one core (what a batch worker does anyway, and
 what a fair one-core baseline needs).
+
+A child dies with its parent: on Linux it asks for SIGKILL when the parent ends
+(``prctl(PR_SET_PDEATHSIG)``), so a run killed with ``kill -9`` leaves no orphan writing
+``verifica.docx`` or reading pages on its own.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -36,15 +43,20 @@ class Forked:
     def __init__(self, fn: Callable[..., Any], *args: Any):
         ctx = multiprocessing.get_context("fork")
         self._recv, send = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=_child, args=(fn, args, send), daemon=True)
+        self._proc = ctx.Process(target=_child, args=(fn, args, send, os.getpid()), daemon=True)
         self._proc.start()
         send.close()
 
     def result(self) -> Any:
         try:
-            status, payload = self._recv.recv()
-        except EOFError:
-            status, payload = "died", None
+            try:
+                status, payload = self._recv.recv()
+            except EOFError:
+                status, payload = "died", None
+        except BaseException:  # interrupted while waiting (a time limit, Ctrl-C): the child goes too
+            if self._proc.is_alive():
+                self._proc.kill()
+            raise
         finally:
             self._recv.close()
             self._proc.join()
@@ -61,7 +73,26 @@ class Forked:
         self._recv.close()
 
 
-def _child(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any) -> None:
+#: prctl(2) option: the signal this process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent ends (Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent ended before the request: end now
+        os._exit(1)
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     try:
         conn.send(("ok", fn(*args)))
     except BaseException as err:  # noqa: BLE001 - everything goes back to the parent

@@ -25,17 +25,7 @@ def text_pdf(path: Path, lines: list[str]) -> Path:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
+    return pdf_from_objects(path, objects)
 
 
 def encrypted_pdf(path: Path, algorithm: str = "AES-128") -> Path:
@@ -80,3 +70,190 @@ def truncated_pdf(path: Path, fraction: float = 0.4) -> Path:
     data = PLAN_PDF.read_bytes()
     path.write_bytes(data[: int(len(data) * fraction)])
     return path
+
+
+# -- hostile files (issue 18): each small to write, each built to hang, bomb or confuse a reader --
+
+
+def pdf_from_objects(path: Path, objects: list[bytes], root: int = 1) -> Path:
+    """A PDF whose numbered objects (1, 2, ...) are the given bodies, with a correct xref table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+_TEXT = b"BT /F1 11 Tf 56 780 Td (Piano della performance) Tj ET"
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def _page_pdf(path: Path, page: bytes, extra: list[bytes]) -> Path:
+    """Catalog (1), Pages (2), the given page dictionary (3), then ``extra`` objects from 4 on."""
+    return pdf_from_objects(path, [b"<< /Type /Catalog /Pages 2 0 R >>",
+                                   b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, *extra])
+
+
+def self_length_pdf(path: Path) -> Path:
+    """The content stream's /Length is object 5, and object 5 is a reference to itself."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+    stream = b"<< /Length 5 0 R >>\nstream\n" + _TEXT + b"\nendstream"
+    return _page_pdf(path, page, [stream, b"5 0 R"])
+
+
+def self_resources_pdf(path: Path) -> Path:
+    """The page's /Resources is object 5, a reference to itself."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>"
+    return _page_pdf(path, page, [_stream(_TEXT), b"5 0 R"])
+
+
+def self_mediabox_pdf(path: Path) -> Path:
+    """The page's /MediaBox is object 5, a reference to itself."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox 5 0 R /Contents 4 0 R >>"
+    return _page_pdf(path, page, [_stream(_TEXT), b"5 0 R"])
+
+
+def reference_cycle_pdf(path: Path) -> Path:
+    """/Resources is object 5, which is object 6, which is object 5 again."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>"
+    return _page_pdf(path, page, [_stream(_TEXT), b"6 0 R", b"5 0 R"])
+
+
+def page_tree_cycle_pdf(path: Path) -> Path:
+    """The page tree's /Kids holds the page tree itself (and the page)."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+    return pdf_from_objects(path, [b"<< /Type /Catalog /Pages 2 0 R >>",
+                                   b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>", page, _stream(_TEXT)])
+
+
+def self_drawing_form_pdf(path: Path) -> Path:
+    """A form XObject that draws itself (``/X1 Do`` inside /X1)."""
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /XObject << /X1 5 0 R >> /Font << /F1 6 0 R >> >> >>")
+    form = _stream(_TEXT + b" /X1 Do", b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] "
+                   b"/Resources << /XObject << /X1 5 0 R >> /Font << /F1 6 0 R >> >> ")
+    return _page_pdf(path, page, [_stream(b"/X1 Do"), form, _FONT])
+
+
+def flate_bomb_pdf(path: Path, inflated_mb: int = 1024) -> Path:
+    """A page whose content stream is ~1 MB of Flate data inflating to ``inflated_mb`` MB of spaces."""
+    import zlib
+
+    comp = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    data = b"".join(comp.compress(chunk) for _ in range(inflated_mb)) + comp.flush()
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>")
+    return _page_pdf(path, page, [_stream(data, b"/Filter /FlateDecode "), _FONT])
+
+
+def huge_page_pdf(path: Path, side_pt: int = 20000) -> Path:
+    """One blank page of ``side_pt`` x ``side_pt`` points (the PDF limit is 14,400)."""
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R >>" % (side_pt, side_pt)
+    return _page_pdf(path, page, [_stream(b"")])
+
+
+def many_pages_pdf(path: Path, pages: int = 5000) -> Path:
+    """``pages`` blank pages sharing one content stream."""
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages), _stream(_TEXT)]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
+    return pdf_from_objects(path, objects)
+
+
+def deep_array_pdf(path: Path, depth: int = 100_000) -> Path:
+    """/Resources nested ``depth`` arrays deep."""
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>")
+    return _page_pdf(path, page, [_stream(_TEXT), b"[" * depth + b"]" * depth])
+
+
+_DOCX_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+               b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+               b'<Default Extension="xml" ContentType="application/xml"/>'
+               b'<Override PartName="/word/document.xml" ContentType="application/'
+               b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+_DOCX_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+              b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+              b'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+_W = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def docx_from_document_xml(path: Path, chunks, prolog: bytes = b"") -> Path:
+    """A minimal DOCX whose word/document.xml is ``prolog`` + the body built from ``chunks``
+    (an iterable of bytes written in turn, so a huge part never sits in this process's memory)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", _DOCX_TYPES)
+        zf.writestr("_rels/.rels", _DOCX_RELS)
+        with zf.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + prolog)
+            fh.write(b"<w:document %s><w:body>" % _W)
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.write(b"</w:body></w:document>")
+    return path
+
+
+def _para(text: str) -> bytes:
+    return b"<w:p><w:r><w:t>%s</w:t></w:r></w:p>" % text.encode()
+
+
+def zip_bomb_docx(path: Path, inflated_mb: int = 1024) -> Path:
+    """A DOCX whose document.xml inflates to ``inflated_mb`` MB (one long run of spaces)."""
+    def chunks():
+        yield b"<w:p><w:r><w:t>"
+        block = b" " * (1 << 20)
+        for _ in range(inflated_mb):
+            yield block
+        yield b"</w:t></w:r></w:p>"
+    return docx_from_document_xml(path, chunks())
+
+
+def empty_paragraphs_docx(path: Path, paragraphs: int = 20_000_000) -> Path:
+    """A DOCX of ``paragraphs`` empty paragraphs (~120 MB of XML, a few hundred KB zipped)."""
+    block = b"<w:p/>" * 100_000
+    return docx_from_document_xml(path, (block for _ in range(paragraphs // 100_000)))
+
+
+def xxe_docx(path: Path, secret: Path) -> Path:
+    """document.xml declares an external entity pointing at ``secret`` and prints it."""
+    prolog = b'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://%s">]>\n' % str(secret).encode()
+    return docx_from_document_xml(path, [b"<w:p><w:r><w:t>Piano &xxe;</w:t></w:r></w:p>"], prolog)
+
+
+def billion_laughs_docx(path: Path) -> Path:
+    """The classic: ten nested entities of ten references each (10^9 "lol"s when expanded)."""
+    ents = [b'<!ENTITY lol0 "lol">']
+    ents += [b'<!ENTITY lol%d "%s">' % (i, b"".join(b"&lol%d;" % (i - 1) for _ in range(10))) for i in range(1, 10)]
+    prolog = b"<!DOCTYPE w:document [" + b"".join(ents) + b"]>\n"
+    return docx_from_document_xml(path, [b"<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p>"], prolog)
+
+
+def slow_pdf(path: Path, pages: int = 50, operators_millions: int = 16) -> Path:
+    """``pages`` pages sharing one content stream of millions of ``q Q`` (save/restore): nothing
+    is drawn and each operator is cheap, but interpreting them takes pdfminer about a minute a
+    page -- a stand-in for any file that keeps a parser busy without end. 64 MB inflated, just
+    under the stream limit; 60 KB on disk."""
+    import zlib
+
+    data = zlib.compress(b"q Q\n" * (operators_millions * 1_000_000), 9)
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+               _stream(data, b"/Filter /FlateDecode ")]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
+    return pdf_from_objects(path, objects)
