@@ -19,8 +19,10 @@ from outputs.data import (
     write_allocations_csv,
     write_findings_csv,
     write_indicators_csv,
+    write_datapackage,
     write_json,
     write_objectives_csv,
+    write_plans_csv,
 )
 from outputs.verifica import write_verifica
 from outputs.xlsx import write_xlsx
@@ -36,6 +38,8 @@ FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
     "indicators.csv": write_indicators_csv,
     "findings.csv": write_findings_csv,
     "allocations.csv": write_allocations_csv,
+    "plans.csv": write_plans_csv,
+    "datapackage.json": write_datapackage,
     "piano.xlsx": write_xlsx,
     "verifica.docx": write_verifica,
     "allegato.docx": write_allegato,
