@@ -13,6 +13,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from outputs.allegato import write_allegato
 from outputs.data import (
@@ -30,6 +31,8 @@ from pipeline.errors import InputError
 from pipeline.forking import Forked, can_fork
 from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.record import PlanRecord
+
+T = TypeVar("T")
 
 #: file name -> writer(record, path). The contract's files, in the order they are written.
 FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
@@ -51,11 +54,14 @@ FORKED_WRITERS = ("verifica.docx",)
 
 @with_fewer_gc_passes
 def write_outputs(
-    record: PlanRecord,
+    record: T,
     out_dir: str | Path,
-    writers: dict[str, Callable[[PlanRecord, Path], None]] | None = None,
+    writers: dict[str, Callable[[T, Path], None]] | None = None,
 ) -> list[Path]:
     """Write plan.json, the CSVs, piano.xlsx, verifica.docx and allegato.docx into ``out_dir``.
+
+    ``record`` is whatever the writers take: a :class:`PlanRecord` for :data:`FILE_WRITERS`
+    (``piao compare`` passes its comparison with its own writers).
 
     ``writers`` replaces :data:`FILE_WRITERS` (e.g. ``piao render`` writes only the DOCX files).
     Returns the paths written.
