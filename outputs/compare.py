@@ -111,6 +111,20 @@ def _number(n: int | None) -> str:
     return str(n) if n is not None else "s.n."
 
 
+def _unmatched_table(doc, items: list, side: str) -> None:
+    """Objectives of one side only (added: the new plan's; removed: the old plan's)."""
+    if not items:
+        _para(doc, "Nessuno.")
+        return
+    rows = []
+    for o in items:
+        obj = getattr(o, side)
+        rows.append([_number(obj.number), clean(obj.title), clean(obj.scope_line),
+                     show("amount_eur", getattr(o, f"{side}_amount_eur"))])
+    _table(doc, ["N.", "Obiettivo", "Settore/Area", "Importo"], rows, [1.2, 8.0, 5.0, 2.3],
+           ["right", "left", "left", "right"])
+
+
 def write_confronto_docx(c: Comparison, path: Path) -> None:
     doc = _new_document()
     old, new = _plan_label(c, "old"), _plan_label(c, "new")
@@ -130,23 +144,9 @@ def write_confronto_docx(c: Comparison, path: Path) -> None:
     else:
         _para(doc, "Nessuna modifica a pesi di strategicità, fasce di personale, risorse e soglie.")
 
-    added = [o for o in c.objectives if o.change == "added"]
-    doc.add_heading("Obiettivi nuovi", level=1)
-    if added:
-        _table(doc, ["N.", "Obiettivo", "Settore/Area", "Importo"],
-               [[_number(o.new_number), clean(o.new.title), clean(o.new.scope_line), show("amount_eur", o.new_amount_eur)]
-                for o in added], [1.2, 8.0, 5.0, 2.3], ["right", "left", "left", "right"])
-    else:
-        _para(doc, "Nessuno.")
-
-    removed = [o for o in c.objectives if o.change == "removed"]
-    doc.add_heading("Obiettivi non più presenti", level=1)
-    if removed:
-        _table(doc, ["N.", "Obiettivo", "Settore/Area", "Importo"],
-               [[_number(o.old_number), clean(o.old.title), clean(o.old.scope_line), show("amount_eur", o.old_amount_eur)]
-                for o in removed], [1.2, 8.0, 5.0, 2.3], ["right", "left", "left", "right"])
-    else:
-        _para(doc, "Nessuno.")
+    for change, heading, side in (("added", "Obiettivi nuovi", "new"), ("removed", "Obiettivi non più presenti", "old")):
+        doc.add_heading(heading, level=1)
+        _unmatched_table(doc, [o for o in c.objectives if o.change == change], side)
 
     changed = [o for o in c.objectives if o.change == "changed"]
     doc.add_heading("Obiettivi modificati", level=1)
