@@ -43,7 +43,7 @@ def write_frame_csv(df: pd.DataFrame, path: str | Path) -> None:
 
 def _csv_writer(table: str):
     def write(record: PlanRecord, path: str | Path) -> None:
-        write_frame_csv(record_tables(record)[table], path)
+        write_frame_csv(record_tables(record, [table])[table], path)
 
     write.__name__ = f"write_{table}_csv"
     return write

@@ -135,7 +135,7 @@ def _objectives(ws: Worksheet, record: PlanRecord) -> None:
         Column("Somma pesi indicatori", PERCENT),
         Column("Pagine"),
     ]
-    df = record_tables(record)["objectives"]
+    df = record_tables(record, ["objectives"])["objectives"]
     rows = [
         [
             r["number"],
@@ -168,7 +168,7 @@ def _indicators(ws: Worksheet, record: PlanRecord) -> None:
         Column("Pagina", INTEGER),
     ]
     cols = ["objective", "name", "target", "target_value", "weight_pct", "activity", "page"]
-    rows = [list(r.values()) for r in records(record_tables(record)["indicators"], cols)]
+    rows = [list(r.values()) for r in records(record_tables(record, ["indicators"])["indicators"], cols)]
     for row in rows:
         row[4] = _pct(row[4])
     # Values that are whole numbers read better without decimals.
@@ -191,7 +191,7 @@ def _findings(ws: Worksheet, record: PlanRecord) -> None:
     ]
     rows = [
         [SEVERITY_IT.get(f["severity"], f["severity"]), f["rule"], f["objective"], f["page"], f["message"]]
-        for f in records(record_tables(record)["findings"])
+        for f in records(record_tables(record, ["findings"])["findings"])
     ]
     _table(ws, columns, rows)
 
@@ -216,7 +216,7 @@ def _allocation(ws: Worksheet, record: PlanRecord) -> None:
     titles = {r.number: r.title for r in record.plan.summary if r.number is not None}
     titles |= {o.number: o.title for o in record.objectives if o.title}
     printed = {r.number: r.amount_eur for r in record.plan.summary if r.number is not None}
-    allocations = records(record_tables(record)["allocations"])
+    allocations = records(record_tables(record, ["allocations"])["allocations"])
     points = [a["points"] for a in allocations]
     total_points = sum(points) if points and all(p is not None for p in points) else None  # type: ignore[arg-type]
     rows = []

@@ -178,12 +178,15 @@ def frame(spec: TableSpec, rows: list[dict[str, Any]], keys: dict[str, Any]) -> 
     return pd.DataFrame(data, columns=spec.names)
 
 
-def record_tables(record: PlanRecord) -> dict[str, pd.DataFrame]:
+def record_tables(record: PlanRecord, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """The record's tables: plans, objectives, indicators, findings, allocations, and results when
-    the record has year-end results. Every row carries ``entity``, ``year`` and ``sha256``."""
+    the record has year-end results (only ``names``, when given). Every row carries ``entity``,
+    ``year`` and ``sha256``."""
     keys = {"entity": record.plan.entity, "year": record.plan.year, "sha256": record.source.sha256}
     tables = {}
     for name, spec in table_specs().items():
+        if names is not None and name not in names:
+            continue
         rows = _ROWS[name](record)
         if rows is not None:
             tables[name] = frame(spec, rows, keys)

@@ -239,3 +239,10 @@ def test_bad_input_is_refused_before_the_database_is_touched(tmp_path, out_dirs,
     assert len(err) == 1 and "rotto" in err[0] and "plan.json" in err[0]
     assert not (tmp_path / "storia.db").exists()
     assert main(["load", out_dirs[0], "--db", "nonundatabase://x"]) == 2
+
+
+def test_default_database_is_piao_db_in_the_working_folder(tmp_path, out_dirs, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["load", *out_dirs]) == 0
+    assert "2 piani" in capsys.readouterr().out
+    assert _objectives_per_year("sqlite:///piao.db") == {y: len(year_edition(y).objectives) for y in YEARS}
