@@ -10,9 +10,11 @@ keys, from the same table schema (``pipeline/tables.yaml``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.record import PlanRecord
@@ -32,13 +34,31 @@ def write_json(record: PlanRecord, path: str | Path) -> None:
     Path(path).write_text(record.to_json() + "\n", encoding="utf-8")
 
 
+def _bool_text(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return ""
+    return ("true" if value else "false") if isinstance(value, (bool, np.bool_)) else value
+
+
 def write_frame_csv(df: pd.DataFrame, path: str | Path) -> None:
     """One frame as an RFC 4180 CSV file (UTF-8, CRLF, unknown = empty, true/false)."""
     out = df.copy()
     for col in out.columns:
-        if str(out[col].dtype) == "boolean":
-            out[col] = out[col].map(lambda v: "" if v is pd.NA else ("true" if v else "false"))
+        if str(out[col].dtype) in ("boolean", "object"):
+            # not Series.map: it would infer float64 and print 1 as "1.0"
+            out[col] = pd.Series([_bool_text(v) for v in out[col]], index=out.index, dtype=object)
     out.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n", na_rep="")
+
+
+def write_rows_csv(path: str | Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    """Rows (dicts) as a CSV with the given columns, through a DataFrame of their own values
+    (object columns: ints stay ints, never "1.0")."""
+    df = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=list(columns), dtype=object)
+    write_frame_csv(df, path)
+
+
+#: The name of the first release (``outputs/risultati.py`` writes payouts.csv with it).
+_write_csv = write_rows_csv
 
 
 def _csv_writer(table: str):

@@ -120,3 +120,10 @@ def test_read_plan_from_a_folder_or_a_file_and_refuses_others(out, record, tmp_p
     (tmp_path / "x.json").write_text('{"schema_version": "1", "source": {}}', encoding="utf-8")
     with pytest.raises(InputError, match="non è un plan.json valido"):
         read_plan(tmp_path / "x.json")
+
+
+def test_rows_csv_keeps_ints_and_writes_booleans_and_unknowns_as_the_contract_says(tmp_path):
+    from outputs.data import write_rows_csv
+
+    write_rows_csv(tmp_path / "x.csv", ["a", "b", "c"], [{"a": 1, "b": None, "c": True}, {"a": 2.5, "c": False}])
+    assert (tmp_path / "x.csv").read_bytes() == b"a,b,c\r\n1,,true\r\n2.5,,false\r\n"
