@@ -28,6 +28,7 @@ DEFAULT_URL = "sqlite:///piao.db"
 #: Bumped whenever tables.yaml gains a table or a column.
 SCHEMA_VERSION = 1
 
+_MONEY = sa.Numeric(14, 2, asdecimal=False)
 _TYPES = {"integer": sa.Integer, "number": sa.Float, "boolean": sa.Boolean, "string": sa.Text}
 
 
@@ -37,7 +38,7 @@ def metadata() -> sa.MetaData:
     sa.Table("schema_version", meta, sa.Column("version", sa.Integer, nullable=False))
     for spec in table_specs().values():
         columns = [
-            sa.Column(c["name"], _TYPES[c["type"]](), nullable=c["name"] not in spec.primary_key,
+            sa.Column(c["name"], _MONEY if c.get("unit") == "EUR" else _TYPES[c["type"]](), nullable=c["name"] not in spec.primary_key,
                       comment=c.get("description"))
             for c in spec.columns
         ]
