@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
     render.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
     _results_parser(sub)
+    _add_history_commands(sub)
     return parser
 
 
@@ -110,6 +111,44 @@ def _results_parser(sub) -> None:
     results.add_argument("--fail-on", choices=["error", "warning"],
                          help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
     results.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
+
+def _add_history_commands(sub) -> None:
+    """``piao load`` and ``piao compare`` (history across years)."""
+    load = sub.add_parser("load", help="carica i risultati di piao run in un database (SQLite, PostgreSQL...)")
+    load.add_argument("out_dirs", nargs="+", metavar="OUT_DIR", help="cartelle scritte da piao run (o plan.json)")
+    load.add_argument("--db", default="sqlite:///piao.db", metavar="URL",
+                      help="database SQLAlchemy (predefinito sqlite:///piao.db; es. postgresql+psycopg://utente@host/db)")
+    load.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
+    compare = sub.add_parser("compare", help="confronta due piani (es. due anni dello stesso ente)")
+    compare.add_argument("old", metavar="OLD", help="plan.json o cartella di piao run del piano precedente")
+    compare.add_argument("new", metavar="NEW", help="plan.json o cartella di piao run del piano nuovo")
+    compare.add_argument("--out", required=True, metavar="DIR", help="cartella dei risultati")
+    compare.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from outputs.database import load_records, shown
+    from pipeline.tables import read_plan
+
+    plans = [read_plan(path) for path in args.out_dirs]  # every input checked before the database
+    counts = load_records(plans, args.db)
+    if not args.quiet:
+        print(f"{len(plans)} piani, {counts['objectives']} obiettivi caricati in {shown(args.db)}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from outputs.compare import write_comparison
+    from pipeline.compare import compare_plans
+    from pipeline.tables import read_plan
+
+    result = compare_plans(read_plan(args.old), read_plan(args.new))
+    write_comparison(result, args.out)
+    if not args.quiet:
+        n = result.counts()
+        print(f"{n['added']} obiettivi nuovi, {n['removed']} non più presenti, {n['changed']} modificati, "
+              f"{n['unchanged']} invariati, {len(result.rules)} regole del piano cambiate -> {args.out}")
+    return 0
 
 
 def _options(args: argparse.Namespace):
@@ -215,6 +254,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_render(args)
         if args.command == "results":
             return _cmd_results(args)
+        if args.command in ("load", "compare"):
+            return _cmd_load(args) if args.command == "load" else _cmd_compare(args)
         return _cmd_batch(args)
     except InputError as err:
         print(f"piao: {err}", file=sys.stderr)

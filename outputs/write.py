@@ -21,14 +21,17 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from outputs.allegato import write_allegato
 from outputs.data import (
     write_allocations_csv,
     write_findings_csv,
     write_indicators_csv,
+    write_datapackage,
     write_json,
     write_objectives_csv,
+    write_plans_csv,
 )
 from outputs.verifica import write_verifica
 from outputs.xlsx import write_xlsx
@@ -37,6 +40,8 @@ from pipeline.forking import Forked, can_fork
 from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.record import PlanRecord
 
+T = TypeVar("T")
+
 #: file name -> writer(record, path). The contract's files, in the order they are written.
 FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
     "plan.json": write_json,
@@ -44,6 +49,8 @@ FILE_WRITERS: dict[str, Callable[[PlanRecord, Path], None]] = {
     "indicators.csv": write_indicators_csv,
     "findings.csv": write_findings_csv,
     "allocations.csv": write_allocations_csv,
+    "plans.csv": write_plans_csv,
+    "datapackage.json": write_datapackage,
     "piano.xlsx": write_xlsx,
     "verifica.docx": write_verifica,
     "allegato.docx": write_allegato,
@@ -111,11 +118,14 @@ def _write_failed(out: Path, err: OSError) -> OutputWriteError:
 
 @with_fewer_gc_passes
 def write_outputs(
-    record: PlanRecord,
+    record: T,
     out_dir: str | Path,
-    writers: dict[str, Callable[[PlanRecord, Path], None]] | None = None,
+    writers: dict[str, Callable[[T, Path], None]] | None = None,
 ) -> list[Path]:
     """Write plan.json, the CSVs, piano.xlsx, verifica.docx and allegato.docx into ``out_dir``.
+
+    ``record`` is whatever the writers take: a :class:`PlanRecord` for :data:`FILE_WRITERS`
+    (``piao compare`` passes its comparison with its own writers).
 
     ``writers`` replaces :data:`FILE_WRITERS` (e.g. ``piao render`` writes only the DOCX files).
     Returns the paths written.

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline.allocation import totals_by_scope
 from pipeline.money import from_cents, to_cents
 from pipeline.record import PlanRecord
+from pipeline.tables import record_tables, records
 
 EURO = '#,##0.00 "€"'
 PERCENT = "0%"
@@ -134,26 +135,25 @@ def _objectives(ws: Worksheet, record: PlanRecord) -> None:
         Column("Somma pesi indicatori", PERCENT),
         Column("Pagine"),
     ]
-    rows = []
-    for o in record.objectives:
-        total = o.weights_total()
-        rows.append(
-            [
-                o.number,
-                "Sì" if o.number_printed else "No",
-                KIND_IT.get(o.kind or "", o.kind),
-                o.scope_line,
-                o.title,
-                o.timeframe,
-                _pct(o.threshold_pct),
-                o.staff_text,
-                o.staff_count,
-                o.strategic_level,
-                len(o.indicators),
-                _pct(total) if total is not None else None,
-                _pages(o.pages),
-            ]
-        )
+    df = record_tables(record, ["objectives"])["objectives"]
+    rows = [
+        [
+            r["number"],
+            "Sì" if r["number_printed"] else "No",
+            KIND_IT.get(r["kind"] or "", r["kind"]),
+            r["scope_line"],
+            r["title"],
+            r["timeframe"],
+            _pct(r["threshold_pct"]),
+            r["staff_text"],
+            r["staff_count"],
+            r["strategic_level"],
+            r["indicators"],
+            _pct(r["weights_sum"]),
+            _pages([p for p in (r["first_page"], r["last_page"]) if p is not None]),
+        ]
+        for r in records(df)
+    ]
     _table(ws, columns, rows)
 
 
@@ -170,11 +170,11 @@ def _indicators(ws: Worksheet, record: PlanRecord) -> None:
         Column("Valore rilevato", width=16),
         Column("Raggiunto", width=12),
     ]
-    rows = [
-        [o.number, i.name, i.target, i.target_value, _pct(i.weight_pct), i.activity, i.page, None, None]
-        for o in record.objectives
-        for i in o.indicators
-    ]
+    cols = ["objective", "name", "target", "target_value", "weight_pct", "activity", "page"]
+    rows = [list(r.values()) + [None, None]
+            for r in records(record_tables(record, ["indicators"])["indicators"], cols)]
+    for row in rows:
+        row[4] = _pct(row[4])
     # Values that are whole numbers read better without decimals.
     for row in rows:
         if isinstance(row[3], float) and row[3].is_integer():
@@ -194,8 +194,8 @@ def _findings(ws: Worksheet, record: PlanRecord) -> None:
         Column("Descrizione", width=90),
     ]
     rows = [
-        [SEVERITY_IT.get(f.severity, f.severity), f.rule, f.objective, f.page, f.message]
-        for f in record.findings
+        [SEVERITY_IT.get(f["severity"], f["severity"]), f["rule"], f["objective"], f["page"], f["message"]]
+        for f in records(record_tables(record, ["findings"])["findings"])
     ]
     _table(ws, columns, rows)
 
@@ -220,30 +220,31 @@ def _allocation(ws: Worksheet, record: PlanRecord) -> None:
     titles = {r.number: r.title for r in record.plan.summary if r.number is not None}
     titles |= {o.number: o.title for o in record.objectives if o.title}
     printed = {r.number: r.amount_eur for r in record.plan.summary if r.number is not None}
-    points = [a.points for a in record.allocations]
+    allocations = records(record_tables(record, ["allocations"])["allocations"])
+    points = [a["points"] for a in allocations]
     total_points = sum(points) if points and all(p is not None for p in points) else None  # type: ignore[arg-type]
     rows = []
-    for a in record.allocations:
-        was = printed.get(a.objective)
+    for a in allocations:
+        was = printed.get(a["objective"])
         diff = (
-            from_cents(to_cents(was) - to_cents(a.amount_eur))
-            if was is not None and a.amount_eur is not None
+            from_cents(to_cents(was) - to_cents(a["amount_eur"]))
+            if was is not None and a["amount_eur"] is not None
             else None
         )
         rows.append(
             [
-                a.objective,
-                titles.get(a.objective),
-                a.scope,
-                a.strategic_level,
-                SOURCE_IT.get(a.strategic_level_source or "", a.strategic_level_source),
-                a.strategic_weight,
-                a.staff_count,
-                a.staff_band,
-                a.staff_coefficient,
-                a.points,
-                a.points / total_points if total_points and a.points is not None else None,
-                a.amount_eur,
+                a["objective"],
+                titles.get(a["objective"]),
+                a["scope"],
+                a["strategic_level"],
+                SOURCE_IT.get(a["strategic_level_source"] or "", a["strategic_level_source"]),
+                a["strategic_weight"],
+                a["staff_count"],
+                a["staff_band"],
+                a["staff_coefficient"],
+                a["points"],
+                a["points"] / total_points if total_points and a["points"] is not None else None,
+                a["amount_eur"],
                 was,
                 diff,
             ]

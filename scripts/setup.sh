@@ -15,6 +15,10 @@ command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui)
 [ -n "$(ls /usr/lib/libreoffice/program/libsclo.so 2>/dev/null)" ] || need_apt+=(libreoffice-calc-nogui)
 command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/liberation ] || need_apt+=(fonts-liberation)
+# PostgreSQL server binaries: tests/test_database.py starts a throwaway server (initdb/pg_ctl).
+[ -n "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" ] || need_apt+=(postgresql)
+# initdb refuses root: the tests run the server as another user through runuser (util-linux).
+command -v runuser >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
