@@ -4,7 +4,7 @@ Built from the record alone (findings already computed by :func:`pipeline.checks
 
 1. cover — ente, plan, source file and its SHA-256, date of the check, outcome in one line;
 2. summary — counts by severity and by check, a chart of the findings per objective;
-3. plan-level checks — budget arithmetic (1.234,56 EUR), staff-band table and its coverage,
+3. plan-level checks — budget arithmetic (€ 1.234,56), staff-band table and its coverage,
    numbering, the other plan-level findings;
 4. one row per objective — sum of weights, soglia, staff counted, status;
 5. findings grouped by objective with page references;
@@ -38,7 +38,8 @@ from docx.table import Table
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.plan_rules import band_coverage, budget_balance
-from pipeline.money import format_eur, to_cents
+from pipeline.italian import format_date, format_eur, format_number, format_pct, plural
+from pipeline.money import to_cents
 from pipeline.record import Finding, Objective, PlanRecord
 
 FONT = "Liberation Sans"
@@ -48,9 +49,6 @@ TABLE_STYLE = "Light Grid Accent 1"
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 SEVERITY_ORDER = SEVERITIES
 SEVERITY_COLOURS = {"error": "#B03A2E", "warning": "#D68910", "info": "#5D7FA3"}
-MONTHS_IT = ("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
-             "novembre dicembre").split()
-
 
 @cache
 def wording() -> dict[str, Any]:
@@ -62,20 +60,6 @@ def wording() -> dict[str, Any]:
 
 def clean(text: Any) -> str:
     return XML_BAD.sub("", " ".join(str(text).split())) if text is not None else ""
-
-
-def it_date(d: date) -> str:
-    return f"{d.day} {MONTHS_IT[d.month - 1]} {d.year}"
-
-
-def it_num(value: float | int | None) -> str:
-    if value is None:
-        return "n.d."
-    v = float(value)
-    if v.is_integer():
-        return f"{int(v):,}".replace(",", ".")
-    text = f"{v:,.2f}".rstrip("0").rstrip(".")  # 99.999 -> "100", not "100,"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def shorten(text: str | None, limit: int) -> str:
@@ -364,7 +348,7 @@ def _cover(doc: DocxDocument, record: PlanRecord, checked_on: date) -> None:
         ["Impronta SHA-256", src.sha256],
         ["Pagine del file", pages],
         ["Schede obiettivo esaminate", str(len(record.objectives))],
-        ["Data della verifica", it_date(checked_on)],
+        ["Data della verifica", format_date(checked_on)],
         ["Esito", f"{_n_findings(len(record.findings))}: {outcome}"],
     ]
     table = _table(doc, ["Dati della verifica", ""], rows, [4.4, 12.2], style="Table Grid")
@@ -474,7 +458,7 @@ def _plan_checks(doc: DocxDocument, record: PlanRecord) -> None:
             else:
                 lo = str(band.min) if band.min is not None else "–"
                 hi = str(band.max) if band.max is not None else "senza limite"
-            rows.append([clean(band.label), lo, hi, it_num(band.coefficient)])
+            rows.append([clean(band.label), lo, hi, format_number(band.coefficient)])
         _table(doc, ["Fascia (come stampata)", "Da", "A", "Peso"], rows, [7.0, 3.0, 3.0, 2.5],
                ["left", "center", "center", "right"])
         gaps, overlaps = band_coverage(bands)
@@ -545,9 +529,9 @@ def _overview(doc: DocxDocument, record: PlanRecord) -> None:
         if not weights:
             wsum = "nessun indicatore"
         elif any(w is None for w in weights):
-            wsum = it_num(o.weights_total() or 0) + "% (pesi incompleti)"
+            wsum = format_number(o.weights_total() or 0) + "% (pesi incompleti)"
         else:
-            wsum = it_num(o.weights_total()) + "%"  # type: ignore[arg-type]
+            wsum = format_number(o.weights_total()) + "%"  # type: ignore[arg-type]
         staff = str(o.staff_count) if o.staff_count is not None else (
             "non quantificabile" if o.staff_text else "non indicato")
         rows.append([
@@ -555,7 +539,7 @@ def _overview(doc: DocxDocument, record: PlanRecord) -> None:
             shorten(o.title, 70) or "(senza titolo)",
             pages_label(o.pages),
             f"{len(o.indicators)} / {wsum}",
-            it_num(o.threshold_pct) + "%" if o.threshold_pct is not None else "mancante",
+            format_number(o.threshold_pct) + "%" if o.threshold_pct is not None else "mancante",
             staff,
             objective_status(fs),
         ])
@@ -607,7 +591,7 @@ def _method_and_signature(doc: DocxDocument, checked_on: date) -> None:
     for text in wording()["method"]:
         doc.add_paragraph(clean(text), style="List Bullet")
     _para(doc, after=18)
-    _para(doc, f"Verifica predisposta il {it_date(checked_on)}.", after=24)
+    _para(doc, f"Verifica predisposta il {format_date(checked_on)}.", after=24)
     table = doc.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _fill(table.rows[0].cells[0], "Visto: il Segretario Generale", size=BODY_PT)

@@ -70,7 +70,7 @@ def test_italian_numbers():
     assert it_number(40.0) == "40"
     assert it_number(99.999) == "100" and it_number(1234.001) == "1.234"  # no dangling comma
     assert it_number(None) == ""
-    assert it_money(4000) == "4.000,00 EUR"
+    assert it_money(4000) == "€ 4.000,00"
     assert it_percent(33.33) == "33,33%"
 
 
@@ -108,9 +108,9 @@ def test_introduction_rules_are_tables(written):
         assert p._p.pPr.numPr is not None  # a real bulleted list
     budget = next(t for t in texts if "ammontare complessivo" in t)
     b = plan.budget
-    assert [m for m in re.findall(r"([\d.]+,\d\d) EUR", budget)] == \
+    assert [m for m in re.findall(r"€ ([\d.]+,\d\d)", budget)] == \
         [it_number(v, 2) for v in (b.total, b.allocated, b.reserve, b.welfare)]
-    assert "91.223,09 EUR" in budget  # the Italian style itself, spelled out once
+    assert "€ 91.223,09" in budget  # the Italian style itself, spelled out once
 
 
 def test_summary_table_is_the_allocation(written):

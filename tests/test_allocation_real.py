@@ -14,7 +14,8 @@ from records import expected_record
 
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
-from pipeline.money import format_eur, to_cents
+from pipeline.italian import format_eur, format_number
+from pipeline.money import to_cents
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PDF = EXAMPLES / "chiari-2025.pdf"
@@ -82,7 +83,7 @@ def test_docx_with_one_amount_off_by_ten_euro(tmp_path):
     row = data_rows[len(data_rows) // 2]
     victim = int(row.cells[0].text.strip())
     old = _italian_amount(row.cells[amount_col].text)
-    _set_text(row.cells[amount_col], format_eur(old + 10, unit=""))
+    _set_text(row.cells[amount_col], format_number(old + 10, 2))
     edited = tmp_path / "piano-modificato.docx"
     document.save(str(edited))
 

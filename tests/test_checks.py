@@ -259,7 +259,7 @@ def test_budget_sum_to_the_cent():
     bad = Budget(total=91223.10, allocated=69223.09, reserve=4000.0, welfare=18000.0, page=4)
     [f] = hits("budget-sum", record(card(1), budget=bad))
     assert f.objective is None and f.page == 4 and f.severity == "error"
-    assert "91.223,10 EUR" in f.message and "0,01 EUR" in f.message
+    assert "€ 91.223,10" in f.message and "€ 0,01" in f.message
 
 
 @pytest.mark.parametrize("rule_id", CONTRACT_RULES)

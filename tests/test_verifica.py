@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from docx import Document
 
-from outputs.verifica import findings_chart, it_num, write_verifica
+from outputs.verifica import findings_chart, write_verifica
 from pipeline.checks import run_checks
 from pipeline.record import Budget, Indicator, Objective, Plan, PlanRecord, Source, StaffBand
 from records import expected_record
@@ -92,7 +92,7 @@ def test_findings_and_plan_checks_in_the_text(written):
     rec, _, doc = written
     text = all_text(doc)
     # budget arithmetic in Italian money format, with its difference
-    assert "1.000,50 EUR" in text and "1.000,50" in text
+    assert "€ 1.000,50" in text and "1.000,50" in text
     assert "Numero di dipendenti non coperto da alcuna fascia" in text and ": 10." in text
     for f in rec.findings:
         if f.objective is None:
@@ -126,7 +126,7 @@ def test_expected_chiari_record_report(tmp_path):
     write_verifica(rec, tmp_path / "v.docx")
     doc = Document(str(tmp_path / "v.docx"))
     text = all_text(doc)
-    assert "91.223,09 EUR" in text
+    assert "€ 91.223,09" in text
     assert "Obiettivo n. 16" in text
 
 
@@ -150,14 +150,9 @@ def test_converts_to_pdf_with_libreoffice(written, tmp_path):
     assert "Pagina" in last
 
 
-def test_it_num_is_italian_and_never_ends_in_a_separator():
-    assert it_num(1234.5) == "1.234,5" and it_num(2000) == "2.000" and it_num(None) == "n.d."
-    assert it_num(99.999) == "100" and it_num(0.004) == "0"
-
-
 @pytest.mark.parametrize("budget, verdict", [
     (Budget(total=1000.5, allocated=800, reserve=100, welfare=100.5), "sommano esattamente"),
-    (Budget(total=1000.5, allocated=800, reserve=100, welfare=90.5), "differenza di 10,00 EUR"),
+    (Budget(total=1000.5, allocated=800, reserve=100, welfare=90.5), "differenza di € 10,00"),
     # no share for the objectives: the rule cannot check, so neither may the report
     (Budget(total=1000.5, reserve=100, welfare=100.5), "non è indicata"),
     (Budget(allocated=800, reserve=100), "non è indicato"),

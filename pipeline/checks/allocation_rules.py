@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from pipeline.allocation import ObjectiveScore, allocate, score_objectives
 from pipeline.checks import RuleHit, rule
-from pipeline.money import format_eur, to_cents
+from pipeline.italian import format_eur, format_number
+from pipeline.money import to_cents
 from pipeline.record import Allocation, PlanRecord
 
 
@@ -29,13 +30,6 @@ def _scores(record: PlanRecord) -> list[ObjectiveScore]:
         if a.strategic_level_source == "classification" and a.objective is not None and a.strategic_level
     }
     return score_objectives(record, supplied)
-
-
-def _num(value: float | int) -> str:
-    """Italian decimal: 2.5 -> "2,50", 40 -> "40"."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".replace(".", ",")
 
 
 def _label(number: int | None) -> str:
@@ -78,10 +72,10 @@ def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
         ):
             variant = "points"
             values |= {
-                "printed_points": _num(row.points),
-                "computed_points": _num(alloc.points),
-                "weight": _num(alloc.strategic_weight),
-                "coefficient": _num(alloc.staff_coefficient),
+                "printed_points": format_number(row.points),
+                "computed_points": format_number(alloc.points),
+                "weight": format_number(alloc.strategic_weight),
+                "coefficient": format_number(alloc.staff_coefficient),
             }
         yield RuleHit(objective=row.number, page=row.page, values=values, variant=variant)
 
@@ -166,7 +160,7 @@ def staff_band_fallback(record: PlanRecord) -> Iterator[RuleHit]:
                     "objective": _label(s.number),
                     "count": s.staff_count,
                     "band": s.band.band.label,
-                    "coefficient": _num(s.band.band.coefficient),
+                    "coefficient": format_number(s.band.band.coefficient),
                 },
             )
         elif s.band.band is None and record.plan.staff_bands:
