@@ -20,7 +20,7 @@ OBJECTIVE_COLUMNS = [
 INDICATOR_COLUMNS = [
     "objective", "position", "name", "target", "target_value", "weight_pct", "activity", "page",
 ]
-FINDING_COLUMNS = ["rule", "severity", "objective", "page", "message"]
+FINDING_COLUMNS = ["rule", "severity", "objective", "page", "message", "correction"]
 ALLOCATION_COLUMNS = [
     "objective", "scope", "strategic_level", "strategic_weight", "staff_count", "staff_coefficient",
     "points", "amount_eur",

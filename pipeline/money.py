@@ -19,7 +19,7 @@ def to_decimal(value: Amount) -> Decimal:
     if isinstance(value, Fraction):
         return Decimal(value.numerator) / Decimal(value.denominator)
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(float(value)))  # float(): numpy floats repr as "np.float64(...)"
     return Decimal(value)
 
 

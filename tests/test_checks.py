@@ -321,3 +321,14 @@ def test_severity_counts_and_fail_on_levels():
     assert counts == {"error": 0, "warning": 1, "info": 1}
     assert fails(counts, "warning") and not fails(counts, "error") and not fails(counts, None)
     assert fails(severity_counts([Finding(rule="r", severity="error", message="m")]), "warning")
+
+
+def test_every_error_and_warning_rule_proposes_a_correction():
+    """verifica.docx gives a "Correzione proposta" for each error and warning: data per rule."""
+    from pipeline.checks import catalogue
+
+    for rule_id, entry in catalogue().items():
+        if entry["severity"] in ("error", "warning"):
+            assert entry.get("correction"), rule_id
+        for variant in entry.get("corrections") or {}:
+            assert variant in entry.get("variants", {}), (rule_id, variant)

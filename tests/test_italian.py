@@ -48,3 +48,8 @@ def test_every_output_uses_the_one_format():
     for v in (2.5, 1500, 91223.09, 1.4):
         assert it_number(v) == card_fmt(v) == format_number(v)
     assert it_money(91223.09) == format_eur(91223.09)
+
+
+def test_numpy_floats_format_like_floats():
+    np = pytest.importorskip("numpy")
+    assert format_number(np.float64(1500.0)) == "1.500" and format_eur(np.float64(0.5)) == "€ 0,50"

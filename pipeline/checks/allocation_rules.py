@@ -13,7 +13,7 @@ from pipeline.allocation import ObjectiveScore, allocate, score_objectives
 from pipeline.checks import RuleHit, rule
 from pipeline.italian import format_eur, format_number
 from pipeline.money import to_cents
-from pipeline.record import Allocation, PlanRecord
+from pipeline.record import Allocation, PlanRecord, SummaryRow
 
 
 def _allocations(record: PlanRecord) -> list[Allocation]:
@@ -45,15 +45,25 @@ def _summary_page(record: PlanRecord) -> int | None:
     return record.plan.pages.get("summary_total") or (max(pages) if pages else record.plan.pages.get("summary"))
 
 
-@rule("allocation-mismatch")
-def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
-    """Every printed amount more than a cent away from the computed one; a wrong printed total."""
-    computed = {a.objective: a for a in _allocations(record) if a.objective is not None}
+def printed_vs_computed(record: PlanRecord, allocations: list[Allocation] | None = None,
+                        ) -> list[tuple[SummaryRow, Allocation, int]]:
+    """Each summary row with a printed amount, its computed allocation and the difference in cents
+    (printed - computed); more than one cent is an ``allocation-mismatch``."""
+    allocations = _allocations(record) if allocations is None else allocations
+    computed = {a.objective: a for a in allocations if a.objective is not None}
+    out = []
     for row in record.plan.summary:
         alloc = computed.get(row.number) if row.number is not None else None
         if row.amount_eur is None or alloc is None or alloc.amount_eur is None:
             continue
-        diff = to_cents(row.amount_eur) - to_cents(alloc.amount_eur)
+        out.append((row, alloc, to_cents(row.amount_eur) - to_cents(alloc.amount_eur)))
+    return out
+
+
+@rule("allocation-mismatch")
+def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
+    """Every printed amount more than a cent away from the computed one; a wrong printed total."""
+    for row, alloc, diff in printed_vs_computed(record, _allocations(record)):
         if abs(diff) <= 1:
             continue
         values = {
