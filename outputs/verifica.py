@@ -726,7 +726,7 @@ def _allocation(doc: DocxDocument, record: PlanRecord) -> None:
                  format_eur(record.plan.summary_total_eur, missing="–")])
     table = _table(doc, ["N.", "Settore/Area", "Strategicità (peso)", "Personale", "Coeff.", "Punti",
                          "Importo calcolato", "Importo stampato"], rows,
-                   [0.8, 3.8, 2.3, 1.75, 1.2, 1.25, 2.65, 2.65],
+                   [0.8, 3.9, 2.65, 1.95, 1.35, 1.2, 2.35, 2.35],
                    ["center", "left", "left", "center", "right", "right", "right", "right"],
                    bold_last=True)
     for r, a in zip(table.rows[1:], allocations):
