@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from flows.cliparse import ItalianArgumentParser, version_text
 from pipeline.errors import InputError
 
 
@@ -17,26 +18,27 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="strategicità per obiettivo, se il piano non la riporta (CSV o YAML: number,strategic_level)")
     p.add_argument("--fail-on", choices=["error", "warning"],
                    help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
-    p.add_argument("--max-pages", type=int, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
-    p.add_argument("--page-timeout", type=float, default=120.0,
+    p.add_argument("--max-pages", type=int, default=300, metavar="N", help="rifiuta i piani con più pagine (predefinito 300)")
+    p.add_argument("--page-timeout", type=float, default=120.0, metavar="S",
                    help="secondi concessi per leggere una pagina (predefinito 120)")
     p.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ItalianArgumentParser(
         prog="piao",
         description="Legge un Piano della Performance (PDF o DOCX), lo verifica, ripartisce il fondo "
         "e scrive plan.json, CSV, piano.xlsx, verifica.docx e allegato.docx.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=version_text("piao"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,batch,render}")
     run = sub.add_parser("run", help="elabora un piano: lettura, estrazione, verifiche, ripartizione, documenti")
     run.add_argument("plan", metavar="PLAN")
     _common(run)
     batch = sub.add_parser("batch", help="elabora in parallelo ogni piano (PDF, DOCX) di una cartella")
     batch.add_argument("folder", metavar="FOLDER")
     _common(batch)
-    batch.add_argument("--workers", type=int, default=None, help="piani elaborati insieme (predefinito: uno per core)")
+    batch.add_argument("--workers", type=int, default=None, metavar="N", help="piani elaborati insieme (predefinito: uno per core)")
     batch.add_argument("--dask-address", metavar="ADDR",
                        help="usa un cluster Dask esistente (es. tcp://host:8786)")
     batch.add_argument("--refresh-cache", action="store_true",
@@ -70,9 +72,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from pipeline.checks import severity_counts
 
+        from pipeline.italian import plural
+
         by_sev = severity_counts(record.findings)
-        print(f"{Path(args.plan).name}: {len(record.objectives)} obiettivi, "
-              f"{by_sev['error']} errori, {by_sev['warning']} avvisi, {by_sev['info']} note -> {args.out}")
+        print(f"{Path(args.plan).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')}, "
+              f"{plural(by_sev['error'], 'errore', 'errori')}, {plural(by_sev['warning'], 'avviso', 'avvisi')}, "
+              f"{plural(by_sev['info'], 'nota', 'note')} -> {args.out}")
     return _exit_for(record.findings, args.fail_on)
 
 
@@ -87,7 +92,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     record = render_plan(args.plan_json, args.out)
     if not args.quiet:
-        print(f"{Path(args.plan_json).name}: {len(record.objectives)} obiettivi -> "
+        from pipeline.italian import plural
+
+        print(f"{Path(args.plan_json).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')} -> "
               f"{', '.join(RENDER_FILES)} in {args.out}")
     return _exit_for(record.findings, args.fail_on)
 
