@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -556,6 +557,7 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
     props = doc.core_properties
     props.title = " - ".join(x for x in (_text()["document_title"], _clean(plan.entity),
                                          _clean(plan.period)) if x)
-    props.author = _clean(plan.entity)
+    props.author = props.last_modified_by = _clean(plan.entity) or "piao-pipeline"
+    props.created = props.modified = datetime.now(timezone.utc).replace(microsecond=0)
     props.language = "it-IT"
     doc.save(str(path))

@@ -296,3 +296,13 @@ def test_no_total_when_an_amount_is_unknown(tmp_path):
     total = [c.text for c in summary.rows[-1].cells]
     assert total[0] == "TOTALE" and total[-1] == ""  # points all known: their total stays
     assert total[-2] == it_number(sum(a.points for a in record.allocations), 2)
+
+
+def test_document_properties_name_the_entity_and_the_real_date(written):
+    from datetime import datetime, timedelta, timezone
+
+    record, _, doc = written
+    props = doc.core_properties
+    assert props.author == record.plan.entity and record.plan.entity in props.title
+    created = props.created.replace(tzinfo=props.created.tzinfo or timezone.utc)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(hours=1)
