@@ -5,6 +5,7 @@ only."""
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -98,14 +99,15 @@ def test_docx_with_one_amount_off_by_ten_euro(tmp_path):
     assert to_cents(computed) == to_cents(old)
 
 
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_real_workbook_shows_printed_and_computed_side_by_side(pdf_record, tmp_path):
-    import openpyxl
-
     from outputs.xlsx import write_xlsx
+    from test_xlsx import _recalculate  # the sheet's formulas, as LibreOffice computes them
 
     path = tmp_path / "piano.xlsx"
     write_xlsx(pdf_record, path)
-    ws = openpyxl.load_workbook(path)["Ripartizione"]
+    ws = _recalculate(path, tmp_path)["Ripartizione"]
     header = [c.value for c in ws[1]]
     amount, printed, diff = (header.index(h) + 1 for h in ("Importo (€)", "Importo stampato (€)", "Differenza (€)"))
     for r in range(2, len(pdf_record.allocations) + 2):
