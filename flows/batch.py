@@ -122,7 +122,7 @@ def _detail(outcome: PlanOutcome | None) -> str:
     if outcome is None:
         return ""
     if outcome.status == "ok":
-        from pipeline.italian import plural
+        from pipeline.formatting import plural
 
         return (f" ({plural(outcome.objectives or 0, 'obiettivo', 'obiettivi')}, "
                 f"{plural(outcome.errors, 'errore', 'errori')}, "

@@ -72,7 +72,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from pipeline.checks import severity_counts
 
-        from pipeline.italian import plural
+        from pipeline.formatting import plural
 
         by_sev = severity_counts(record.findings)
         print(f"{Path(args.plan).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')}, "
@@ -92,7 +92,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     record = render_plan(args.plan_json, args.out)
     if not args.quiet:
-        from pipeline.italian import plural
+        from pipeline.formatting import plural
 
         print(f"{Path(args.plan_json).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')} -> "
               f"{', '.join(RENDER_FILES)} in {args.out}")

@@ -33,7 +33,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
-from pipeline.italian import format_eur, format_number, format_pct
+from pipeline.formatting import format_eur, format_number, format_pct
 from pipeline.money import from_cents, to_cents, to_decimal
 from pipeline.record import Objective, Plan, PlanRecord
 
@@ -70,12 +70,12 @@ def _text() -> dict[str, Any]:
 
 
 def it_number(value: float | int | None, decimals: int | None = None) -> str:
-    """:func:`pipeline.italian.format_number`, empty when there is no value (a blank cell)."""
+    """:func:`pipeline.formatting.format_number`, empty when there is no value (a blank cell)."""
     return format_number(value, decimals, missing="")
 
 
 def it_money(value: float | int | None) -> str:
-    """``91223.09`` -> ``"€ 91.223,09"`` (:func:`pipeline.italian.format_eur`), empty for None."""
+    """``91223.09`` -> ``"€ 91.223,09"`` (:func:`pipeline.formatting.format_eur`), empty for None."""
     return format_eur(value, missing="")
 
 

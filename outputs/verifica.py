@@ -47,7 +47,7 @@ from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, s
 from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.allocation_rules import printed_vs_computed
 from pipeline.checks.plan_rules import band_coverage, budget_balance
-from pipeline.italian import format_date, format_eur, format_number, format_pct, plural
+from pipeline.formatting import format_date, format_eur, format_number, format_pct, plural
 from pipeline.money import to_cents
 from pipeline.record import Finding, Objective, PlanRecord
 
@@ -589,7 +589,8 @@ def _findings_table(doc: DocxDocument, findings: list[Finding]) -> None:
                 item.paragraph_format.left_indent = Cm(0.3)
                 item.paragraph_format.space_after = Pt(0)
                 item.add_run("– " + clean(f.message)).font.size = Pt(TABLE_PT)
-        _add_correction(cell, group[0].correction)
+        fallback = wording()["correction_fallback"] if group[0].severity in ("error", "warning") else None
+        _add_correction(cell, group[0].correction or fallback)
 
 
 def _overview(doc: DocxDocument, record: PlanRecord) -> None:

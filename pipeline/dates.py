@@ -22,14 +22,17 @@ from typing import Literal
 
 import yaml
 
-from pipeline.italian import MONTHS as ITALIAN_MONTHS
-
 DateKind = Literal["deadline", "period", "start", "year-range", "duration", "date", "year"]
 
 _PATTERNS_FILE = Path(__file__).with_name("date_patterns.yaml")
 
-#: "gennaio" -> 1 ... (the names from :data:`pipeline.italian.MONTHS`).
-MONTHS = {name: i for i, name in enumerate(ITALIAN_MONTHS, start=1)}
+MONTHS = {
+    name: i
+    for i, name in enumerate(
+        "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre".split(),
+        start=1,
+    )
+}
 _ORDINALS = {"primo": 1, "secondo": 2, "terzo": 3, "quarto": 4, "1°": 1, "2°": 2, "3°": 3, "4°": 4,
              "i": 1, "ii": 2, "iii": 3, "iv": 4}
 _MULTI_YEARS = {"bienn": 2, "trienn": 3, "quadrienn": 4, "quinquenn": 5}

@@ -1,4 +1,4 @@
-"""Money helpers: exact cents (the Italian text of amounts ("€ 1.234,56") is :func:`pipeline.italian.format_eur`).
+"""Money helpers: exact cents (the Italian text of amounts ("€ 1.234,56") is :func:`pipeline.formatting.format_eur`).
 
 Amounts in the record are JSON numbers rounded to cents; arithmetic on them goes through integer
 cents (:func:`to_cents`) so that sums and comparisons carry no float error.

@@ -18,7 +18,7 @@ from pipeline.allocation import (
     settore_of,
     totals_by_scope,
 )
-from pipeline.italian import format_eur
+from pipeline.formatting import format_eur
 from pipeline.money import to_cents
 from pipeline.record import Budget, Objective, Plan, PlanRecord, Source, StaffBand, SummaryRow
 

@@ -15,7 +15,7 @@ from records import expected_record
 
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
-from pipeline.italian import format_eur, format_number
+from pipeline.formatting import format_eur, format_number
 from pipeline.money import to_cents
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

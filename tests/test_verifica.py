@@ -332,3 +332,16 @@ def test_document_properties_name_the_entity_and_the_real_date(written):
     assert props.author == "Comune di Prova" and props.title.startswith("Verifica di coerenza")
     created = props.created.replace(tzinfo=props.created.tzinfo or timezone.utc)
     assert abs(datetime.now(timezone.utc) - created) < timedelta(hours=1)
+
+
+def test_a_rule_without_a_correction_still_gets_one(tmp_path):
+    from pipeline.record import Finding
+
+    rec = small_record()
+    rec = rec.model_copy(update={"findings": [
+        Finding(rule="regola-nuova", severity="warning", objective=1, page=8, message="Qualcosa non va.")]})
+    write_verifica(rec, tmp_path / "v.docx")
+    doc = Document(str(tmp_path / "v.docx"))
+    (row,) = [r for t in _finding_tables(doc) for r in t.rows[1:]]
+    assert row.cells[2].text == "Altro controllo" and "regola-nuova" not in all_text(doc)
+    assert "Correzione proposta: Verificare il punto" in row.cells[3].text

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from pipeline.allocation import ObjectiveScore, allocate, score_objectives
 from pipeline.checks import RuleHit, rule
-from pipeline.italian import format_eur, format_number
+from pipeline.formatting import format_eur, format_number
 from pipeline.money import to_cents
 from pipeline.record import Allocation, PlanRecord, SummaryRow
 

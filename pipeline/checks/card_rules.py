@@ -12,7 +12,7 @@ from datetime import date
 
 from pipeline.checks import RuleHit, rule
 from pipeline.dates import DateSpan, Period, find_dates, fmt_date, parse_timeframe
-from pipeline.italian import format_number
+from pipeline.formatting import format_number
 from pipeline.quantities import Quantity, find_quantities, first_unit, generic_units
 from pipeline.record import Indicator, Objective, PlanRecord
 

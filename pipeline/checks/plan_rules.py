@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pipeline.checks import RuleHit, rule
 from pipeline.checks.card_rules import card_name, join_it
-from pipeline.italian import format_eur
+from pipeline.formatting import format_eur
 from pipeline.money import to_cents
 from pipeline.record import Budget, PlanRecord, StaffBand
 

@@ -1,4 +1,4 @@
-"""Italian text for people: the project's one number, percentage, money and date format.
+"""Italian figures for people: the project's one number, percentage, money and date format.
 
 Every user-facing figure (findings, verifica.docx, allegato.docx, piano.xlsx, the command line)
 goes through these functions, so "2,5" and "1.500" read the same everywhere:
@@ -8,7 +8,8 @@ goes through these functions, so "2,5" and "1.500" read the same everywhere:
 - :func:`format_pct` — ``90`` -> ``"90%"``;
 - :func:`format_eur` — ``1234.5`` -> ``"€ 1.234,50"`` (money as the plans print it; exact cents,
   see :mod:`pipeline.money`);
-- :func:`format_date` — ``date(2025, 3, 4)`` -> ``"4 marzo 2025"``; :data:`MONTHS` the month names;
+- :func:`format_date` — ``date(2025, 3, 4)`` -> ``"4 marzo 2025"`` (month names from the one month
+  table, :data:`pipeline.dates.MONTHS`);
 - :func:`plural` — ``plural(1, "nota", "note")`` -> ``"1 nota"``.
 """
 
@@ -17,11 +18,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from pipeline.dates import MONTHS as _MONTH_NUMBERS
 from pipeline.money import Amount, to_cents, to_decimal
 
-#: Italian month names, January first (index ``month - 1``).
-MONTHS: tuple[str, ...] = tuple(
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre".split())
+#: Italian month names, January first (index ``month - 1``): the one month table, pipeline.dates.
+MONTHS: tuple[str, ...] = tuple(_MONTH_NUMBERS)
 
 _SWAP = str.maketrans(",.", ".,")
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.italian import MONTHS, format_date, format_eur, format_number, format_pct, plural
+from pipeline.formatting import MONTHS, format_date, format_eur, format_number, format_pct, plural
 
 
 @pytest.mark.parametrize("value, text", [
