@@ -122,7 +122,11 @@ def _detail(outcome: PlanOutcome | None) -> str:
     if outcome is None:
         return ""
     if outcome.status == "ok":
-        return f" ({outcome.objectives} obiettivi, {outcome.errors} errori, {outcome.warnings} avvisi)"
+        from pipeline.formatting import plural
+
+        return (f" ({plural(outcome.objectives or 0, 'obiettivo', 'obiettivi')}, "
+                f"{plural(outcome.errors, 'errore', 'errori')}, "
+                f"{plural(outcome.warnings, 'avviso', 'avvisi')})")
     return f" ({outcome.message})"
 
 

@@ -7,27 +7,17 @@ import math
 import sys
 from pathlib import Path
 
+from flows.cliparse import ItalianArgumentParser, version_text
 from pipeline.errors import InputError
 
 
 #: argparse's English phrases -> Italian, for the one line an invalid command line gets.
-_ARGPARSE_IT = (
-    ("the following arguments are required:", "mancano gli argomenti obbligatori:"),
-    ("unrecognized arguments:", "argomenti non riconosciuti:"),
-    ("invalid choice:", "scelta non valida:"),
-    ("(choose from", "(scegliere tra"),
-    ("expected one argument", "serve un valore"),
-    ("argument ", "opzione "),
-)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its errors as one Italian line on stderr (exit 2), not usage + English."""
+class _Parser(ItalianArgumentParser):
+    """The Italian parser, its usage errors as one line on stderr (exit 2): which argument and
+    why, and where to find the help; not the usage block."""
 
     def error(self, message: str):  # type: ignore[override]
-        for en, it in _ARGPARSE_IT:
-            message = message.replace(en, it)
-        self.exit(2, f"{self.prog}: {message} (--help per l'aiuto)\n")
+        self.exit(2, f"{self.prog}: errore: {message} (--help per l'aiuto)\n")
 
 
 def _seconds(text: str) -> float:
@@ -63,10 +53,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="FILE",
                    help="profilo YAML che estende il vocabolario delle schede (etichette, intestazioni, "
                    "colonne) per un'impaginazione non riconosciuta")
-    p.add_argument("--max-pages", type=_pages, default=300, help="rifiuta i piani con più pagine (predefinito 300)")
-    p.add_argument("--page-timeout", type=_seconds, default=120.0,
+    p.add_argument("--max-pages", type=_pages, default=300, metavar="N", help="rifiuta i piani con più pagine (predefinito 300)")
+    p.add_argument("--page-timeout", type=_seconds, default=120.0, metavar="S",
                    help="secondi concessi per leggere una pagina (predefinito 120)")
-    p.add_argument("--timeout", type=_seconds, default=600.0,
+    p.add_argument("--timeout", type=_seconds, default=600.0, metavar="S",
                    help="secondi concessi per leggere un intero documento (predefinito 600)")
     p.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
 
@@ -77,14 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Legge un Piano della Performance (PDF o DOCX), lo verifica, ripartisce il fondo "
         "e scrive plan.json, CSV, piano.xlsx, verifica.docx e allegato.docx.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=version_text("piao"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,batch,render}")
     run = sub.add_parser("run", help="elabora un piano: lettura, estrazione, verifiche, ripartizione, documenti")
     run.add_argument("plan", metavar="PLAN")
     _common(run)
     batch = sub.add_parser("batch", help="elabora in parallelo ogni piano (PDF, DOCX) di una cartella")
     batch.add_argument("folder", metavar="FOLDER")
     _common(batch)
-    batch.add_argument("--workers", type=int, default=None, help="piani elaborati insieme (predefinito: uno per core)")
+    batch.add_argument("--workers", type=int, default=None, metavar="N", help="piani elaborati insieme (predefinito: uno per core)")
     batch.add_argument("--dask-address", metavar="ADDR",
                        help="usa un cluster Dask esistente (es. tcp://host:8786)")
     batch.add_argument("--refresh-cache", action="store_true",
@@ -172,11 +163,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from pipeline.checks import severity_counts
 
+        from pipeline.formatting import plural
+
         by_sev = severity_counts(record.findings)
         uncertain = len(record.source.reading_notes)
-        doubt = f", lettura incerta in {uncertain} punti (vedi verifiche)" if uncertain else ""
-        print(f"{Path(args.plan).name}: {len(record.objectives)} obiettivi, "
-              f"{by_sev['error']} errori, {by_sev['warning']} avvisi, {by_sev['info']} note{doubt} -> {args.out}")
+        doubt = f", lettura incerta in {plural(uncertain, 'punto', 'punti')} (vedi verifiche)" if uncertain else ""
+        print(f"{Path(args.plan).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')}, "
+              f"{plural(by_sev['error'], 'errore', 'errori')}, {plural(by_sev['warning'], 'avviso', 'avvisi')}, "
+              f"{plural(by_sev['info'], 'nota', 'note')}{doubt} -> {args.out}")
     return _exit_for(record.findings, args.fail_on)
 
 
@@ -191,7 +185,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     record = render_plan(args.plan_json, args.out)
     if not args.quiet:
-        print(f"{Path(args.plan_json).name}: {len(record.objectives)} obiettivi -> "
+        from pipeline.formatting import plural
+
+        print(f"{Path(args.plan_json).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')} -> "
               f"{', '.join(RENDER_FILES)} in {args.out}")
     return _exit_for(record.findings, args.fail_on)
 

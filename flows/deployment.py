@@ -20,7 +20,6 @@ A run where a plan could not be processed ends Failed, after the other plans wer
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -99,8 +98,10 @@ def _server_up(url: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.deployment",
-                                     description="Avvia le deployment di ingestione annuale dei piani.")
+    from flows.cliparse import ItalianArgumentParser
+
+    parser = ItalianArgumentParser(prog="python -m flows.deployment",
+                                   description="Avvia le deployment di ingestione annuale dei piani.")
     parser.add_argument("--inbox", required=True, help="cartella in cui arrivano i nuovi piani")
     parser.add_argument("--out", required=True, help="cartella dei risultati (una sotto-cartella per piano)")
     parser.add_argument("--cron", default=DEFAULT_CRON, help=f"pianificazione annuale (predefinita {DEFAULT_CRON!r})")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
-from pipeline.money import format_eur, from_cents, to_cents, to_decimal
+from pipeline.formatting import format_eur, format_number, format_pct
+from pipeline.money import from_cents, to_cents, to_decimal
 from pipeline.record import Objective, Plan, PlanRecord
 
 FONT = "Liberation Serif"
@@ -68,28 +70,17 @@ def _text() -> dict[str, Any]:
 
 
 def it_number(value: float | int | None, decimals: int | None = None) -> str:
-    """``91223.09`` -> ``"91.223,09"``; ``40`` -> ``"40"``; ``None`` -> ``""``.
-
-    ``decimals=None`` prints integers bare and fractions with at most two decimals.
-    """
-    if value is None:
-        return ""
-    if decimals is None:
-        if float(value).is_integer():
-            decimals = 0
-        else:
-            text = f"{float(value):,.2f}".rstrip("0").rstrip(".")  # 99.999 -> "100", not "100,"
-            return text.translate(str.maketrans(",.", ".,"))
-    return f"{float(value):,.{decimals}f}".translate(str.maketrans(",.", ".,"))
+    """:func:`pipeline.formatting.format_number`, empty when there is no value (a blank cell)."""
+    return format_number(value, decimals, missing="")
 
 
 def it_money(value: float | int | None) -> str:
-    """``91223.09`` -> ``"91.223,09 EUR"`` (the project's one money format, :func:`format_eur`)."""
-    return "" if value is None else format_eur(value)
+    """``91223.09`` -> ``"€ 91.223,09"`` (:func:`pipeline.formatting.format_eur`), empty for None."""
+    return format_eur(value, missing="")
 
 
 def it_percent(value: float | int | None) -> str:
-    return "" if value is None else f"{it_number(value)}%"
+    return format_pct(value, missing="")
 
 
 def _clean(text: str | None) -> str:
@@ -566,6 +557,7 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
     props = doc.core_properties
     props.title = " - ".join(x for x in (_text()["document_title"], _clean(plan.entity),
                                          _clean(plan.period)) if x)
-    props.author = _clean(plan.entity)
+    props.author = props.last_modified_by = _clean(plan.entity) or "piao-pipeline"
+    props.created = props.modified = datetime.now(timezone.utc).replace(microsecond=0)
     props.language = "it-IT"
     doc.save(str(path))

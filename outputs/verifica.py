@@ -2,12 +2,19 @@
 
 Built from the record alone (findings already computed by :func:`pipeline.checks.run_checks`):
 
-1. cover — ente, plan, source file and its SHA-256, date of the check, outcome in one line;
-2. summary — counts by severity and by check, a chart of the findings per objective;
-3. plan-level checks — budget arithmetic (1.234,56 EUR), staff-band table and its coverage,
-   numbering, the other plan-level findings;
-4. one row per objective — sum of weights, soglia, staff counted, status;
-5. findings grouped by objective with page references;
+0. cover — the verdict ("Esito: approvabile" / "Esito: da correggere prima dell'approvazione
+   (obiettivi n. 5, 16)": any error blocks), ente, plan, source file and its SHA-256, date;
+1. summary — counts by severity and by check (Italian names only: a rule without one reads
+   "Altro controllo"), a chart of the findings per objective;
+2. plan-level checks — budget arithmetic (€ 1.234,56), staff-band table and its coverage,
+   numbering;
+3. one row per objective — whole title, sum of weights, soglia, staff counted, status;
+4. findings by severity, then by objective, each error and warning with its "Correzione
+   proposta" (the rules' ``correction`` templates); a rule of ``grouped_rules`` repeated on several
+   objectives reads as one note listing them;
+5. the allocation per objective (weight, staff, coefficient, points, computed and printed amount),
+   the statement that the printed amounts were recomputed and match (or where not), a chart of the
+   amounts by Settore/Area;
 6. method notes and a sign-off block.
 
 Real Word styles carry the structure (Title, Heading 1/2, Caption, List Bullet, "Light Grid
@@ -18,8 +25,9 @@ Fixed wording lives in ``verifica.yaml`` beside this module.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,9 +45,10 @@ from docx.table import Table
 
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.checks import SEVERITIES, severity_counts
+from pipeline.checks.allocation_rules import printed_vs_computed
 from pipeline.checks.plan_rules import band_coverage, budget_balance
-from pipeline.dates import month_name
-from pipeline.money import format_eur, to_cents
+from pipeline.formatting import format_date, format_eur, format_number, format_pct, plural
+from pipeline.money import to_cents
 from pipeline.record import Finding, Objective, PlanRecord
 
 FONT = "Liberation Sans"
@@ -49,7 +58,6 @@ TABLE_STYLE = "Light Grid Accent 1"
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 SEVERITY_ORDER = SEVERITIES
 SEVERITY_COLOURS = {"error": "#B03A2E", "warning": "#D68910", "info": "#5D7FA3"}
-
 
 @cache
 def wording() -> dict[str, Any]:
@@ -63,23 +71,20 @@ def clean(text: Any) -> str:
     return XML_BAD.sub("", " ".join(str(text).split())) if text is not None else ""
 
 
-def it_date(d: date) -> str:
-    return f"{d.day} {month_name(d.month)} {d.year}"
-
-
-def it_num(value: float | int | None) -> str:
-    if value is None:
-        return "n.d."
-    v = float(value)
-    if v.is_integer():
-        return f"{int(v):,}".replace(",", ".")
-    text = f"{v:,.2f}".rstrip("0").rstrip(".")  # 99.999 -> "100", not "100,"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
-
-
-def shorten(text: str | None, limit: int) -> str:
-    text = clean(text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;.") + "…"
+def verdict(record: PlanRecord) -> tuple[str, str]:
+    """Page 1's outcome and its one-line explanation: any error blocks the approval."""
+    v = wording()["verdict"]
+    errors = [f for f in record.findings if f.severity == "error"]
+    if not errors:
+        return v["ok"], v["ok_note"]
+    numbers = sorted({f.objective for f in errors if f.objective is not None})
+    where = []
+    if numbers:
+        where.append(("obiettivo n. " if len(numbers) == 1 else "obiettivi n. ")
+                     + ", ".join(map(str, numbers)))
+    if any(f.objective is None for f in errors):
+        where.append(v["plan"])
+    return v["ko"].format(where="; ".join(where)), v["ko_note"]
 
 
 def count_of(n: int, severity: str) -> str:
@@ -204,7 +209,7 @@ def _fill(cell, text: str, *, bold: bool = False, align: str = "left", size: flo
 
 def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_cm: list[float],
            aligns: list[str] | None = None, style: str = TABLE_STYLE,
-           bold_last: bool = False) -> Table:
+           bold_last: bool = False, keep_together: bool = True) -> Table:
     aligns = aligns or ["left"] * len(header)
     table = doc.add_table(rows=1, cols=len(header))
     table.style = doc.styles[style]
@@ -219,7 +224,7 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_c
         for i, text in enumerate(values):
             _fill(row.cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
     _fix_widths(table, widths_cm)
-    if len(table.rows) <= 12:  # a short table stays on one page, with what precedes it
+    if keep_together and len(table.rows) <= 12:  # a short table stays on one page, with what precedes it
         for row in table.rows[:-1]:
             for cell in row.cells:
                 for p in cell.paragraphs:
@@ -346,6 +351,13 @@ def _cover(doc: DocxDocument, record: PlanRecord, checked_on: date) -> None:
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, w["addressee"], italic=True, align="center", after=18)
 
+    outcome_line, outcome_note = verdict(record)
+    ok = not any(f.severity == "error" for f in record.findings)
+    colour = RGBColor(0x1E, 0x7B, 0x34) if ok else RGBColor.from_string(SEVERITY_COLOURS["error"].lstrip("#"))
+    head = _para(doc, outcome_line, bold=True, size=15, align="center", after=2)
+    head.runs[0].font.color.rgb = colour
+    _para(doc, outcome_note, italic=True, size=9.5, align="center", after=14)
+
     counts = severity_counts(record.findings)
     outcome = ", ".join(count_of(counts[s], s) for s in SEVERITY_ORDER)
     pages = f"{src.pages}"
@@ -363,8 +375,9 @@ def _cover(doc: DocxDocument, record: PlanRecord, checked_on: date) -> None:
         ["Impronta SHA-256", src.sha256],
         ["Pagine del file", pages],
         ["Schede obiettivo esaminate", str(len(record.objectives))],
-        ["Data della verifica", it_date(checked_on)],
-        ["Esito", f"{_n_findings(len(record.findings))}: {outcome}"],
+        ["Data della verifica", format_date(checked_on)],
+        ["Esito", outcome_line.removeprefix("Esito: ")],
+        ["Rilievi", f"{_n_findings(len(record.findings))}: {outcome}"],
     ]
     table = _table(doc, ["Dati della verifica", ""], rows, [4.4, 12.2], style="Table Grid")
     head = table.rows[0].cells[0].merge(table.rows[0].cells[1])
@@ -413,11 +426,11 @@ def _summary(doc: DocxDocument, record: PlanRecord) -> None:
         by_rule[f.rule][f.severity] += 1
     order = list(w["rules"])
     rules = sorted(by_rule, key=lambda r: (order.index(r) if r in order else len(order), r))
-    rows = [[rule_label(r), r] + [str(by_rule[r][s] or "–") for s in SEVERITY_ORDER] for r in rules]
-    rows.append(["Totale", ""] + [str(counts[s]) for s in SEVERITY_ORDER])
+    rows = [[rule_label(r)] + [str(by_rule[r][s] or "–") for s in SEVERITY_ORDER] for r in rules]
+    rows.append(["Totale"] + [str(counts[s]) for s in SEVERITY_ORDER])
     if rules:
-        _table(doc, ["Controllo", "Codice", "Errori", "Avvisi", "Info"], rows,
-               [7.0, 4.6, 1.6, 1.6, 1.6], ["left", "left", "center", "center", "center"], bold_last=True)
+        _table(doc, ["Controllo", "Errori", "Avvisi", "Info"], rows,
+               [11.6, 1.6, 1.6, 1.6], ["left", "center", "center", "center"], bold_last=True)
     else:
         _para(doc, "Nessuna segnalazione: tutte le verifiche hanno dato esito regolare.")
 
@@ -473,7 +486,7 @@ def _plan_checks(doc: DocxDocument, record: PlanRecord) -> None:
             else:
                 lo = str(band.min) if band.min is not None else "–"
                 hi = str(band.max) if band.max is not None else "senza limite"
-            rows.append([clean(band.label), lo, hi, it_num(band.coefficient)])
+            rows.append([clean(band.label), lo, hi, format_number(band.coefficient)])
         _table(doc, ["Fascia (come stampata)", "Da", "A", "Peso"], rows, [7.0, 3.0, 3.0, 2.5],
                ["left", "center", "center", "right"])
         gaps, overlaps = band_coverage(bands)
@@ -508,29 +521,76 @@ def _plan_checks(doc: DocxDocument, record: PlanRecord) -> None:
     others = [f for f in record.findings if f.objective is None]
     if others:
         doc.add_heading("Rilievi sul piano", level=2)
-        _findings_table(doc, others)
+        _para(doc, f"{_n_findings(len(others)).capitalize()} sul piano nel suo insieme, "
+                   "con la correzione proposta, nella sezione 4 (righe «Piano»).")
 
 
-def _without_prefix(message: str, prefix: str | None) -> str:
-    """Inside an objective's own section its name need not open every message."""
-    if prefix and message.startswith(prefix + ": "):
-        rest = message[len(prefix) + 2:]
-        return rest[:1].upper() + rest[1:]
-    return message
+def _objective_key(f: Finding) -> tuple[int, int, int]:
+    """Plan-level findings first, then by objective number, then by page."""
+    return (f.objective is not None, f.objective or 0, f.page or 0)
 
 
-def _findings_table(doc: DocxDocument, findings: list[Finding], prefix: str | None = None) -> None:
-    names = wording()["severity"]
-    rows = [[names[f.severity], str(f.page) if f.page else "–", rule_label(f.rule),
-             _without_prefix(f.message, prefix)]
-            for f in sorted(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.page or 0))]
-    table = _table(doc, ["Gravità", "Pag.", "Controllo", "Rilievo"], rows, [2.5, 1.1, 3.4, 9.6],
-                   ["left", "center", "left", "left"])
-    for row, f in zip(table.rows[1:], sorted(
-            findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.page or 0))):
-        run = row.cells[0].paragraphs[0].runs[0]
-        run.bold = True
-        run.font.color.rgb = RGBColor.from_string(SEVERITY_COLOURS[f.severity].lstrip("#"))
+def _grouped(findings: list[Finding]) -> list[list[Finding]]:
+    """One entry per finding, except the rules of ``grouped_rules`` repeated on several
+    objectives: those read as one note (a list of findings), placed at their first objective."""
+    groups = wording()["grouped_rules"]
+    out: list[list[Finding]] = []
+    pending: dict[str, list[Finding]] = {}
+    for f in sorted(findings, key=_objective_key):
+        if f.rule in groups and sum(g.rule == f.rule for g in findings) > 1:
+            if f.rule not in pending:
+                pending[f.rule] = []
+                out.append(pending[f.rule])
+            pending[f.rule].append(f)
+        else:
+            out.append([f])
+    return out
+
+
+def _objective_cell(findings: list[Finding]) -> str:
+    numbers = [str(f.objective) for f in findings if f.objective is not None]
+    return ", ".join(dict.fromkeys(numbers)) if numbers else "Piano"
+
+
+def _add_correction(cell, correction: str | None) -> None:
+    if not correction:
+        return
+    p = cell.add_paragraph()
+    p.paragraph_format.space_before = Pt(2)
+    p.paragraph_format.space_after = Pt(0)
+    label = p.add_run(wording()["correction_label"])
+    label.bold = True
+    label.font.size = Pt(TABLE_PT)
+    run = p.add_run(clean(correction))
+    run.font.size = Pt(TABLE_PT)
+
+
+def _findings_table(doc: DocxDocument, findings: list[Finding]) -> None:
+    """Ob. / Pag. / Controllo / Rilievo, each rilievo followed by its proposed correction."""
+    entries = _grouped(findings)
+    rows = []
+    for group in entries:
+        pages = sorted({f.page for f in group if f.page})
+        rows.append([_objective_cell(group), ", ".join(map(str, pages)) or "–",
+                     rule_label(group[0].rule), ""])
+    table = _table(doc, ["Ob.", "Pag.", "Controllo", "Rilievo"], rows, [1.3, 1.3, 3.4, 10.6],
+                   ["center", "center", "left", "left"], keep_together=False)
+    for row, group in zip(table.rows[1:], entries):
+        cell = row.cells[3]
+        first = cell.paragraphs[0]
+        if len(group) == 1:
+            first.add_run(clean(group[0].message)).font.size = Pt(TABLE_PT)
+        else:
+            intro = wording()["grouped_rules"][group[0].rule].format(
+                count=len(group), objectives=_objective_cell(group))
+            first.add_run(clean(intro)).font.size = Pt(TABLE_PT)
+            for f in group:
+                item = cell.add_paragraph()
+                item.paragraph_format.left_indent = Cm(0.3)
+                item.paragraph_format.space_after = Pt(0)
+                item.add_run("– " + clean(f.message)).font.size = Pt(TABLE_PT)
+        fallback = wording()["correction_fallback"] if group[0].severity in ("error", "warning") else None
+        _add_correction(cell, group[0].correction or fallback)
 
 
 def _overview(doc: DocxDocument, record: PlanRecord) -> None:
@@ -544,17 +604,17 @@ def _overview(doc: DocxDocument, record: PlanRecord) -> None:
         if not weights:
             wsum = "nessun indicatore"
         elif any(w is None for w in weights):
-            wsum = it_num(o.weights_total() or 0) + "% (pesi incompleti)"
+            wsum = format_number(o.weights_total() or 0) + "% (pesi incompleti)"
         else:
-            wsum = it_num(o.weights_total()) + "%"  # type: ignore[arg-type]
+            wsum = format_number(o.weights_total()) + "%"  # type: ignore[arg-type]
         staff = str(o.staff_count) if o.staff_count is not None else (
             "non quantificabile" if o.staff_text else "non indicato")
         rows.append([
             str(o.number) if o.number is not None else "?",
-            shorten(o.title, 70) or "(senza titolo)",
+            clean(o.title) or "(senza titolo)",
             pages_label(o.pages),
             f"{len(o.indicators)} / {wsum}",
-            it_num(o.threshold_pct) + "%" if o.threshold_pct is not None else "mancante",
+            format_number(o.threshold_pct) + "%" if o.threshold_pct is not None else "mancante",
             staff,
             objective_status(fs),
         ])
@@ -572,25 +632,25 @@ def _overview(doc: DocxDocument, record: PlanRecord) -> None:
             status.bold = True
 
 
-def _by_objective(doc: DocxDocument, record: PlanRecord) -> None:
-    doc.add_heading("4. Rilievi per obiettivo", level=1)
-    clean_cards = []
-    for o in record.objectives:
-        fs = [f for f in record.findings if f.objective is not None and f.objective == o.number]
+def _findings_by_severity(doc: DocxDocument, record: PlanRecord) -> None:
+    doc.add_heading("4. Rilievi", level=1)
+    if not record.findings:
+        _para(doc, "Nessun rilievo.")
+        return
+    _para(doc, "I rilievi sono ordinati per gravità e, a parità di gravità, per obiettivo («Piano»: "
+               "rilievi sul piano nel suo insieme). Per errori e avvisi è indicata una correzione "
+               "proposta.", align="justify")
+    w = wording()
+    for severity in SEVERITY_ORDER:
+        fs = [f for f in record.findings if f.severity == severity]
         if not fs:
-            clean_cards.append(o)
             continue
-        doc.add_heading(f"{objective_label(o)} – {shorten(o.title, 90)}", level=2)
-        facts = [("pagina " if len(set(o.pages)) == 1 else "pagine ") + pages_label(o.pages)]
-        if o.scope_line:
-            facts.append(clean(o.scope_line))
-        if o.timeframe:
-            facts.append(f"tempi di attuazione: {shorten(o.timeframe, 80)}")
-        intro = _para(doc, "; ".join(facts) + ".", italic=True, size=9, after=3)
-        intro.paragraph_format.keep_with_next = True
-        _findings_table(doc, fs, objective_label(o))
+        doc.add_heading(f"{w['severity_plural'][severity].capitalize()} ({len(fs)})", level=2)
+        _para(doc, w["severity_help"][severity].capitalize(), italic=True, size=9, after=3)
+        _findings_table(doc, fs)
+    clean_cards = [o for o in record.objectives
+                   if not any(f.objective == o.number for f in record.findings if f.objective is not None)]
     if clean_cards:
-        doc.add_heading("Schede senza rilievi", level=2)
         numbered = [str(o.number) for o in clean_cards if o.number is not None]
         unnumbered = [objective_label(o).lower() for o in clean_cards if o.number is None]
         names = []
@@ -601,12 +661,109 @@ def _by_objective(doc: DocxDocument, record: PlanRecord) -> None:
         _para(doc, "Nessun rilievo per " + " e ".join(names) + ".")
 
 
+def amounts_chart(record: PlanRecord) -> bytes | None:
+    """PNG: computed amounts by Settore/Area (None when no amount is computed)."""
+    totals: dict[str, int] = defaultdict(int)
+    for a in record.allocations:
+        if a.amount_eur is not None:
+            totals[clean(a.scope) or "Settore/Area non indicato"] += to_cents(a.amount_eur)
+    if not totals:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    items = sorted(totals.items(), key=lambda kv: kv[1])
+    labels = [textwrap.fill(k, 42) for k, _ in items]
+    values = [v / 100 for _, v in items]
+    height = min(9.0, max(2.2, 0.42 * len(items) + 1.0))
+    fig, ax = plt.subplots(figsize=(6.6, height), dpi=200)
+    bars = ax.barh(labels, values, color="#1F3A5F", height=0.6)
+    for bar, value in zip(bars, values):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, " " + format_eur(value),
+                va="center", fontsize=6.5)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_number(x, 0)))
+    ax.set_xlabel("Importo (€)", fontsize=8)
+    ax.tick_params(axis="both", labelsize=6.5)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, max(values) * 1.3 or 1)
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    ax.set_axisbelow(True)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _allocation(doc: DocxDocument, record: PlanRecord) -> None:
+    t = wording()["allocation"]
+    doc.add_heading("5. Ripartizione delle risorse", level=1)
+    allocations = [a for a in record.allocations if a.objective is not None]
+    if not allocations:
+        _para(doc, t["none"] if not record.objectives else t["incomplete"])
+        return
+    _para(doc, t["intro"].format(allocated=format_eur(record.plan.budget.allocated)), align="justify")
+    checked = printed_vs_computed(record)
+    printed = {row.number: row for row, _, _ in checked}
+    wrong = {row.number for row, _, diff in checked if abs(diff) > 1}
+    rows = []
+    for a in allocations:
+        level = clean(a.strategic_level) or "–"
+        if a.strategic_weight is not None:
+            level += f" ({format_number(a.strategic_weight)})"
+        staff = str(a.staff_count) if a.staff_count is not None else "n.q."
+        row = printed.get(a.objective)
+        rows.append([str(a.objective), clean(a.scope) or "–", level, staff,
+                     format_number(a.staff_coefficient, missing="–"),
+                     format_number(a.points, missing="–"), format_eur(a.amount_eur, missing="–"),
+                     format_eur(row.amount_eur) if row is not None else "–"])
+    points = [a.points for a in allocations if a.points is not None]
+    amounts = [to_cents(a.amount_eur) for a in allocations if a.amount_eur is not None]
+    rows.append(["", "Totale", "", "", "", format_number(sum(points)) if points else "–",
+                 format_eur(sum(amounts) / 100) if amounts else "–",
+                 format_eur(record.plan.summary_total_eur, missing="–")])
+    table = _table(doc, ["N.", "Settore/Area", "Strategicità (peso)", "Personale", "Coeff.", "Punti",
+                         "Importo calcolato", "Importo stampato"], rows,
+                   [0.8, 3.9, 2.65, 1.95, 1.35, 1.2, 2.35, 2.35],
+                   ["center", "left", "left", "center", "right", "right", "right", "right"],
+                   bold_last=True)
+    for r, a in zip(table.rows[1:], allocations):
+        if a.objective in wrong:
+            for cell in (r.cells[0], r.cells[7]):
+                run = cell.paragraphs[0].runs[0]
+                run.bold = True
+                run.font.color.rgb = RGBColor.from_string(SEVERITY_COLOURS["error"].lstrip("#"))
+    pages = sorted({row.page for row, _, _ in checked if row.page})
+    page = f" ({'pag.' if len(pages) == 1 else 'pagg.'} {', '.join(map(str, pages))})" if pages else ""
+    if not checked:
+        statement = t["no_summary"] if amounts else t["incomplete"]
+    elif not wrong:
+        statement = t["match"].format(page=page, count=len(checked))
+    else:
+        statement = t["mismatch"].format(page=page, count=len(checked), ok=len(checked) - len(wrong),
+                                         objectives=", ".join(str(n) for n in sorted(wrong)))
+    total, allocated = record.plan.summary_total_eur, record.plan.budget.allocated
+    if checked and total is not None and allocated is not None:
+        same = to_cents(total) == to_cents(allocated)
+        statement += " " + t["total_match" if same else "total_mismatch"].format(
+            printed=format_eur(total), allocated=format_eur(allocated))
+    _para(doc, statement, bold=bool(wrong), align="justify")
+    png = amounts_chart(record)
+    if png:
+        doc.add_picture(io.BytesIO(png), width=Cm(15.5))
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        doc.add_paragraph(t["chart_caption"], style="Caption")
+
+
 def _method_and_signature(doc: DocxDocument, checked_on: date) -> None:
-    doc.add_heading("5. Note sul metodo", level=1)
+    doc.add_heading("6. Note sul metodo", level=1)
     for text in wording()["method"]:
         doc.add_paragraph(clean(text), style="List Bullet")
     _para(doc, after=18)
-    _para(doc, f"Verifica predisposta il {it_date(checked_on)}.", after=24)
+    _para(doc, f"Verifica predisposta il {format_date(checked_on)}.", after=24)
     table = doc.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _fill(table.rows[0].cells[0], "Visto: il Segretario Generale", size=BODY_PT)
@@ -626,13 +783,16 @@ def write_verifica(record: PlanRecord, path: str | Path, checked_on: date | None
     props = doc.core_properties
     props.title = wording()["title"]
     props.subject = clean(record.plan.title)
-    props.author = "piao-pipeline"
+    props.author = clean(record.plan.entity) or "piao-pipeline"
+    props.created = props.modified = datetime.now(timezone.utc).replace(microsecond=0)
+    props.last_modified_by = props.author
     props.language = "it-IT"
     _header_footer(doc, record)
     _cover(doc, record, checked_on)
     _summary(doc, record)
     _plan_checks(doc, record)
     _overview(doc, record)
-    _by_objective(doc, record)
+    _findings_by_severity(doc, record)
+    _allocation(doc, record)
     _method_and_signature(doc, checked_on)
     doc.save(str(path))

@@ -1,4 +1,4 @@
-"""Money helpers: exact cents and the Italian way of printing amounts (1.234,56 EUR).
+"""Money helpers: exact cents (the Italian text of amounts ("€ 1.234,56") is :func:`pipeline.formatting.format_eur`).
 
 Amounts in the record are JSON numbers rounded to cents; arithmetic on them goes through integer
 cents (:func:`to_cents`) so that sums and comparisons carry no float error.
@@ -19,7 +19,7 @@ def to_decimal(value: Amount) -> Decimal:
     if isinstance(value, Fraction):
         return Decimal(value.numerator) / Decimal(value.denominator)
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(float(value)))  # float(): numpy floats repr as "np.float64(...)"
     return Decimal(value)
 
 
@@ -31,18 +31,3 @@ def to_cents(value: Amount) -> int:
 def from_cents(cents: int) -> float:
     """Integer cents -> euros as a JSON-friendly float (1234 -> 12.34)."""
     return float(Decimal(cents) / 100)
-
-
-def format_eur(value: Amount | None, unit: str = "EUR", missing: str = "n.d.") -> str:
-    """Italian money text: ``format_eur(1234.5)`` -> ``"1.234,50 EUR"``; None -> ``"n.d."``.
-
-    ``unit`` may be ``"€"`` (``"€ 1.234,50"`` is not produced: the unit always follows) or ``""``
-    for the bare figure.
-    """
-    if value is None:
-        return missing
-    cents = to_cents(value)
-    sign = "-" if cents < 0 else ""
-    euros, rest = divmod(abs(cents), 100)
-    text = f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d}"
-    return f"{text} {unit}" if unit else text

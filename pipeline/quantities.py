@@ -113,10 +113,3 @@ def first_unit(text: str | None) -> str | None:
         if word.lower() in groups:
             return groups[word.lower()]
     return None
-
-
-def fmt_number(value: float) -> str:
-    """Italian rendering of a count: 40, 1.500, 2,5."""
-    if value == int(value):
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")

@@ -196,6 +196,8 @@ class Finding(_Model):
     objective: int | None = None
     page: int | None = None
     message: str
+    #: What the office should do about it (Italian; rules' ``correction`` templates), else None.
+    correction: str | None = None
 
 
 class Allocation(_Model):

@@ -70,7 +70,7 @@ def test_italian_numbers():
     assert it_number(40.0) == "40"
     assert it_number(99.999) == "100" and it_number(1234.001) == "1.234"  # no dangling comma
     assert it_number(None) == ""
-    assert it_money(4000) == "4.000,00 EUR"
+    assert it_money(4000) == "€ 4.000,00"
     assert it_percent(33.33) == "33,33%"
 
 
@@ -108,9 +108,9 @@ def test_introduction_rules_are_tables(written):
         assert p._p.pPr.numPr is not None  # a real bulleted list
     budget = next(t for t in texts if "ammontare complessivo" in t)
     b = plan.budget
-    assert [m for m in re.findall(r"([\d.]+,\d\d) EUR", budget)] == \
+    assert [m for m in re.findall(r"€ ([\d.]+,\d\d)", budget)] == \
         [it_number(v, 2) for v in (b.total, b.allocated, b.reserve, b.welfare)]
-    assert "91.223,09 EUR" in budget  # the Italian style itself, spelled out once
+    assert "€ 91.223,09" in budget  # the Italian style itself, spelled out once
 
 
 def test_summary_table_is_the_allocation(written):
@@ -296,3 +296,13 @@ def test_no_total_when_an_amount_is_unknown(tmp_path):
     total = [c.text for c in summary.rows[-1].cells]
     assert total[0] == "TOTALE" and total[-1] == ""  # points all known: their total stays
     assert total[-2] == it_number(sum(a.points for a in record.allocations), 2)
+
+
+def test_document_properties_name_the_entity_and_the_real_date(written):
+    from datetime import datetime, timedelta, timezone
+
+    record, _, doc = written
+    props = doc.core_properties
+    assert props.author == record.plan.entity and record.plan.entity in props.title
+    created = props.created.replace(tzinfo=props.created.tzinfo or timezone.utc)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(hours=1)

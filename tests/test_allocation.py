@@ -18,7 +18,8 @@ from pipeline.allocation import (
     settore_of,
     totals_by_scope,
 )
-from pipeline.money import format_eur, to_cents
+from pipeline.formatting import format_eur
+from pipeline.money import to_cents
 from pipeline.record import Budget, Objective, Plan, PlanRecord, Source, StaffBand, SummaryRow
 
 # ----------------------------------------------------------------------------- apportionment
@@ -81,10 +82,9 @@ def test_apportion_rejects_nonsense():
 
 
 def test_format_eur_italian():
-    assert format_eur(1234.56) == "1.234,56 EUR"
-    assert format_eur(0.5) == "0,50 EUR"
-    assert format_eur(-1000000) == "-1.000.000,00 EUR"
-    assert format_eur(12.5, unit="€") == "12,50 €"
+    assert format_eur(1234.56) == "€ 1.234,56"  # as the plans print it
+    assert format_eur(0.5) == "€ 0,50"
+    assert format_eur(-1000000) == "-€ 1.000.000,00"
     assert format_eur(None) == "n.d."
     assert to_cents(2.675) == 268  # decimal rounding, not the float's 2.67499...
 

@@ -5,6 +5,7 @@ only."""
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from records import expected_record
 
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
-from pipeline.money import format_eur, to_cents
+from pipeline.formatting import format_eur, format_number
+from pipeline.money import to_cents
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PDF = EXAMPLES / "chiari-2025.pdf"
@@ -82,7 +84,7 @@ def test_docx_with_one_amount_off_by_ten_euro(tmp_path):
     row = data_rows[len(data_rows) // 2]
     victim = int(row.cells[0].text.strip())
     old = _italian_amount(row.cells[amount_col].text)
-    _set_text(row.cells[amount_col], format_eur(old + 10, unit=""))
+    _set_text(row.cells[amount_col], format_number(old + 10, 2))
     edited = tmp_path / "piano-modificato.docx"
     document.save(str(edited))
 
@@ -97,14 +99,15 @@ def test_docx_with_one_amount_off_by_ten_euro(tmp_path):
     assert to_cents(computed) == to_cents(old)
 
 
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_real_workbook_shows_printed_and_computed_side_by_side(pdf_record, tmp_path):
-    import openpyxl
-
     from outputs.xlsx import write_xlsx
+    from test_xlsx import _recalculate  # the sheet's formulas, as LibreOffice computes them
 
     path = tmp_path / "piano.xlsx"
     write_xlsx(pdf_record, path)
-    ws = openpyxl.load_workbook(path)["Ripartizione"]
+    ws = _recalculate(path, tmp_path)["Ripartizione"]
     header = [c.value for c in ws[1]]
     amount, printed, diff = (header.index(h) + 1 for h in ("Importo (€)", "Importo stampato (€)", "Differenza (€)"))
     for r in range(2, len(pdf_record.allocations) + 2):

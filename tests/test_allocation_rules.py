@@ -63,7 +63,7 @@ def test_amount_off_by_ten_euro_flags_that_objective_only(victim):
     per_objective = [f for f in hits if f.objective is not None]
     assert [f.objective for f in per_objective] == [victim]
     assert per_objective[0].severity == "error"
-    assert "10,00 EUR" in per_objective[0].message
+    assert "€ 10,00" in per_objective[0].message
     # The printed amounts no longer add up to the printed total: said once, plan-level.
     assert [f.objective for f in hits if f.objective is None] == [None]
 
@@ -89,7 +89,7 @@ def test_printed_total_differs_from_budget():
     record = plan_with_summary()
     plan = record.plan.model_copy(update={"summary_total_eur": record.plan.budget.allocated + 100})
     hits = _only(record.model_copy(update={"plan": plan}), "allocation-mismatch")
-    assert any(f.objective is None and "100,00 EUR" in f.message for f in hits)
+    assert any(f.objective is None and "€ 100,00" in f.message for f in hits)
     assert all(f.objective is None for f in hits)
 
 

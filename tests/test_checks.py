@@ -259,7 +259,7 @@ def test_budget_sum_to_the_cent():
     bad = Budget(total=91223.10, allocated=69223.09, reserve=4000.0, welfare=18000.0, page=4)
     [f] = hits("budget-sum", record(card(1), budget=bad))
     assert f.objective is None and f.page == 4 and f.severity == "error"
-    assert "91.223,10 EUR" in f.message and "0,01 EUR" in f.message
+    assert "€ 91.223,10" in f.message and "€ 0,01" in f.message
 
 
 @pytest.mark.parametrize("rule_id", CONTRACT_RULES)
@@ -321,3 +321,14 @@ def test_severity_counts_and_fail_on_levels():
     assert counts == {"error": 0, "warning": 1, "info": 1}
     assert fails(counts, "warning") and not fails(counts, "error") and not fails(counts, None)
     assert fails(severity_counts([Finding(rule="r", severity="error", message="m")]), "warning")
+
+
+def test_every_error_and_warning_rule_proposes_a_correction():
+    """verifica.docx gives a "Correzione proposta" for each error and warning: data per rule."""
+    from pipeline.checks import catalogue
+
+    for rule_id, entry in catalogue().items():
+        if entry["severity"] in ("error", "warning"):
+            assert entry.get("correction"), rule_id
+        for variant in entry.get("corrections") or {}:
+            assert variant in entry.get("variants", {}), (rule_id, variant)

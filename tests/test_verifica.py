@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from docx import Document
 
-from outputs.verifica import findings_chart, it_num, write_verifica
+from outputs.verifica import findings_chart, write_verifica
 from pipeline.checks import run_checks
 from pipeline.record import Budget, Indicator, Objective, Plan, PlanRecord, Source, StaffBand
 from records import expected_record
@@ -61,10 +61,11 @@ def test_structure_headings_and_styles(written):
     assert any("Sintesi" in h for h in h1)
     assert any("piano nel suo insieme" in h for h in h1)
     assert any("Quadro delle schede" in h for h in h1)
-    assert any("Rilievi per obiettivo" in h for h in h1)
+    assert any(h == "4. Rilievi" for h in h1) and any("Ripartizione delle risorse" in h for h in h1)
     h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
-    assert any(h.startswith("Obiettivo n. 1") for h in h2)
-    assert not any(h.startswith("Obiettivo n. 3 ") for h in h2)  # no findings: no section
+    # findings by severity: errors before warnings
+    assert h2.index(next(h for h in h2 if h.startswith("Errori"))) < \
+        h2.index(next(h for h in h2 if h.startswith("Avvisi")))
     assert any(p.style.name == "Title" for p in doc.paragraphs)
     styles = {t.style.name for t in doc.tables}
     assert "Light Grid Accent 1" in styles and "Table Grid" in styles
@@ -92,17 +93,18 @@ def test_findings_and_plan_checks_in_the_text(written):
     rec, _, doc = written
     text = all_text(doc)
     # budget arithmetic in Italian money format, with its difference
-    assert "1.000,50 EUR" in text and "1.000,50" in text
+    assert "€ 1.000,50" in text and "1.000,50" in text
     assert "Numero di dipendenti non coperto da alcuna fascia" in text and ": 10." in text
     for f in rec.findings:
         if f.objective is None:
             assert f.message in text
     assert "150 controlli" in text
+    assert "Nessun rilievo per l'obiettivo n. 3." in text
 
 
 def test_chart_picture_embedded(written):
     _, _, doc = written
-    assert len(doc.inline_shapes) == 1
+    assert len(doc.inline_shapes) == 1  # no allocation: no amounts chart
     blobs = [r.target_part.blob for r in doc.part.rels.values() if "image" in r.reltype]
     assert blobs and blobs[0][:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -126,7 +128,7 @@ def test_expected_chiari_record_report(tmp_path):
     write_verifica(rec, tmp_path / "v.docx")
     doc = Document(str(tmp_path / "v.docx"))
     text = all_text(doc)
-    assert "91.223,09 EUR" in text
+    assert "€ 91.223,09" in text
     assert "Obiettivo n. 16" in text
 
 
@@ -150,14 +152,9 @@ def test_converts_to_pdf_with_libreoffice(written, tmp_path):
     assert "Pagina" in last
 
 
-def test_it_num_is_italian_and_never_ends_in_a_separator():
-    assert it_num(1234.5) == "1.234,5" and it_num(2000) == "2.000" and it_num(None) == "n.d."
-    assert it_num(99.999) == "100" and it_num(0.004) == "0"
-
-
 @pytest.mark.parametrize("budget, verdict", [
     (Budget(total=1000.5, allocated=800, reserve=100, welfare=100.5), "sommano esattamente"),
-    (Budget(total=1000.5, allocated=800, reserve=100, welfare=90.5), "differenza di 10,00 EUR"),
+    (Budget(total=1000.5, allocated=800, reserve=100, welfare=90.5), "differenza di € 10,00"),
     # no share for the objectives: the rule cannot check, so neither may the report
     (Budget(total=1000.5, reserve=100, welfare=100.5), "non è indicata"),
     (Budget(allocated=800, reserve=100), "non è indicato"),
@@ -180,3 +177,171 @@ def test_every_registered_rule_has_an_italian_label_in_the_report():
 
     assert set(registered_rules()) <= set(wording()["rules"])
     assert rule_label("regola-nuova") == wording()["rule_fallback"] == "Altro controllo"
+
+
+# ----------------------------------------------------------------------------- for a decision
+
+
+def _page_one(doc) -> list[str]:
+    """Paragraph texts before the first page break."""
+    out = []
+    for p in doc.paragraphs:
+        if 'w:br w:type="page"' in p._p.xml or "<w:br w:type=\"page\"/>" in p._p.xml:
+            break
+        out.append(p.text)
+    return out
+
+
+def _finding_tables(doc):
+    return [t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Ob.", "Pag.", "Controllo", "Rilievo"]]
+
+
+def test_page_one_gives_the_verdict(written, tmp_path):
+    rec, _, doc = written
+    errors = sorted({f.objective for f in rec.findings if f.severity == "error" and f.objective})
+    assert errors  # the small record has errors (weights of objective 2, ...)
+    want = "Esito: da correggere prima dell'approvazione (obiettiv"
+    first = _page_one(doc)
+    (line,) = [t for t in first if t.startswith(want)]
+    assert line.endswith(", ".join(map(str, errors)) + ")") or "rilievi sul piano" in line
+    # without errors: approvable
+    ok = rec.model_copy(update={"findings": [f for f in rec.findings if f.severity != "error"]})
+    write_verifica(ok, tmp_path / "ok.docx")
+    assert "Esito: approvabile" in _page_one(Document(str(tmp_path / "ok.docx")))
+
+
+def _tables_under_headings(doc) -> dict[str, list]:
+    """Heading 2 text -> the tables that follow it (body order)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    out: dict[str, list] = {}
+    current = None
+    for child in doc.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            p = Paragraph(child, doc)
+            if p.style.name.startswith("Heading"):
+                current = p.text
+        elif child.tag.endswith("}tbl") and current:
+            out.setdefault(current, []).append(Table(child, doc))
+    return out
+
+
+def test_each_error_and_warning_has_a_proposed_correction(written):
+    rec, _, doc = written
+    assert all(f.correction for f in rec.findings if f.severity in ("error", "warning"))
+    by_heading = _tables_under_headings(doc)
+    serious = [h for h in by_heading if h.startswith(("Errori", "Avvisi"))]
+    assert len(serious) == 2
+    rows = [r for h in serious for t in by_heading[h] for r in t.rows[1:]]
+    n = sum(1 for f in rec.findings if f.severity in ("error", "warning"))
+    granular = sum(f.rule == "threshold-granularity" for f in rec.findings)
+    assert granular == 2 and len(rows) == n - 1  # the two granularity warnings read as one row
+    assert all(r.cells[3].text.count("Correzione proposta: ") == 1 for r in rows)
+    text = all_text(doc)
+    assert all(f.correction in text for f in rec.findings if f.severity in ("error", "warning"))
+
+
+def test_findings_sorted_by_objective_within_each_severity(written):
+    _, _, doc = written
+    for table in _finding_tables(doc):
+        keys = [-1 if r.cells[0].text == "Piano" else int(r.cells[0].text.split(",")[0])
+                for r in table.rows[1:]]
+        assert keys == sorted(keys)
+
+
+def test_no_rule_ids_and_no_cut_titles(tmp_path):
+    from pipeline.checks import registered_rules
+
+    rec = run_checks(expected_record())
+    write_verifica(rec, tmp_path / "v.docx")
+    text = all_text(Document(str(tmp_path / "v.docx")))
+    for rule_id in registered_rules():
+        assert rule_id not in text
+    assert "…" not in text
+    for o in rec.objectives:
+        assert " ".join(o.title.split()) in text
+
+
+def test_repeated_granularity_warnings_read_as_one_note(tmp_path):
+    rec = run_checks(expected_record())
+    granular = [f for f in rec.findings if f.rule == "threshold-granularity"]
+    assert len(granular) >= 2
+    write_verifica(rec, tmp_path / "v.docx")
+    doc = Document(str(tmp_path / "v.docx"))
+    rows = [r for t in _finding_tables(doc) for r in t.rows[1:]
+            if r.cells[2].text == "Soglia raggiungibile solo al 100%"]
+    assert len(rows) == 1
+    numbers = ", ".join(str(f.objective) for f in granular)
+    assert rows[0].cells[0].text == numbers and f"(n. {numbers})" in rows[0].cells[3].text
+    assert rows[0].cells[3].text.count("Correzione proposta") == 1
+
+
+def _allocated(record, off_by_cents: dict[int, int] | None = None):
+    """The small record with a budget shared out, and a printed summary (optionally off)."""
+    from pipeline.record import Allocation, SummaryRow
+
+    allocs = [Allocation(objective=1, strategic_level="Alta", strategic_weight=2, staff_count=4,
+                         staff_coefficient=1, points=2, amount_eur=200.0, scope="Settore A"),
+              Allocation(objective=2, strategic_level="Media", strategic_weight=1, staff_count=12,
+                         staff_coefficient=2, points=2, amount_eur=200.0, scope="Settore B"),
+              Allocation(objective=3, strategic_level="Alta", strategic_weight=2, staff_count=2,
+                         staff_coefficient=2, points=4, amount_eur=400.0, scope="Settore A")]
+    off = off_by_cents or {}
+    summary = [SummaryRow(number=a.objective, amount_eur=a.amount_eur + off.get(a.objective, 0) / 100,
+                          page=12) for a in allocs]
+    plan = record.plan.model_copy(update={"summary": summary, "summary_total_eur": 800.0})
+    return record.model_copy(update={"allocations": allocs, "plan": plan})
+
+
+def _allocation_table(doc):
+    return next(t for t in doc.tables if t.rows[0].cells[-1].text == "Importo stampato")
+
+
+def test_allocation_section_table_statement_and_chart(tmp_path):
+    rec = _allocated(small_record())
+    write_verifica(rec, tmp_path / "v.docx")
+    doc = Document(str(tmp_path / "v.docx"))
+    table = _allocation_table(doc)
+    assert [c.text for c in table.rows[0].cells] == [
+        "N.", "Settore/Area", "Strategicità (peso)", "Personale", "Coeff.", "Punti",
+        "Importo calcolato", "Importo stampato"]
+    assert [c.text for c in table.rows[1].cells] == [
+        "1", "Settore A", "Alta (2)", "4", "1", "2", "€ 200,00", "€ 200,00"]
+    assert [c.text for c in table.rows[-1].cells][5:] == ["8", "€ 800,00", "€ 800,00"]
+    text = all_text(doc)
+    assert "sono stati ricalcolati" in text and "tutti i 3 importi coincidono" in text
+    assert len(doc.inline_shapes) == 2  # findings chart and amounts by Settore/Area
+    assert any(p.text.startswith("Figura 2") for p in doc.paragraphs)
+
+
+def test_allocation_statement_names_the_amounts_that_differ(tmp_path):
+    rec = _allocated(small_record(), {2: 1000})  # printed € 10,00 more on objective 2
+    write_verifica(rec, tmp_path / "v.docx")
+    doc = Document(str(tmp_path / "v.docx"))
+    (said,) = [p.text for p in doc.paragraphs if "sono stati ricalcolati" in p.text]
+    assert "2 su 3 coincidono" in said and "obiettivi n. 2 " in said
+    assert _allocation_table(doc).rows[2].cells[7].text == "€ 210,00"
+
+
+def test_document_properties_name_the_entity_and_the_real_date(written):
+    from datetime import datetime, timedelta, timezone
+
+    _, _, doc = written
+    props = doc.core_properties
+    assert props.author == "Comune di Prova" and props.title.startswith("Verifica di coerenza")
+    created = props.created.replace(tzinfo=props.created.tzinfo or timezone.utc)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(hours=1)
+
+
+def test_a_rule_without_a_correction_still_gets_one(tmp_path):
+    from pipeline.record import Finding
+
+    rec = small_record()
+    rec = rec.model_copy(update={"findings": [
+        Finding(rule="regola-nuova", severity="warning", objective=1, page=8, message="Qualcosa non va.")]})
+    write_verifica(rec, tmp_path / "v.docx")
+    doc = Document(str(tmp_path / "v.docx"))
+    (row,) = [r for t in _finding_tables(doc) for r in t.rows[1:]]
+    assert row.cells[2].text == "Altro controllo" and "regola-nuova" not in all_text(doc)
+    assert "Correzione proposta: Verificare il punto" in row.cells[3].text

@@ -4,7 +4,9 @@ Each rule is registered by id with :func:`rule`; its severity and Italian messag
 in ``messages*.yaml`` beside this file (data, not code). :func:`run_checks` runs them all.
 
 A rule function takes the record and yields :class:`RuleHit` (objective, page, template values);
-the registry turns hits into :class:`~pipeline.record.Finding` with the templated message.
+the registry turns hits into :class:`~pipeline.record.Finding` with the templated message and,
+when the rule has one, the templated proposed correction (``correction``, or per variant in
+``corrections``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def rule(rule_id: str) -> Callable[[RuleFn], RuleFn]:
 
 @cache
 def catalogue() -> dict[str, dict[str, Any]]:
-    """Rule id -> {severity, message, [variants]} from every ``messages*.yaml`` beside this file."""
+    """Rule id -> {severity, message, [variants], [correction, corrections]} from every ``messages*.yaml`` beside this file."""
     merged: dict[str, dict[str, Any]] = {}
     for path in sorted(Path(__file__).parent.glob("messages*.yaml")):
         merged.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
@@ -72,6 +74,7 @@ def findings_for(rule_id: str, record: PlanRecord) -> list[Finding]:
     out = []
     for hit in _RULES[rule_id](record):
         template = entry["variants"][hit.variant] if hit.variant else entry["message"]
+        fix = (entry.get("corrections") or {}).get(hit.variant) or entry.get("correction")
         out.append(
             Finding(
                 rule=rule_id,
@@ -79,6 +82,7 @@ def findings_for(rule_id: str, record: PlanRecord) -> list[Finding]:
                 objective=hit.objective,
                 page=hit.page,
                 message=template.format(**hit.values),
+                correction=" ".join(fix.format(**hit.values).split()) if fix else None,
             )
         )
     return out

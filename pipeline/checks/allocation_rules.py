@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 from pipeline.allocation import ObjectiveScore, allocate, score_objectives
 from pipeline.checks import RuleHit, rule
-from pipeline.money import format_eur, to_cents
-from pipeline.record import Allocation, PlanRecord
+from pipeline.formatting import format_eur, format_number
+from pipeline.money import to_cents
+from pipeline.record import Allocation, PlanRecord, SummaryRow
 
 
 def _allocations(record: PlanRecord) -> list[Allocation]:
@@ -31,13 +32,6 @@ def _scores(record: PlanRecord) -> list[ObjectiveScore]:
     return score_objectives(record, supplied)
 
 
-def _num(value: float | int) -> str:
-    """Italian decimal: 2.5 -> "2,50", 40 -> "40"."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.2f}".replace(".", ",")
-
-
 def _label(number: int | None) -> str:
     return str(number) if number is not None else "senza numero"
 
@@ -51,15 +45,25 @@ def _summary_page(record: PlanRecord) -> int | None:
     return record.plan.pages.get("summary_total") or (max(pages) if pages else record.plan.pages.get("summary"))
 
 
-@rule("allocation-mismatch")
-def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
-    """Every printed amount more than a cent away from the computed one; a wrong printed total."""
-    computed = {a.objective: a for a in _allocations(record) if a.objective is not None}
+def printed_vs_computed(record: PlanRecord, allocations: list[Allocation] | None = None,
+                        ) -> list[tuple[SummaryRow, Allocation, int]]:
+    """Each summary row with a printed amount, its computed allocation and the difference in cents
+    (printed - computed); more than one cent is an ``allocation-mismatch``."""
+    allocations = _allocations(record) if allocations is None else allocations
+    computed = {a.objective: a for a in allocations if a.objective is not None}
+    out = []
     for row in record.plan.summary:
         alloc = computed.get(row.number) if row.number is not None else None
         if row.amount_eur is None or alloc is None or alloc.amount_eur is None:
             continue
-        diff = to_cents(row.amount_eur) - to_cents(alloc.amount_eur)
+        out.append((row, alloc, to_cents(row.amount_eur) - to_cents(alloc.amount_eur)))
+    return out
+
+
+@rule("allocation-mismatch")
+def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
+    """Every printed amount more than a cent away from the computed one; a wrong printed total."""
+    for row, alloc, diff in printed_vs_computed(record, _allocations(record)):
         if abs(diff) <= 1:
             continue
         values = {
@@ -78,10 +82,10 @@ def allocation_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
         ):
             variant = "points"
             values |= {
-                "printed_points": _num(row.points),
-                "computed_points": _num(alloc.points),
-                "weight": _num(alloc.strategic_weight),
-                "coefficient": _num(alloc.staff_coefficient),
+                "printed_points": format_number(row.points),
+                "computed_points": format_number(alloc.points),
+                "weight": format_number(alloc.strategic_weight),
+                "coefficient": format_number(alloc.staff_coefficient),
             }
         yield RuleHit(objective=row.number, page=row.page, values=values, variant=variant)
 
@@ -166,7 +170,7 @@ def staff_band_fallback(record: PlanRecord) -> Iterator[RuleHit]:
                     "objective": _label(s.number),
                     "count": s.staff_count,
                     "band": s.band.band.label,
-                    "coefficient": _num(s.band.band.coefficient),
+                    "coefficient": format_number(s.band.band.coefficient),
                 },
             )
         elif s.band.band is None and record.plan.staff_bands:

@@ -12,7 +12,8 @@ from datetime import date
 
 from pipeline.checks import RuleHit, rule
 from pipeline.dates import DateSpan, Period, find_dates, fmt_date, parse_timeframe
-from pipeline.quantities import Quantity, find_quantities, first_unit, fmt_number, generic_units
+from pipeline.formatting import format_number
+from pipeline.quantities import Quantity, find_quantities, first_unit, generic_units
 from pipeline.record import Indicator, Objective, PlanRecord
 
 #: tolerance for percentages read from text: three weights printed as 33,33 add up to 99,99
@@ -30,12 +31,6 @@ def card_name(o: Objective) -> str:
     return f"Obiettivo a pag. {page}" if page else "Obiettivo senza numero"
 
 
-def fmt_pct(value: float | int | None) -> str:
-    if value is None:
-        return "n.d."
-    return fmt_number(round(float(value), 2))
-
-
 def join_it(items: list[str]) -> str:
     """["a", "b", "c"] -> "a, b e c"."""
     items = [i for i in items if i]
@@ -50,7 +45,7 @@ def short(text: str | None, limit: int = 90) -> str:
 
 
 def _weights_text(indicators: list[Indicator]) -> str:
-    return " + ".join(fmt_pct(i.weight_pct) for i in indicators)
+    return " + ".join(format_number(i.weight_pct) for i in indicators)
 
 
 # ---------------------------------------------------------------- weights and threshold
@@ -68,9 +63,9 @@ def weights_sum(record: PlanRecord) -> Iterator[RuleHit]:
             names = join_it([f"«{short(i.name, 60)}»" for i in missing])
             count = "un indicatore" if len(missing) == 1 else f"{len(missing)} indicatori"
             yield RuleHit(o.number, page, {"card": card_name(o), "count_text": count,
-                                            "names": names, "total": fmt_pct(total)}, "missing")
+                                            "names": names, "total": format_number(total)}, "missing")
         elif abs(total - 100) > EPS:
-            yield RuleHit(o.number, page, {"card": card_name(o), "total": fmt_pct(total),
+            yield RuleHit(o.number, page, {"card": card_name(o), "total": format_number(total),
                                             "weights": _weights_text(o.indicators)})
 
 
@@ -87,7 +82,7 @@ def threshold_range(record: PlanRecord) -> Iterator[RuleHit]:
         t = o.threshold_pct
         if t is None:
             continue
-        values = {"card": card_name(o), "threshold": fmt_pct(t)}
+        values = {"card": card_name(o), "threshold": format_number(t)}
         if t < 0 or t > 100:
             yield RuleHit(o.number, o.page_of("threshold_pct"), values)
         elif t == 0:
@@ -120,7 +115,7 @@ def threshold_granularity(record: PlanRecord) -> Iterator[RuleHit]:
         best = max(partial) if partial else 0
         yield RuleHit(o.number, o.page_of("threshold_pct"), {
             "card": card_name(o), "weights": _weights_text(o.indicators),
-            "threshold": fmt_pct(t), "best": fmt_pct(best / 100),
+            "threshold": format_number(t), "best": format_number(best / 100),
         }, "single" if len(weights) == 1 else None)
 
 
@@ -293,9 +288,9 @@ def target_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
                     if not _contradicts(figure, allowed):
                         continue
                     reported.add(tq.unit)
-                    target_text = tq.text or fmt_number(tq.value)
-                    shown = fmt_number(tq.value) + (f" su {fmt_number(tq.total)}" if tq.total else "")
-                    other = fmt_number(figure.value) + (f" su {fmt_number(figure.total)}" if figure.total else "")
+                    target_text = tq.text or format_number(tq.value)
+                    shown = format_number(tq.value) + (f" su {format_number(tq.total)}" if tq.total else "")
+                    other = format_number(figure.value) + (f" su {format_number(figure.total)}" if figure.total else "")
                     yield RuleHit(o.number, fig_page or page, {
                         "card": card_name(o),
                         "indicator": f"«{short(ind.name, 70)}»" if ind.name else f"n. {position}",

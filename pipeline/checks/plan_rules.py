@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from pipeline.checks import RuleHit, rule
 from pipeline.checks.card_rules import card_name, join_it
-from pipeline.money import format_eur, to_cents
+from pipeline.formatting import format_eur
+from pipeline.money import to_cents
 from pipeline.record import Budget, PlanRecord, StaffBand
 
 # ---------------------------------------------------------------- numbering
