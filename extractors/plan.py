@@ -12,6 +12,7 @@ from extractors.normalize import fold
 from extractors.summary import parse_summary
 from pipeline.errors import InputError
 from pipeline.gc_tuning import with_fewer_gc_passes
+from pipeline.plan_rules import apply_plan_rules
 from pipeline.record import Plan, PlanRecord, Source
 
 #: Words that mark a performance plan (folded text). Two distinct ones are needed.
@@ -77,4 +78,4 @@ def parse_plan(doc: Document) -> PlanRecord:
         if plan_keywords(doc) < MIN_KEYWORDS and not _has_plan_rules(plan):
             raise InputError(doc.path, MESSAGES["not_a_plan"])
         raise InputError(doc.path, MESSAGES["no_cards"])
-    return PlanRecord(source=parse_source(doc), plan=plan, objectives=objectives)
+    return apply_plan_rules(PlanRecord(source=parse_source(doc), plan=plan, objectives=objectives))

@@ -209,6 +209,12 @@ class Allocation(_Model):
     strategic_level_source: str | None = None
     #: Label of the plan's staff band the coefficient was taken from ("Da 4 a 5").
     staff_band: str | None = None
+    #: Where the head-count came from: "summary", "card" or "classification".
+    staff_count_source: str | None = None
+    #: Where the objective's weight came from: "plan" or "classification".
+    objective_weight_source: str | None = None
+    #: The classification file's note on this objective, as written.
+    classification_note: str | None = None
 
 
 class PlanRecord(_Model):

@@ -22,13 +22,9 @@ def _allocations(record: PlanRecord) -> list[Allocation]:
 
 
 def _scores(record: PlanRecord) -> list[ObjectiveScore]:
-    """Re-score with the strategicità the allocation took from the classification file."""
-    supplied = {
-        a.objective: a.strategic_level
-        for a in record.allocations
-        if a.strategic_level_source == "classification" and a.objective is not None and a.strategic_level
-    }
-    return score_objectives(record, supplied)
+    """Re-score with the decisions the allocation took from the classification file (kept in
+    ``record.allocations``)."""
+    return score_objectives(record)
 
 
 def _num(value: float | int) -> str:
@@ -183,6 +179,7 @@ _REASONS = {
     "strategic-weight": "strategicità non prevista dalla tabella dei pesi",
     "staff-count": "numero di dipendenti non indicato né contabile dalla scheda",
     "staff-band": "nessuna fascia del personale applicabile",
+    "objective-weight": "peso dell'obiettivo non indicato",
     "negative-points": "punteggio negativo",
 }
 
