@@ -230,14 +230,19 @@ def proper_name(text: str) -> str:
 # -- header fields ------------------------------------------------------------------------------
 
 
+#: A letterhead or running header that goes on after the entity's name: "Comune di X – PIAO ...".
+LETTERHEAD_SPLIT_RE = re.compile(r"\s[\u2013\u2014|]\s")
+
+
 def find_entity(lines: list[Line]) -> tuple[str | None, int | None]:
     for line in lines:
-        f = fold(line.text)
-        for rx, prefix in ENTITY_PATTERNS:
-            m = rx.match(f)
-            if m:
-                name = printed_tail(line.text, m.group("name"))
-                return f"{prefix} {proper_name(name)}", line.page
+        for text in dict.fromkeys((LETTERHEAD_SPLIT_RE.split(line.text)[0], line.text)):
+            f = fold(text)
+            for rx, prefix in ENTITY_PATTERNS:
+                m = rx.match(f)
+                if m:
+                    name = printed_tail(text, m.group("name"))
+                    return f"{prefix} {proper_name(name)}", line.page
     for line in lines:
         m = ENTITY_IN_TEXT_RE.search(strip_accents_keep(line.text))
         if m:
@@ -675,6 +680,8 @@ def find_categories(lines: list[Line]) -> tuple[list[str], int | None]:
 
 #: Clause boundaries inside the joined front part: ";", a full stop before a space or a line
 #: break, a colon ending a line (what follows is a list), a line that opens with a dash or bullet.
+#: A heading line has at most this many words.
+HEADING_MAX_WORDS = 6
 _CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])")
 
 
@@ -685,11 +692,21 @@ def _clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
     for m in [*_CLAUSE_SPLIT.finditer(joined.text), None]:
         end = m.start() if m else len(joined.text)
         raw = joined.text[pos:end]
-        printed = clean_spaces(raw.replace("\n", " ")).strip(" -\u2013\u2022*")
+        parts = raw.strip("\n").split("\n")
+        while len(parts) > 1 and _is_heading_line(parts[0], parts[1]):
+            parts = parts[1:]  # a heading printed on its own line before the sentence
+        printed = clean_spaces(" ".join(parts)).strip(" -\u2013\u2022*")
         if printed:
             out.append((printed, fold(printed), joined.page_at(pos + len(raw) - len(raw.lstrip()))))
         pos = m.end() if m else end
     return out
+
+
+def _is_heading_line(line: str, following: str) -> bool:
+    """A short line without closing punctuation, followed by a line that opens a sentence."""
+    line, following = line.strip(), following.strip()
+    return (0 < len(line.split()) <= HEADING_MAX_WORDS and not re.search(r"[,;:]$", line)
+            and following[:1].isupper())
 
 
 def _pct(text: str | None) -> int | float | None:
@@ -765,7 +782,11 @@ def find_prerequisites(lines: list[Line]) -> tuple[list[str], int | None]:
         items: list[str] = []
         page, gap = None, 0
         for row in lines[i + 1:]:
-            m = rules.prereq_item.match(clean_spaces(unify(row.text)))
+            text = clean_spaces(unify(row.text))
+            m = rules.prereq_item.match(text)
+            if m is None and items and gap == 0 and text[:1].islower():
+                items[-1] = f"{items[-1]} {text.rstrip(' .;:|')}"  # a table cell wrapped over lines
+                continue
             if m is None:
                 gap += 1
                 if gap > (1 if items else rules.prereq_window):
