@@ -191,6 +191,8 @@ class ObjectiveScore:
     missing: list[str] = field(default_factory=list)
     #: the classification file's note, if any
     note: str | None = None
+    #: what the plan gives for the values taken from the classification file instead
+    plan_values: dict[str, str | int | float | None] = field(default_factory=dict)
 
 
 def summary_rows(record: PlanRecord) -> dict[int, SummaryRow]:
@@ -261,6 +263,7 @@ def score_objectives(record: PlanRecord, classification: Classification | None =
     left out) still takes its share of the budget: it is scored from its summary row.
     """
     decided = decisions(record, classification)
+    earlier = {a.objective: a for a in record.allocations if a.objective is not None}
     summary = summary_rows(record)
     weights = record.plan.strategic_weights
     rule = weighting(record)
@@ -308,6 +311,8 @@ def score_objectives(record: PlanRecord, classification: Classification | None =
         else:
             s.missing.append("strategic-weight")
 
+        s.plan_values = _plan_values(record, obj, row, earlier.get(obj.number), rule)
+
         # head-count and band
         if decision.staff_count is not None:
             s.staff_count, s.staff_source = decision.staff_count, "classification"
@@ -326,6 +331,25 @@ def score_objectives(record: PlanRecord, classification: Classification | None =
                 s.missing.append("negative-points")
         scores.append(s)
     return scores
+
+
+def _plan_values(record: PlanRecord, obj: Objective, row: SummaryRow | None, earlier: Allocation | None,
+                 rule: str | None) -> dict[str, str | int | float | None]:
+    """The plan's own strategicità, head-count and weight for an objective, whatever a
+    classification file says (a level an earlier file filled into the objective is not the plan's)."""
+    level = row.strategic_level if row is not None and row.strategic_level else None
+    if level is None and obj.strategic_level:
+        filled = (earlier is not None and earlier.strategic_level_source == "classification"
+                  and "strategic_level" not in obj.field_pages
+                  and fold(obj.strategic_level) == fold(earlier.strategic_level or ""))
+        level = earlier.plan_values.get("strategic_level") if filled else obj.strategic_level  # type: ignore[union-attr, assignment]
+    staff = row.staff_count if row is not None and row.staff_count is not None else obj.staff_count
+    matched = match_level(level, record.plan.strategic_weights)  # type: ignore[arg-type]
+    weight = obj.objective_weight if rule == "points" else (matched[1] if matched else None)
+    if weight is None and rule != "points" and not record.plan.strategic_weights:
+        weight = obj.objective_weight
+    return {"strategic_level": level, "staff_count": staff,
+            "objective_weight": _number(weight) if weight is not None else None}
 
 
 def _number(value: Fraction | Score) -> int | float:
@@ -370,6 +394,10 @@ def allocate(record: PlanRecord, classification: Classification | None = None) -
                 staff_count_source=s.staff_source,
                 objective_weight_source=s.weight_source,
                 classification_note=s.note,
+                plan_values={k: v for k, v in s.plan_values.items()
+                             if (k, "classification") in {("strategic_level", s.level_source),
+                                                          ("staff_count", s.staff_source),
+                                                          ("objective_weight", s.weight_source)}},
             )
         )
         if s.number is not None:

@@ -215,6 +215,9 @@ class Allocation(_Model):
     objective_weight_source: str | None = None
     #: The classification file's note on this objective, as written.
     classification_note: str | None = None
+    #: What the plan itself gives for each value the classification file replaced
+    #: ({"staff_count": null, "strategic_level": "media"}): the file wins, the plan's is kept here.
+    plan_values: dict[str, Union[str, Number, None]] = Field(default_factory=dict)
 
 
 class PlanRecord(_Model):

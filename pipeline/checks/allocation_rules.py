@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.allocation import ObjectiveScore, allocate, fold, score_objectives, summary_rows
+from pipeline.allocation import ObjectiveScore, allocate, fold, score_objectives
 from pipeline.checks import RuleHit, rule
 from pipeline.money import format_eur, to_cents
 from pipeline.record import Allocation, PlanRecord
@@ -237,31 +237,24 @@ def _said(value: object) -> str:
 @rule("classification-applied")
 def classification_applied(record: PlanRecord) -> Iterator[RuleHit]:
     """Every value the allocation took from the --classification file, beside the plan's own."""
-    rows = summary_rows(record)
     cards = {o.number: o for o in record.objectives if o.number is not None}
     for a in record.allocations:
         if a.objective is None:
             continue
-        row, card = rows.get(a.objective), cards.get(a.objective)
         parts = []
-        if a.strategic_level_source == "classification":
-            plan_level = row.strategic_level if row and row.strategic_level else None
-            if plan_level is None and card is not None and "strategic_level" in card.field_pages:
-                plan_level = card.strategic_level
-            same = plan_level is not None and fold(plan_level) == fold(a.strategic_level or "")
-            parts.append(f"strategicità {_said(a.strategic_level)} "
-                         f"({'uguale al piano' if same else 'nel piano: ' + _said(plan_level)})")
-        if a.staff_count_source == "classification":
-            plan_count = row.staff_count if row and row.staff_count is not None else (card.staff_count if card else None)
-            parts.append(f"dipendenti coinvolti {a.staff_count} "
-                         f"({'uguale al piano' if plan_count == a.staff_count else 'nel piano: ' + _said(plan_count)})")
-        if a.objective_weight_source == "classification":
-            plan_weight = card.objective_weight if card else None
-            same = plan_weight is not None and a.objective_weight is not None \
-                and float(plan_weight) == float(a.objective_weight)
-            parts.append(f"peso dell'obiettivo {_said(a.objective_weight)} "
-                         f"({'uguale al piano' if same else 'nel piano: ' + _said(plan_weight)})")
+        for key, source, label, value in (
+            ("strategic_level", a.strategic_level_source, "strategicità", a.strategic_level),
+            ("staff_count", a.staff_count_source, "dipendenti coinvolti", a.staff_count),
+            ("objective_weight", a.objective_weight_source, "peso dell'obiettivo", a.objective_weight),
+        ):
+            if source != "classification":
+                continue
+            plan = a.plan_values.get(key)
+            same = plan is not None and (fold(str(plan)) == fold(str(value)) if isinstance(plan, str)
+                                         else value is not None and float(plan) == float(value))  # type: ignore[arg-type]
+            parts.append(f"{label} {_said(value)} ({'uguale al piano' if same else 'nel piano: ' + _said(plan)})")
         if parts:
+            card = cards.get(a.objective)
             note = f" Nota: {a.classification_note}" if a.classification_note else ""
-            page = card.page_of("title") if card else None
-            yield RuleHit(a.objective, page, {"objective": a.objective, "decisions": "; ".join(parts), "note": note})
+            yield RuleHit(a.objective, card.page_of("title") if card else None,
+                          {"objective": a.objective, "decisions": "; ".join(parts), "note": note})
