@@ -75,17 +75,7 @@ WEIGHT_ROW_RE = re.compile(rf"^\s*(?:\d+\s*[.)\-]\s*)?(?P<label>[a-zà-ÿ][a-zà
 #: The staff-band table: heading words, then rows "Da 2 a 3 1,00".
 BANDS_HEADING_RE = re.compile(r"\bdipendenti\b.*\b(?:coinvolt|impiegat|assegnat)|\bpersonale\s+coinvolto\b.*\bpeso\b")
 BAND_ROW_RE = re.compile(r"^\s*(?P<label>.+?)\s+(?P<value>\d+[,.]\d+|\d+)\s*$")
-#: Band labels, on the label with every space removed (OCR drops them). Digits may be misread:
-#: an unreadable bound is left None and inferred from the neighbouring bands.
-BAND_LABELS = [
-    ("single", re.compile(r"^(?:n\.?)?(?P<a>\d+)(?:dipendent[ei]|unita|persona)?$")),
-    ("range", re.compile(r"^(?:da|dai)(?P<a>\S{1,3}?)(?:a|ai)(?P<b>\S{0,3})(?:dipendenti|unita)?$")),
-    ("range", re.compile(r"^(?P<a>\d+)[-/](?P<b>\d+)$")),
-    ("above", re.compile(r"^(?:piu|oltre|superiorea|maggiore(?:di|a)|>)(?:di)?(?P<a>\S{1,3})(?:dipendenti|unita)?$")),
-    ("from", re.compile(r"^(?:da)?(?P<a>\d+)(?:eoltre|inpoi|epiu|ineoltre)$")),
-    ("upto", re.compile(r"^(?:fino|sino)a(?P<b>\S{1,3})(?:dipendenti|unita)?$")),
-    ("all", re.compile(r"^tutt[oia](?:il|i|la)?(?:personale|dipendenti|struttura|l'ente|ente)\w*$")),
-]
+#: Band labels: ``staff_bands.labels`` in intro_rules.yaml (see :func:`_band_labels`).
 #: The macro-categories: a heading sentence, then one bulleted line per category.
 CATEGORIES_HEADING_RE = re.compile(r"\bmacro\s*(?:-\s*)?categori")  # on folded text: "macro - categorie"
 CATEGORY_MAX_LEN = 95
@@ -546,18 +536,12 @@ def _digit(text: str | None) -> int | None:
 
 @cache
 def _band_labels() -> list[tuple[str, re.Pattern]]:
-    """BAND_LABELS, plus the same shapes with a count noun from intro_rules.yaml ("1-2 unità",
-    "8 dipendenti e oltre", "oltre 8 addetti")."""
+    """(kind, pattern) for band labels, matched on the label with every space removed (OCR drops
+    them); ``{u}`` in a pattern stands for the count nouns ("1-2 unità", "8 dipendenti e oltre").
+    Digits may be misread: an unreadable bound is left None and inferred from the neighbours."""
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))["staff_bands"]["labels"]
     u = _rules().band_units
-    extra = [
-        ("single", re.compile(rf"^(?:n\.?)?(?P<a>\d+)(?:{u})$")),
-        ("range", re.compile(rf"^(?:da|dai)?(?P<a>\d+)(?:a|ai|[-/])(?P<b>\d+)(?:{u})$")),
-        ("above", re.compile(rf"^(?:piu|oltre|superiorea|maggiore(?:di|a)|>)(?:di)?(?P<a>\d+)(?:{u})$")),
-        ("from", re.compile(rf"^(?:da)?(?P<a>\d+)(?:{u})(?:eoltre|inpoi|epiu|ineoltre|opiu)$")),
-        ("from", re.compile(r"^(?:da)?(?P<a>\d+)(?:opiu)$")),
-        ("upto", re.compile(rf"^(?:fino|sino)a(?P<b>\d+)(?:{u})$")),
-    ]
-    return [*BAND_LABELS, *extra]
+    return [(kind, re.compile(pattern.replace("{u}", u))) for kind, pattern in data]
 
 
 def parse_band_label(label: str) -> tuple[str, int | None, int | None] | None:
