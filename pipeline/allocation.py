@@ -298,8 +298,10 @@ def score_objectives(record: PlanRecord, classification: Classification | None =
         if decision.objective_weight is not None:
             s.weight, s.weight_source = decision.objective_weight, "classification"
         elif rule == "points":
-            if obj.objective_weight is not None:
-                s.weight, s.weight_source = obj.objective_weight, "plan"
+            printed = obj.objective_weight if obj.objective_weight is not None else (
+                row.strategic_weight if row is not None else None)  # the card's, else the summary's
+            if printed is not None:
+                s.weight, s.weight_source = printed, "plan"
             else:
                 s.missing.append("objective-weight")
         elif matched:

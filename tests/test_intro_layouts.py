@@ -217,3 +217,26 @@ def test_own_plan_points_table_bands_and_payout_bands(own_plans, kind):
     assert [(x.min_pct, x.max_pct, x.payout) for x in plan.threshold.bands] == [
         (80, None, "full"), (50, 80, "proportional"), (None, 50, "none")]
     assert plan.prerequisites == []
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx"])
+def test_valmorena_weights_table_is_read_as_the_summary(kind):
+    """"Tabella 1 – Obiettivi specifici 2025 e relativi pesi" (N. / Obiettivo / Settore / Peso
+    "30/100", with "Totale Settore ... 100/100" rows that are not objectives)."""
+    from extractors.summary import parse_summary
+    from pipeline.checks import findings_for
+    from pipeline.record import Objective, PlanRecord, Source
+
+    rows, total = parse_summary(read_document(str(FIXTURES / f"valmorena-2025.{kind}")))
+    expected = _expected("valmorena-2025")["objectives"]
+    assert [(r.number, r.strategic_weight) for r in rows] == [(o["number"], o["objective_weight"]) for o in expected]
+    assert total is None and all(r.amount_eur is None for r in rows)
+    # The table and the expected cards agree: no summary-mismatch; one card changed: one finding.
+    cards = [Objective(number=o["number"], title=o["title"], staff_count=o["staff_count"],
+                       objective_weight=o["objective_weight"]) for o in expected]
+    record = PlanRecord(source=Source(file="v.pdf", sha256="0" * 64, pages=19), objectives=cards)
+    record.plan.summary = rows
+    assert findings_for("summary-mismatch", record) == []
+    cards[5] = cards[5].model_copy(update={"objective_weight": 30})
+    [hit] = findings_for("summary-mismatch", record.model_copy(update={"objectives": cards}))
+    assert hit.objective == 6 and "riepilogo «35», scheda «30»" in hit.message
