@@ -90,10 +90,12 @@ def load_decisions(path: str) -> dict[int, Decision]:
     return result
 
 
-def load_classification(path: str) -> dict[int, str]:
-    """Objective number -> strategicità as written in the file (the levels only; see
-    :func:`load_decisions` for the head-counts and weights)."""
-    return {n: d.strategic_level for n, d in load_decisions(path).items() if d.strategic_level}
+def load_classification(path: str) -> dict[int, str | Decision]:
+    """Objective number -> strategicità as written in the file where that is all the file says
+    about it (the contract's original form), else the whole :class:`Decision`. Either form is
+    what :func:`pipeline.allocation.allocate` takes."""
+    return {n: d.strategic_level if d == Decision(strategic_level=d.strategic_level) and d.strategic_level else d
+            for n, d in load_decisions(path).items()}
 
 
 def _decode(path: str, raw: bytes) -> str:

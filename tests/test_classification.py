@@ -89,7 +89,9 @@ from pipeline.classification import Decision, load_decisions  # noqa: E402
 def test_decisions_forms(tmp_path, name, text):
     got = load_decisions(_write(tmp_path, name, text))
     assert got == {1: Decision(strategic_level="strategico"), 9: Decision(staff_count=3, objective_weight=25)}
-    assert load_classification(_write(tmp_path, name, text)) == {1: "strategico"}
+    # the original API: a bare strategicità where that is all the file says, else the Decision
+    assert load_classification(_write(tmp_path, name, text)) == \
+        {1: "strategico", 9: Decision(staff_count=3, objective_weight=25)}
 
 
 def test_the_fixtures_classification_files():

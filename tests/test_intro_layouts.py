@@ -160,6 +160,7 @@ def _borgo(path: Path) -> None:
     for t in ["da 80% in su: erogazione integrale;", "dal 50% al 80%: quota erogata in proporzione al risultato;",
               "inferiore al 50%: nessun compenso."]:
         d.add_paragraph(t)
+    d.add_paragraph("Art. 6 – Schede. Seguono le schede degli obiettivi.")
     d.add_page_break()
     d.add_paragraph("SCHEDA OBIETTIVO N. 1")
     d.add_paragraph("Peso 35 punti")
