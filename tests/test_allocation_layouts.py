@@ -24,9 +24,10 @@ from pipeline.money import to_cents
 from pipeline.plan_rules import apply_plan_rules
 from pipeline.record import Indicator, Objective, PlanRecord, Source
 
-FIXTURES = Path("/work/shared/fixtures")
-if not FIXTURES.is_dir():
-    FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+#: The fixture plans of other comuni: copied into tests/data, else beside the repository.
+FIXTURES = next((d for d in (Path(__file__).parent / "data", Path("/work/shared/fixtures"),
+                             Path(__file__).resolve().parents[2] / "shared" / "fixtures")
+                 if (d / "valmorena-2025.pdf").is_file()), Path("/work/shared/fixtures"))
 
 pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures not available")
 

@@ -17,9 +17,10 @@ from extractors.intro import find_threshold, parse_intro
 from extractors.layout import Line
 from pipeline.record import ThresholdBand
 
-FIXTURES = Path("/work/shared/fixtures")
-if not FIXTURES.is_dir():  # the fixtures live beside the repository in CI checkouts too
-    FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+#: The fixture plans of other comuni: copied into tests/data, else beside the repository.
+FIXTURES = next((d for d in (Path(__file__).parent / "data", Path("/work/shared/fixtures"),
+                             Path(__file__).resolve().parents[2] / "shared" / "fixtures")
+                 if (d / "valmorena-2025.pdf").is_file()), Path("/work/shared/fixtures"))
 
 pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures not available")
 
