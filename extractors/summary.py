@@ -66,8 +66,14 @@ def _columns(header: tuple[str | None, ...]) -> dict[int, str]:
     return cols
 
 
-def _is_header(fields: set[str]) -> bool:
-    return len(fields) >= 4 and any(required <= fields for required in REQUIRED_ANY)
+#: Month columns (a Gantt grid): a table with several is a list of objectives, not a summary.
+MONTH_RE = re.compile(r"^(?:gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic)[a-z]*\.?$")
+MAX_MONTH_COLUMNS = 2
+
+
+def _is_header(fields: set[str], cells: tuple[str | None, ...] = ()) -> bool:
+    months = sum(1 for c in cells if MONTH_RE.match(fold(c or "")))
+    return len(fields) >= 4 and months <= MAX_MONTH_COLUMNS and any(required <= fields for required in REQUIRED_ANY)
 
 
 #: A weight printed as points out of a hundred ("30/100", "30 / 100", "30 punti").
@@ -109,7 +115,7 @@ def _from_tables(tables: list[Table]) -> tuple[list[SummaryRow], float | None]:
     for table in tables:
         for cells in table.rows:
             found = _columns(cells)
-            if _is_header(set(found.values())):
+            if _is_header(set(found.values()), cells):
                 cols = found  # a (repeated) header row
                 continue
             if cols is None:
@@ -122,6 +128,9 @@ def _from_tables(tables: list[Table]) -> tuple[list[SummaryRow], float | None]:
                     cell = next((c for c in reversed(cells) if c and parse_it_number(c) is not None), None)
                 total = parse_it_number(cell)
                 continue
+            weight_col = next((i for i, n in cols.items() if n == "strategic_weight"), None)
+            if weight_col is not None and weight_col < len(cells) and (cells[weight_col] or "").strip() in {"X", "x"}:
+                continue  # a weightless prerequisite marked "X", not an objective
             values = {name: _value(name, cells[i] if i < len(cells) else None) for i, name in cols.items()}
             if values.get("number") is None:
                 number_col = next((i for i, n in cols.items() if n == "number"), None)
@@ -148,7 +157,7 @@ def _summary_tables(doc: Document) -> list[Table]:
     for page in doc.pages:
         for table in page.tables:
             header = table.rows[0] if table.rows else ()
-            if _is_header(set(_columns(header).values())):
+            if _is_header(set(_columns(header).values()), header):
                 inside = True
                 out.append(table)
             elif inside and any(TOTAL_RE.match(fold(next((c for c in r if c), "") or "")) for r in table.rows):

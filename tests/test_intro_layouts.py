@@ -242,3 +242,28 @@ def test_valmorena_weights_table_is_read_as_the_summary(kind):
     cards[5] = cards[5].model_copy(update={"objective_weight": 30})
     [hit] = findings_for("summary-mismatch", record.model_copy(update={"objectives": cards}))
     assert hit.objective == 6 and "riepilogo «35», scheda «30»" in hit.message
+
+
+def test_a_weights_table_skips_x_prerequisites_and_a_gantt_list_is_no_summary(tmp_path):
+    from extractors.summary import parse_summary
+
+    def table(doc, rows):
+        t = doc.add_table(rows=len(rows), cols=len(rows[0]))
+        for row, cells in zip(t.rows, rows):
+            for cell, text in zip(row.cells, cells):
+                cell.text = text
+
+    d = docx.Document()
+    d.add_paragraph("Tabella dei pesi")
+    table(d, [("N.", "Obiettivo", "Settore", "Peso"), ("1", "Regolamento degli uffici", "Segreteria", "40/100"),
+              ("2", "Obblighi di trasparenza", "Tutti i settori", "X"), ("3", "Archivio digitale", "Segreteria", "60/100")])
+    d.save(str(tmp_path / "pesi.docx"))
+    rows, _ = parse_summary(read_document(str(tmp_path / "pesi.docx")))
+    assert [(r.number, r.strategic_weight) for r in rows] == [(1, 40), (3, 60)]
+
+    g = docx.Document()
+    months = ["Gen", "Feb", "Mar", "Apr", "Mag", "Giu", "Lug", "Ago", "Set", "Ott", "Nov", "Dic"]
+    table(g, [("N.", "Obiettivo", "Peso", "Personale", *months),
+              ("1", "Regolamento degli uffici", "40", "n. 2 istruttori", *(["X"] * 12))])
+    g.save(str(tmp_path / "gantt.docx"))
+    assert parse_summary(read_document(str(tmp_path / "gantt.docx"))) == ([], None)
