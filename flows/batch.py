@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 from flows import prefect_env
 from flows.run import RunOptions
 from pipeline.checks import fails
-from pipeline.classification import load_decisions
+from pipeline.classification import load_classification
 
 if TYPE_CHECKING:  # pragma: no cover
     from flows.plan_flow import PlanOutcome
@@ -187,7 +187,7 @@ def run_batch(args: argparse.Namespace) -> int:
     options = RunOptions(ocr=args.ocr, classification=args.classification,
                          max_pages=args.max_pages, page_timeout=args.page_timeout)
     if options.classification:
-        load_decisions(options.classification)  # a bad file fails now, not in every plan
+        load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported
     from flows.plan_flow import plan_files, run_folder
 

@@ -46,8 +46,7 @@ from extractors.layout import sha256_of
 from flows import run as stages
 from outputs import write_outputs
 from pipeline.checks import severity_counts
-from pipeline.classification import load_decisions
-from pipeline.allocation import Classification
+from pipeline.classification import load_classification
 from pipeline.errors import InputError
 from pipeline.record import PlanRecord
 
@@ -122,7 +121,7 @@ def extract_task(path: str, options: stages.RunOptions) -> PlanRecord:
 
 
 @task(name="process", retries=0, cache_policy=NO_CACHE, persist_result=False, task_run_name="process")
-def process_task(record: PlanRecord, classification: Classification | None) -> PlanRecord:
+def process_task(record: PlanRecord, classification: dict[int, str] | None) -> PlanRecord:
     return stages.process(record, classification)
 
 
@@ -194,7 +193,7 @@ def plan_flow(
 ) -> PlanOutcome:
     """One plan: extract (cached) -> process -> write. A bad file fails the run (no retries)."""
     options = _options(ocr, classification, max_pages, page_timeout)
-    table = load_decisions(classification) if classification else None
+    table = load_classification(classification) if classification else None
     state = _extract_with_cache(refresh_cache)(path, options, return_state=True)
     record = state.result()  # raises the InputError of a bad file: the run is Failed
     checked = process_task(record, table)
@@ -278,7 +277,7 @@ def folder_flow(
     """
     files = plan_files(folder)
     options = _options(ocr, classification, max_pages, page_timeout)
-    table = load_decisions(classification) if classification else None
+    table = load_classification(classification) if classification else None
     extract = _extract_with_cache(refresh_cache)
     outcomes: dict[str, PlanOutcome] = {}
     # future -> (file, stage, payload)

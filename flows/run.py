@@ -13,9 +13,9 @@ from extractors import parse_plan, read_document
 from outputs import write_outputs
 from outputs.schema import load_plan
 from outputs.write import FILE_WRITERS
-from pipeline.allocation import Classification, allocate
+from pipeline.allocation import allocate
 from pipeline.checks import run_checks
-from pipeline.classification import load_decisions
+from pipeline.classification import load_classification
 from pipeline.record import PlanRecord
 
 
@@ -35,7 +35,7 @@ def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
     return parse_plan(doc)
 
 
-def process(record: PlanRecord, classification: Classification | None = None) -> PlanRecord:
+def process(record: PlanRecord, classification: dict[int, str] | None = None) -> PlanRecord:
     """Allocate the budget and run the consistency checks."""
     return run_checks(allocate(record, classification))
 
@@ -43,7 +43,7 @@ def process(record: PlanRecord, classification: Classification | None = None) ->
 def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
     """The whole pipeline on one plan; every output lands in ``out_dir`` or none does."""
     # A bad classification file fails before the (long) read, not after it.
-    classification = load_decisions(options.classification) if options.classification else None
+    classification = load_classification(options.classification) if options.classification else None
     record = process(extract(path, options), classification)
     write_outputs(record, out_dir)
     return record
