@@ -12,7 +12,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from itertools import product
+from pathlib import Path
+
+import yaml
 
 from extractors.cards import first_card_start
 from extractors.layout import Document, Line
@@ -28,7 +32,7 @@ from extractors.normalize import (
     strip_bullet,
     unify,
 )
-from pipeline.record import Budget, Plan, StaffBand
+from pipeline.record import Budget, Plan, StaffBand, Threshold, ThresholdBand
 
 # -- patterns kept as data (matched against folded text: lower case, no accents) --------------------
 
@@ -51,21 +55,15 @@ TITLE_KINDS = [
 ]
 #: "ESERCIZIO 2024-2026", "TRIENNIO 2024/2026".
 PERIOD_RE = re.compile(r"\b(?P<word>esercizio|esercizi|triennio|periodo|anni)?\s*(?P<a>20\d\d)\s*[-/]\s*(?P<b>20\d\d)\b")
+#: A title line is a heading, not a sentence that mentions the plan (folded characters).
+TITLE_MAX_LEN = 72
 ANNEX_RE = re.compile(r"^\s*allegato\s+(?P<n>[0-9a-z]{1,3})\s*$")
 #: "ANNO 2025" on its own line (cards), or a heading "... anno 2025".
 YEAR_LINE_RE = re.compile(r"^\s*anno\s+(20\d\d)\s*$")
 YEAR_HEADING_RE = re.compile(r"\briepilogo\b.*\banno\s+(20\d\d)\b")
 
-#: Budget roles, by the words around the amount (folded text). Order does not matter.
-BUDGET_ROLES: dict[str, list[str]] = {
-    "total": [r"importo\s+massimo", r"ammontare\s+complessivo", r"complessivamente", r"fondo\s+(?:complessivo|totale)",
-              r"risorse\s+complessiv", r"\btotale\b"],
-    "allocated": [r"attribuit\w*\s+ai\s+settori", r"assegnat\w*\s+ai\s+settori", r"progettualita\s+finanziat",
-                  r"ripartit\w*\s+tra\s+(?:i\s+)?(?:settori|obiettivi)", r"destinat\w*\s+agli\s+obiettivi"],
-    "reserve": [r"ulteriori\s+progettualita", r"successivo\s+apposito\s+atto", r"\briserva\b", r"accantonat",
-                r"dovessero\s+sorgere"],
-    "welfare": [r"\bwelfare\b", r"politiche\s+retributive"],
-}
+#: Budget roles, by the words around the amount (folded text): ``budget_roles`` in
+#: intro_rules.yaml. Order does not matter.
 #: How far (characters) a cue may be from its amount, and how much nearness counts.
 CUE_WINDOW = 160
 CUE_HALF_DISTANCE = 40.0
@@ -77,17 +75,7 @@ WEIGHT_ROW_RE = re.compile(rf"^\s*(?:\d+\s*[.)\-]\s*)?(?P<label>[a-zà-ÿ][a-zà
 #: The staff-band table: heading words, then rows "Da 2 a 3 1,00".
 BANDS_HEADING_RE = re.compile(r"\bdipendenti\b.*\b(?:coinvolt|impiegat|assegnat)|\bpersonale\s+coinvolto\b.*\bpeso\b")
 BAND_ROW_RE = re.compile(r"^\s*(?P<label>.+?)\s+(?P<value>\d+[,.]\d+|\d+)\s*$")
-#: Band labels, on the label with every space removed (OCR drops them). Digits may be misread:
-#: an unreadable bound is left None and inferred from the neighbouring bands.
-BAND_LABELS = [
-    ("single", re.compile(r"^(?:n\.?)?(?P<a>\d+)(?:dipendent[ei]|unita|persona)?$")),
-    ("range", re.compile(r"^(?:da|dai)(?P<a>\S{1,3}?)(?:a|ai)(?P<b>\S{0,3})(?:dipendenti|unita)?$")),
-    ("range", re.compile(r"^(?P<a>\d+)[-/](?P<b>\d+)$")),
-    ("above", re.compile(r"^(?:piu|oltre|superiorea|maggiore(?:di|a)|>)(?:di)?(?P<a>\S{1,3})(?:dipendenti|unita)?$")),
-    ("from", re.compile(r"^(?:da)?(?P<a>\d+)(?:eoltre|inpoi|epiu|ineoltre)$")),
-    ("upto", re.compile(r"^(?:fino|sino)a(?P<b>\S{1,3})(?:dipendenti|unita)?$")),
-    ("all", re.compile(r"^tutt[oia](?:il|i|la)?(?:personale|dipendenti|struttura|l'ente|ente)\w*$")),
-]
+#: Band labels: ``staff_bands.labels`` in intro_rules.yaml (see :func:`_band_labels`).
 #: The macro-categories: a heading sentence, then one bulleted line per category.
 CATEGORIES_HEADING_RE = re.compile(r"\bmacro\s*(?:-\s*)?categori")  # on folded text: "macro - categorie"
 CATEGORY_MAX_LEN = 95
@@ -98,6 +86,78 @@ BULLET_GLYPH_RE = re.compile(r"^[\uf000-\uf0ff\u2022\u25aa\u25a0\u25a1\u274f\u27
 #: Italian words kept lower case inside a proper name ("Comune di San Paolo d'Argon").
 ELIDED_PARTICLES = {"d", "dell", "dall", "sull", "nell", "l"}
 NAME_PARTICLES = {"di", "del", "della", "dei", "degli", "delle", "da", "de", "sul", "sulla", "in", "e", "al", "alla"}
+
+
+RULES_FILE = Path(__file__).with_name("intro_rules.yaml")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The vocabulary of ``intro_rules.yaml``, compiled."""
+
+    front_part_end: list[re.Pattern]
+    year_cues: list[re.Pattern]
+    level_headings: list[re.Pattern]
+    level_window: int
+    level_pair: re.Pattern
+    level_separator: re.Pattern
+    level_items: list[re.Pattern]
+    level_not_labels: frozenset[str]
+    points_cues: list[re.Pattern]
+    band_headings: list[re.Pattern]
+    band_window: int
+    band_units: str
+    band_row: re.Pattern
+    budget_roles: dict[str, list[re.Pattern]]
+    budget_nil: dict[str, list[re.Pattern]]
+    soglia: list[re.Pattern]
+    soglia_context: list[re.Pattern]
+    payout: dict[str, list[re.Pattern]]
+    ranges: dict[str, list[re.Pattern]]
+    prereq_headings: list[re.Pattern]
+    prereq_window: int
+    prereq_item: re.Pattern
+
+
+def _compile(patterns: list[str], flags: int = 0) -> list[re.Pattern]:
+    return [re.compile(p, flags) for p in patterns]
+
+
+@cache
+def _rules() -> _Rules:
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    lv, sb, th, pr = data["levels"], data["staff_bands"], data["threshold"], data["prerequisites"]
+    units = "|".join(sorted((u.replace(" ", "") for u in sb["units"]), key=len, reverse=True))
+    return _Rules(
+        front_part_end=_compile(data["front_part_end"]),
+        year_cues=_compile(data["year_cues"]),
+        level_headings=_compile(lv["heading"]),
+        level_window=int(lv["window"]),
+        level_pair=re.compile(lv["inline_pair"]),
+        level_separator=re.compile(lv["inline_separator"]),
+        level_items=_compile(lv["list_item"]),
+        level_not_labels=frozenset(lv["not_labels"]),
+        points_cues=_compile(data["points_cues"]),
+        band_headings=_compile(sb["heading"]),
+        band_window=int(sb["window"]),
+        band_units=units,
+        band_row=re.compile(
+            rf"^(?P<label>.+?)\s*(?:[:=]|\s[-–]\s)?\s*(?:{sb['value_prefix']}\s*)?"
+            rf"(?P<value>\d+[,.]\d+|\d+)\s*[;.,]?\s*$", re.IGNORECASE),
+        budget_roles={k: _compile(v) for k, v in data["budget_roles"].items()},
+        budget_nil={k: _compile(v) for k, v in data["budget_nil"].items()},
+        soglia=_compile(th["soglia"]),
+        soglia_context=_compile(th["soglia_context"]),
+        payout={k: _compile(v) for k, v in th["payout"].items()},
+        ranges={k: _compile(v) for k, v in th["range"].items()},
+        prereq_headings=_compile(pr["heading"]),
+        prereq_window=int(pr["window"]),
+        prereq_item=re.compile(pr["item"], re.IGNORECASE),
+    )
+
+
+def _any(rxs: list[re.Pattern], text: str) -> bool:
+    return any(rx.search(text) for rx in rxs)
 
 
 @dataclass(frozen=True)
@@ -117,14 +177,14 @@ class _Text:
         return page
 
 
-def _join(lines: list[Line]) -> _Text:
+def _join(lines: list[Line], sep: str = " ") -> _Text:
     parts, starts, pages, pos = [], [], [], 0
     for line in lines:
         starts.append(pos)
         pages.append(line.page)
         parts.append(line.text)
         pos += len(line.text) + 1
-    return _Text(" ".join(parts), starts, pages)
+    return _Text(sep.join(parts), starts, pages)
 
 
 def intro_lines(doc: Document) -> list[Line]:
@@ -132,6 +192,8 @@ def intro_lines(doc: Document) -> list[Line]:
     document if it has none): where the card parser itself says the first card starts."""
     lines = doc.lines()
     start = first_card_start(lines)
+    if start is None:  # a layout the card parser does not know: stop at the first objective
+        start = next((i for i, line in enumerate(lines) if _any(_rules().front_part_end, fold(line.text))), None)
     return lines if start is None else lines[:start]
 
 
@@ -158,14 +220,19 @@ def proper_name(text: str) -> str:
 # -- header fields ------------------------------------------------------------------------------
 
 
+#: A letterhead or running header that goes on after the entity's name: "Comune di X – PIAO ...".
+LETTERHEAD_SPLIT_RE = re.compile(r"\s[\u2013\u2014|]\s")
+
+
 def find_entity(lines: list[Line]) -> tuple[str | None, int | None]:
     for line in lines:
-        f = fold(line.text)
-        for rx, prefix in ENTITY_PATTERNS:
-            m = rx.match(f)
-            if m:
-                name = printed_tail(line.text, m.group("name"))
-                return f"{prefix} {proper_name(name)}", line.page
+        for text in dict.fromkeys((LETTERHEAD_SPLIT_RE.split(line.text)[0], line.text)):
+            f = fold(text)
+            for rx, prefix in ENTITY_PATTERNS:
+                m = rx.match(f)
+                if m:
+                    name = printed_tail(text, m.group("name"))
+                    return f"{prefix} {proper_name(name)}", line.page
     for line in lines:
         m = ENTITY_IN_TEXT_RE.search(strip_accents_keep(line.text))
         if m:
@@ -221,7 +288,7 @@ def find_title(lines: list[Line], period: str | None, period_word: str | None) -
     for line in lines:
         f = fold(line.text)
         for canonical, rx in TITLE_KINDS:
-            if rx.search(f) and len(f) <= 60:  # a heading line, not a sentence mentioning it
+            if rx.search(f) and len(f) <= TITLE_MAX_LEN:  # a heading line, not a sentence mentioning it
                 kind, page = canonical, line.page
                 break
         if kind:
@@ -249,6 +316,24 @@ def find_year(doc: Document) -> tuple[int | None, int | None]:
             counts[y] += 1
             first_page.setdefault(y, line.page)
     if not counts:
+        return _year_from_cues(doc)
+    year = counts.most_common(1)[0][0]
+    return year, first_page[year]
+
+
+def _year_from_cues(doc: Document) -> tuple[int | None, int | None]:
+    """The year the objectives are for, from headings and sentences that name it ("Obiettivi
+    operativi 2025", "per l'anno 2025", "Target 2025"); a period's years alone do not count."""
+    counts: Counter[int] = Counter()
+    first_page: dict[int, int] = {}
+    for line in doc.lines():
+        f = fold(line.text)
+        for rx in _rules().year_cues:
+            for m in rx.finditer(f):
+                y = int(m.group(1))
+                counts[y] += 1
+                first_page.setdefault(y, line.page)
+    if not counts:
         return None, None
     year = counts.most_common(1)[0][0]
     return year, first_page[year]
@@ -256,7 +341,6 @@ def find_year(doc: Document) -> tuple[int | None, int | None]:
 
 # -- budget -------------------------------------------------------------------------------------
 
-_ROLE_RES = {role: [re.compile(p) for p in pats] for role, pats in BUDGET_ROLES.items()}
 
 
 def find_budget(lines: list[Line]) -> Budget:
@@ -272,7 +356,7 @@ def find_budget(lines: list[Line]) -> Budget:
     if not amounts:
         return Budget()
     cues: list[tuple[str, int, int]] = []  # role, start, end
-    for role, rxs in _ROLE_RES.items():
+    for role, rxs in _rules().budget_roles.items():
         for rx in rxs:
             cues.extend((role, m.start(), m.end()) for m in rx.finditer(folded))
     scores: list[dict[str, float]] = []
@@ -296,7 +380,7 @@ def find_budget(lines: list[Line]) -> Budget:
     candidates = [i for i, row in enumerate(scores) if row]
     if not candidates:
         return Budget()
-    roles = list(BUDGET_ROLES)
+    roles = list(_rules().budget_roles)
     best: tuple[float, dict[str, int]] = (0.0, {})
     # One-to-one assignment: for each role only the amounts with a cue for it (or none), so
     # the search grows with the amounts near each role's cues, not with the fourth power of
@@ -314,7 +398,25 @@ def find_budget(lines: list[Line]) -> Budget:
     values = {role: round(amounts[i][1], 2) for role, i in chosen.items()}
     page_index = chosen.get("total", min(chosen.values()) if chosen else None)
     page = joined.page_at(amounts[page_index][0]) if page_index is not None else None
-    return Budget(**values, page=page)
+    return Budget(**_complete_budget(values, folded), page=page)
+
+
+def _complete_budget(values: dict[str, float], folded: str) -> dict[str, float]:
+    """Parts the plan says are nil ("Non sono previste quote di riserva") are 0; when the total
+    and the share for the objectives are both printed and the parts found already add up to the
+    total, a part the plan does not mention is 0 (it cannot be anything else)."""
+    out = dict(values)
+    for role, rxs in _rules().budget_nil.items():
+        if role not in out and any(rx.search(folded) for rx in rxs):
+            out[role] = 0.0
+    total, allocated = out.get("total"), out.get("allocated")
+    if total is not None and allocated is not None:
+        parts = ("reserve", "welfare")
+        known = round(allocated + sum(out.get(k) or 0.0 for k in parts), 2)
+        if abs(known - total) < 0.005:
+            for k in parts:
+                out.setdefault(k, 0.0)
+    return out
 
 
 def fold_keep_length(text: str) -> str:
@@ -344,27 +446,108 @@ def _rows_after(lines: list[Line], start: int, row_re: re.Pattern, max_skip: int
 
 
 def find_strategic_weights(lines: list[Line]) -> tuple[dict[str, int | float], int | None]:
+    """The levels and their weights: a table under a heading ("Strategicità | Peso", rows
+    "Strategico 40"), or, near a heading that names the weighting, one line of pairs
+    ("Alta = 1,4 / Media = 1,2 / Bassa = 1,0") or a list ("– Alta (1,4): ...")."""
+    rules = _rules()
     for i, line in enumerate(lines):
-        if WEIGHTS_HEADING_RE.search(fold(line.text)) and len(line.text) <= 60:
+        if (WEIGHTS_HEADING_RE.search(fold(line.text)) or _any(rules.level_headings, fold(line.text))) \
+                and len(line.text) <= 60:
             rows = _rows_after(lines, i, WEIGHT_ROW_RE)
-            if len(rows) >= 2:
-                weights = {}
-                for _line, m in rows:
-                    value = parse_it_number(m.group("value"))
-                    if value is not None:
-                        weights[clean_spaces(m.group("label"))] = as_number(value)
+            weights = {}
+            for _line, m in rows:
+                value = parse_it_number(m.group("value"))
+                label = clean_spaces(m.group("label"))
+                if value is not None and fold(label) not in rules.level_not_labels:
+                    weights[label] = as_number(value)
+            if len(weights) >= 2:
                 return weights, rows[0][0].page
+    for i, line in enumerate(lines):
+        if not _any(rules.level_headings, fold(line.text)):
+            continue
+        window = lines[i:i + 1 + rules.level_window]
+        for cand in window:
+            weights = _inline_levels(fold(cand.text))
+            if weights:
+                return weights, cand.page
+        weights, page = _listed_levels(lines[i + 1:i + 1 + rules.level_window + 20])
+        if weights:
+            return weights, page
     return {}, None
+
+
+def _level_value(label: str, value: str) -> tuple[str, int | float] | None:
+    label = clean_spaces(label.strip(" '"))
+    number = parse_it_number(value)
+    if number is None or not label or label in _rules().level_not_labels or len(label.split()) > 3:
+        return None
+    return label, as_number(number)
+
+
+def _inline_levels(folded: str) -> dict[str, int | float]:
+    """"alta = 1,4 / media = 1,2 / bassa = 1,0": every part a pair, at least two."""
+    rules = _rules()
+    parts = [p for p in rules.level_separator.split(folded.strip(" .;:")) if p.strip()]
+    if len(parts) < 2:
+        return {}
+    weights: dict[str, int | float] = {}
+    for part in parts:
+        m = rules.level_pair.fullmatch(part.strip())
+        pair = _level_value(m.group("label"), m.group("value")) if m else None
+        if pair is None:
+            return {}
+        weights[pair[0]] = pair[1]
+    return weights if len(weights) >= 2 else {}
+
+
+def _listed_levels(lines: list[Line]) -> tuple[dict[str, int | float], int | None]:
+    """A list of levels, one item per level, each item possibly wrapped over a few lines."""
+    weights: dict[str, int | float] = {}
+    page, gap = None, 0
+    for line in lines:
+        f = fold(strip_bullet(line.text)) if not line.text.lstrip().startswith(("-", "\u2013")) else fold(line.text)
+        m = next((m for rx in _rules().level_items if (m := rx.match(f))), None)
+        pair = _level_value(m.group("label"), m.group("value")) if m else None
+        if pair is None:
+            gap += 1
+            if weights and gap > 4:
+                break
+            continue
+        weights[pair[0]] = pair[1]
+        page = page or line.page
+        gap = 0
+    return (weights, page) if len(weights) >= 2 else ({}, None)
+
+
+def find_weighting(lines: list[Line], weights: dict[str, int | float]) -> tuple[str | None, int | None]:
+    """"levels" when the plan weighs objectives by level, "points" when it says each objective
+    prints its own weight ("Peso dell'obiettivo: 30/100", "peso numerico espresso in centesimi")."""
+    if weights:
+        return "levels", None
+    for line in lines:
+        if _any(_rules().points_cues, fold(line.text)):
+            return "points", line.page
+    return None, None
 
 
 def _digit(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() else None
 
 
+@cache
+def _band_labels() -> list[tuple[str, re.Pattern]]:
+    """(kind, pattern) for band labels, matched on the label with every space removed (OCR drops
+    them); ``{u}`` in a pattern stands for the count nouns ("1-2 unità", "8 dipendenti e oltre").
+    Digits may be misread: an unreadable bound is left None and inferred from the neighbours."""
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))["staff_bands"]["labels"]
+    u = _rules().band_units
+    return [(kind, re.compile(pattern.replace("{u}", u))) for kind, pattern in data]
+
+
 def parse_band_label(label: str) -> tuple[str, int | None, int | None] | None:
     """("range"|"single"|..., min, max) for a band label, None if it is not one."""
     key = squash(label).replace(".", "") if not re.fullmatch(r"n\.?\s*\d+", fold(label)) else squash(label)
-    for kind, rx in BAND_LABELS:
+    for kind, rx in _band_labels():
         m = rx.match(key)
         if not m:
             continue
@@ -384,21 +567,39 @@ def parse_band_label(label: str) -> tuple[str, int | None, int | None] | None:
     return None
 
 
+def _band_row(text: str) -> tuple[str, tuple[str, int | None, int | None], float | None] | None:
+    """(label as printed, parsed label, coefficient) for a band row: a table row "1-2 unità 0,8"
+    or a list item "– da 1 a 2 dipendenti: coefficiente 1,00;"."""
+    text = clean_spaces(unify(text))
+    for candidate in dict.fromkeys((text, re.sub(r"^[-*\u2022]\s*", "", strip_bullet(text)))):
+        for rx in (BAND_ROW_RE, _rules().band_row):
+            m = rx.match(candidate)
+            if not m:
+                continue
+            label = m.group("label").strip(" :=-")
+            band = parse_band_label(label)
+            if band is not None:
+                return label, band, parse_it_number(m.group("value"))
+    return None
+
+
 def find_staff_bands(lines: list[Line]) -> tuple[list[StaffBand], int | None]:
+    rules = _rules()
     for i, line in enumerate(lines):
-        if not BANDS_HEADING_RE.search(fold(line.text)):
+        f = fold(line.text)
+        if not (BANDS_HEADING_RE.search(f) or _any(rules.band_headings, f)):
             continue
         parsed = []
         skipped = 0
         for row in lines[i + 1:]:
-            m = BAND_ROW_RE.match(clean_spaces(unify(row.text)))
-            band = parse_band_label(m.group("label")) if m else None
-            if band is None:
-                if parsed or skipped >= 3:
+            found = _band_row(row.text)
+            if found is None:
+                if parsed or skipped >= rules.band_window:
                     break
                 skipped += 1
                 continue
-            parsed.append((row, m.group("label"), band, parse_it_number(m.group("value"))))
+            label, band, value = found
+            parsed.append((row, label, band, value))
         if len(parsed) >= 2:
             return _bands(parsed), parsed[0][0].page
     return [], None
@@ -418,7 +619,10 @@ def _bands(parsed) -> list[StaffBand]:
     bands = []
     for (row, label, (kind, _a, _b), coef), lo, hi in zip(parsed, mins, maxs):
         label = clean_spaces(unify(label))
-        if kind == "range" and lo is not None and hi is not None and not re.fullmatch(r"(?i)da\s+\d+\s+a\s+\d+", label):
+        printed_ok = bool(re.fullmatch(r"(?i)da\s+\d+\s+a\s+\d+", label)) or (
+            [int(d) for d in re.findall(r"\d+", label)] == [lo, hi]
+            and bool(re.search(r"\d\s*[-\u2013/]\s*\d|\d\s+a\s+\d", label)))
+        if kind == "range" and lo is not None and hi is not None and not printed_ok:
             label = f"Da {lo} a {hi}"  # the printed label was garbled; say what it means
         bands.append(StaffBand(label=label, min=lo, max=hi, coefficient=coef if coef is not None else 0.0,
                                all_staff=kind == "all"))
@@ -456,6 +660,130 @@ def find_categories(lines: list[Line]) -> tuple[list[str], int | None]:
     return [], None
 
 
+# -- threshold rule and prerequisites ----------------------------------------------------------
+
+#: Clause boundaries inside the joined front part: ";", a full stop before a space or a line
+#: break, a colon ending a line (what follows is a list), a line that opens with a dash or bullet.
+#: A heading line has at most this many words.
+HEADING_MAX_WORDS = 6
+_CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])")
+
+
+def _clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
+    """(printed clause, folded clause, page) in document order."""
+    joined = _join(lines, sep="\n")
+    out, pos = [], 0
+    for m in [*_CLAUSE_SPLIT.finditer(joined.text), None]:
+        end = m.start() if m else len(joined.text)
+        raw = joined.text[pos:end]
+        parts = raw.strip("\n").split("\n")
+        while len(parts) > 1 and _is_heading_line(parts[0], parts[1]):
+            parts = parts[1:]  # a heading printed on its own line before the sentence
+        printed = clean_spaces(" ".join(parts)).strip(" -\u2013\u2022*")
+        if printed:
+            out.append((printed, fold(printed), joined.page_at(pos + len(raw) - len(raw.lstrip()))))
+        pos = m.end() if m else end
+    return out
+
+
+def _is_heading_line(line: str, following: str) -> bool:
+    """A short line without closing punctuation, followed by a line that opens a sentence."""
+    line, following = line.strip(), following.strip()
+    return (0 < len(line.split()) <= HEADING_MAX_WORDS and not re.search(r"[,;:]$", line)
+            and following[:1].isupper())
+
+
+def _pct(text: str | None) -> int | float | None:
+    return as_number(parse_it_number(text)) if text else None
+
+
+def _achievement_range(folded: str) -> tuple[int | float | None, int | float | None] | None:
+    ranges = _rules().ranges
+    for rx in ranges["between"]:
+        m = rx.search(folded)
+        if m:
+            return _pct(m.group("a")), _pct(m.group("b"))
+    for rx in ranges["at_least"]:
+        m = rx.search(folded)
+        if m:
+            return _pct(m.group("a")), None
+    for rx in ranges["below"]:
+        m = rx.search(folded)
+        if m:
+            return None, _pct(m.group("b"))
+    return None
+
+
+def _payout(folded: str) -> str | None:
+    for kind in ("proportional", "none", "full"):
+        if _any(_rules().payout[kind], folded):
+            return kind
+    return None
+
+
+def find_threshold(lines: list[Line]) -> Threshold:
+    """The plan-level rule: payout bands ("≥ 90% quota intera; 60–90% proporzionale; < 60%
+    nessuna erogazione": default_pct 60 and three bands), else one soglia for every objective
+    ("l'obiettivo si considera raggiunto ... almeno pari al 60%": default_pct 60, no bands)."""
+    clauses = _clauses(lines)
+    runs: list[list[tuple[str, ThresholdBand, int]]] = []
+    gap = 99
+    for printed, folded, page in clauses:
+        kind = _payout(folded)
+        span = _achievement_range(folded) if kind else None
+        if kind is None or span is None:
+            gap += 1
+            continue
+        band = ThresholdBand(min_pct=span[0], max_pct=span[1], payout=kind)
+        if gap > 2:
+            runs.append([])
+        runs[-1].append((printed, band, page))
+        gap = 0
+    run = next((r for r in runs if len(r) >= 2 and len({b.payout for _, b, _ in r}) >= 2), None)
+    if run:
+        bands = [b for _, b, _ in run]
+        paying = [b.min_pct for b in bands if b.payout != "none" and b.min_pct is not None]
+        nil = [b.max_pct for b in bands if b.payout == "none" and b.max_pct is not None]
+        default = min(paying) if paying else (max(nil) if nil else None)
+        return Threshold(default_pct=default, bands=bands, text="; ".join(p for p, _, _ in run), page=run[0][2])
+    rules = _rules()
+    for printed, folded, page in clauses:
+        if not _any(rules.soglia_context, folded):
+            continue
+        m = next((m for rx in rules.soglia if (m := rx.search(folded))), None)
+        if m:
+            return Threshold(default_pct=_pct(m.group("pct")), text=printed, page=page)
+    return Threshold()
+
+
+def find_prerequisites(lines: list[Line]) -> tuple[list[str], int | None]:
+    """Weightless objectives marked "X" (not scored) that gate the whole bonus: the lines ending
+    with an "X" where a weight would stand, after a paragraph that introduces them."""
+    rules = _rules()
+    for i, line in enumerate(lines):
+        if not _any(rules.prereq_headings, fold(line.text)):
+            continue
+        items: list[str] = []
+        page, gap = None, 0
+        for row in lines[i + 1:]:
+            text = clean_spaces(unify(row.text))
+            m = rules.prereq_item.match(text)
+            if m is None and items and gap == 0 and text[:1].islower():
+                items[-1] = f"{items[-1]} {text.rstrip(' .;:|')}"  # a table cell wrapped over lines
+                continue
+            if m is None:
+                gap += 1
+                if gap > (1 if items else rules.prereq_window):
+                    break
+                continue
+            items.append(clean_spaces(m.group("text")).rstrip(" .;:|"))
+            page = page or row.page
+            gap = 0
+        if items:
+            return items, page
+    return [], None
+
+
 # -- the whole introduction ---------------------------------------------------------------------
 
 
@@ -486,5 +814,16 @@ def parse_intro(doc: Document) -> Plan:
     note("staff_bands", p)
     categories, p = find_categories(lines)
     note("categories", p)
+    weighting, p = find_weighting(lines, weights)
+    if weighting == "points" and p is None:
+        weighting, p = find_weighting(doc.lines(), weights)
+    if weighting is None:  # the cards may print points the front part never mentions
+        weighting, p = find_weighting(doc.lines(), weights)
+    note("objective_weighting", p if weighting == "points" else pages.get("strategic_weights"))
+    threshold = find_threshold(lines)
+    note("threshold", threshold.page)
+    prerequisites, p = find_prerequisites(lines)
+    note("prerequisites", p)
     return Plan(entity=entity, province=province, title=title, period=period, year=year, budget=budget,
-                strategic_weights=weights, staff_bands=bands, categories=categories, pages=pages)
+                strategic_weights=weights, objective_weighting=weighting, staff_bands=bands,
+                threshold=threshold, prerequisites=prerequisites, categories=categories, pages=pages)

@@ -12,6 +12,7 @@ from extractors.normalize import fold
 from extractors.summary import parse_summary
 from pipeline.errors import InputError
 from pipeline.gc_tuning import with_fewer_gc_passes
+from pipeline.plan_rules import apply_plan_rules
 from pipeline.record import Plan, PlanRecord, Source
 
 #: Words that mark a performance plan (folded text). Two distinct ones are needed.
@@ -90,4 +91,4 @@ def _parse_plan(doc: Document) -> PlanRecord:
     source = parse_source(doc)
     source.layout = reading.layout
     source.reading_notes = reading.notes
-    return PlanRecord(source=source, plan=plan, objectives=objectives)
+    return apply_plan_rules(PlanRecord(source=source, plan=plan, objectives=objectives))

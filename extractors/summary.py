@@ -17,6 +17,8 @@ from pipeline.record import SummaryRow
 COLUMNS: list[tuple[str, re.Pattern]] = [
     ("strategic_weight", re.compile(r"\bpeso\b.*\bstrategic")),
     ("staff_coefficient", re.compile(r"\bpeso\b.*\b(?:personale|dipendenti|coinvolt)")),
+    # a plan weighing by points: the objective's own weight ("Peso", "Peso dell'obiettivo")
+    ("strategic_weight", re.compile(r"^peso\b(?!.*\b(?:personale|dipendenti|indicator))")),
     ("staff_count", re.compile(r"\b(?:dipendenti|personale|addetti)\b")),
     ("strategic_level", re.compile(r"\bstrategicita\b|\blivello\b")),
     ("points", re.compile(r"\bpunteggio\b|\bpunti\b")),
@@ -25,8 +27,9 @@ COLUMNS: list[tuple[str, re.Pattern]] = [
     ("title", re.compile(r"\bobiettivo\b|\bdescrizione\b|\btitolo\b")),
     ("number", re.compile(r"^(?:n|nr|num|numero)\s*[.°º]?$")),
 ]
-#: A header needs at least these fields to be the summary table.
-REQUIRED = {"number", "amount_eur"}
+#: A header needs at least one of these sets of fields to be the summary table: amounts per
+#: objective, or (a plan weighing by points) each objective's title and weight.
+REQUIRED_ANY = ({"number", "amount_eur"}, {"number", "title", "strategic_weight"})
 TOTAL_RE = re.compile(r"^\s*totale\b")
 #: Line fallback: "<n> <title/scope words> <level> <staff> <weight> <coef> <points> <amount>".
 _NUM = rf"(?:{IT_NUMBER})"
@@ -63,6 +66,20 @@ def _columns(header: tuple[str | None, ...]) -> dict[int, str]:
     return cols
 
 
+#: Month columns (a Gantt grid): a table with several is a list of objectives, not a summary.
+MONTH_RE = re.compile(r"^(?:gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic)[a-z]*\.?$")
+MAX_MONTH_COLUMNS = 2
+
+
+def _is_header(fields: set[str], cells: tuple[str | None, ...] = ()) -> bool:
+    months = sum(1 for c in cells if MONTH_RE.match(fold(c or "")))
+    return len(fields) >= 4 and months <= MAX_MONTH_COLUMNS and any(required <= fields for required in REQUIRED_ANY)
+
+
+#: A weight printed as points out of a hundred ("30/100", "30 / 100", "30 punti").
+POINTS_RE = re.compile(r"^\s*(?P<n>\d+(?:,\d+)?)\s*(?:/\s*100|punti)\s*$", re.IGNORECASE)
+
+
 def _value(name: str, cell: str | None):
     if cell is None or not cell.strip():
         return None
@@ -71,7 +88,8 @@ def _value(name: str, cell: str | None):
         m = re.search(r"\d+", text)
         return int(m.group(0)) if m else None
     if name in NUMBER_FIELDS:
-        v = parse_it_number(text)
+        points = POINTS_RE.match(text) if name == "strategic_weight" else None
+        v = parse_it_number(points.group("n") if points else text)
         return as_number(v) if name in {"strategic_weight"} else v
     if name == "strategic_level":
         return text.lower()
@@ -97,7 +115,7 @@ def _from_tables(tables: list[Table]) -> tuple[list[SummaryRow], float | None]:
     for table in tables:
         for cells in table.rows:
             found = _columns(cells)
-            if REQUIRED <= set(found.values()) and len(found) >= 4:
+            if _is_header(set(found.values()), cells):
                 cols = found  # a (repeated) header row
                 continue
             if cols is None:
@@ -110,6 +128,9 @@ def _from_tables(tables: list[Table]) -> tuple[list[SummaryRow], float | None]:
                     cell = next((c for c in reversed(cells) if c and parse_it_number(c) is not None), None)
                 total = parse_it_number(cell)
                 continue
+            weight_col = next((i for i, n in cols.items() if n == "strategic_weight"), None)
+            if weight_col is not None and weight_col < len(cells) and (cells[weight_col] or "").strip() in {"X", "x"}:
+                continue  # a weightless prerequisite marked "X", not an objective
             values = {name: _value(name, cells[i] if i < len(cells) else None) for i, name in cols.items()}
             if values.get("number") is None:
                 number_col = next((i for i, n in cols.items() if n == "number"), None)
@@ -136,8 +157,7 @@ def _summary_tables(doc: Document) -> list[Table]:
     for page in doc.pages:
         for table in page.tables:
             header = table.rows[0] if table.rows else ()
-            cols = set(_columns(header).values())
-            if REQUIRED <= cols and len(cols) >= 4:
+            if _is_header(set(_columns(header).values()), header):
                 inside = True
                 out.append(table)
             elif inside and any(TOTAL_RE.match(fold(next((c for c in r if c), "") or "")) for r in table.rows):

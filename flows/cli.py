@@ -47,7 +47,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ocr", choices=["auto", "always", "never"], default="auto",
                    help="auto (predefinito): OCR solo sulle pagine senza testo utilizzabile; always: su tutte; never: mai")
     p.add_argument("--classification", metavar="FILE",
-                   help="strategicità per obiettivo, se il piano non la riporta (CSV o YAML: number,strategic_level)")
+                   help="decisioni del Segretario dove il piano tace (CSV, YAML o JSON: number,strategic_level,staff_count,objective_weight)")
     p.add_argument("--fail-on", choices=["error", "warning"],
                    help="esce con 1 se ci sono rilievi di questa gravità (o più gravi)")
     p.add_argument("--profile", metavar="FILE",

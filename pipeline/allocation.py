@@ -1,13 +1,19 @@
-"""Split the allocated budget among objectives by strategicità weight x staff coefficient.
+"""Split the allocated budget among objectives by the plan's own rule.
 
-The plan's own rules fix the split: each objective scores the weight of its strategicità times the
-coefficient of its staff band, and ``budget.allocated`` is shared in proportion to the scores.
-Amounts are integer cents by the largest-remainder method, so they add up exactly to the budget.
+Each objective scores its weight times the coefficient of its staff band, and
+``budget.allocated`` is shared in proportion to the scores. The weight is the plan's:
+under ``"levels"`` weighting the weight of the objective's strategicità in the plan's table
+(Strategico 40, Alta 1,4); under ``"points"`` the number the objective prints ("Peso
+dell'obiettivo: 30/100"). Amounts are integer cents by the largest-remainder method, so they
+add up exactly to the budget.
 
 Where the inputs come from, in order of preference:
 
+- the ``--classification`` file (the Segretario's decisions: a value given there wins over the
+  plan's, and the checks record it as an info finding);
 - strategicità: the plan's printed summary table, else the card itself (if the extractor found it
-  there), else the ``--classification`` file, else unknown;
+  there), else unknown;
+- weight: the level's weight (levels), the objective's printed points (points);
 - head-count: the summary table's "N. dipendenti", else the one counted on the card;
 - coefficient: the plan's band table; a card whose staff is the whole staff takes the
   "tutto il personale" band; a head-count no band covers takes the next band up.
@@ -25,10 +31,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 from pipeline.italian import fold_words
+from pipeline.classification import Decision
 from pipeline.money import from_cents, to_cents
 from pipeline.record import Allocation, Objective, PlanRecord, StaffBand, SummaryRow
 
 Score = int | float | Decimal | Fraction
+#: What ``--classification`` gives per objective: a strategicità (the original form) or a Decision.
+Classification = Mapping[int, "str | Decision"]
 
 
 # --------------------------------------------------------------------------- apportionment
@@ -168,13 +177,19 @@ class ObjectiveScore:
     #: "plan" (summary table or card) or "classification"
     level_source: str | None = None
     weight: Score | None = None
+    #: "plan" or "classification"
+    weight_source: str | None = None
     staff_count: int | None = None
-    #: "summary" or "card"
+    #: "summary", "card" or "classification"
     staff_source: str | None = None
     band: BandChoice = field(default_factory=lambda: BandChoice(None))
     points: Fraction | None = None
     #: why the objective has no points (machine keys, see pipeline.checks.allocation_rules)
     missing: list[str] = field(default_factory=list)
+    #: the classification file's note, if any
+    note: str | None = None
+    #: what the plan gives for the values taken from the classification file instead
+    plan_values: dict[str, str | int | float | None] = field(default_factory=dict)
 
 
 def summary_rows(record: PlanRecord) -> dict[int, SummaryRow]:
@@ -192,18 +207,63 @@ def _ordered(objectives: Sequence[Objective]) -> list[Objective]:
     return [o for _, o in indexed]
 
 
-def score_objectives(
-    record: PlanRecord, classification: Mapping[int, str] | None = None
-) -> list[ObjectiveScore]:
+def decisions(record: PlanRecord, classification: Classification | None = None) -> dict[int, Decision]:
+    """The classification in force: the decisions an earlier allocation took from a file (kept in
+    ``allocations``, so that ``piao render`` re-allocates the same way), overridden by the file
+    given now. A bare strategicità stands for a Decision with that level only."""
+    out: dict[int, Decision] = {}
+    current = {o.number: o for o in record.objectives if o.number is not None}
+    for a in record.allocations:
+        if a.objective is None:
+            continue
+        # The objective keeps a level its card prints; one the file filled in and a user has
+        # since edited by hand in plan.json (no longer the same) gives way to the edit.
+        obj = current.get(a.objective)
+        level_kept = a.strategic_level_source == "classification" and (
+            obj is None or not obj.strategic_level or "strategic_level" in obj.field_pages
+            or fold(obj.strategic_level) == fold(a.strategic_level or ""))
+        kept = Decision(
+            strategic_level=a.strategic_level if level_kept else None,
+            staff_count=a.staff_count if a.staff_count_source == "classification" else None,
+            objective_weight=a.objective_weight if a.objective_weight_source == "classification" else None,
+            note=a.classification_note,
+        )
+        if not kept.is_empty():
+            out[a.objective] = kept
+    for number, given in (classification or {}).items():
+        given = given if isinstance(given, Decision) else Decision(strategic_level=given)
+        old = out.get(number, Decision())
+        out[number] = Decision(
+            strategic_level=given.strategic_level or old.strategic_level,
+            staff_count=given.staff_count if given.staff_count is not None else old.staff_count,
+            objective_weight=given.objective_weight if given.objective_weight is not None else old.objective_weight,
+            note=given.note or old.note,
+        )
+    return out
+
+
+def weighting(record: PlanRecord) -> str | None:
+    """The plan's weighting: as read ("levels"/"points"), else what the record shows."""
+    if record.plan.objective_weighting:
+        return record.plan.objective_weighting
+    if record.plan.strategic_weights:
+        return "levels"
+    if any(o.objective_weight is not None for o in record.objectives):
+        return "points"
+    return None
+
+
+def score_objectives(record: PlanRecord, classification: Classification | None = None) -> list[ObjectiveScore]:
     """Score every objective (ordered by number) under the plan's own rules.
 
     An objective the printed summary lists but whose card is missing (a truncated scan, a card
     left out) still takes its share of the budget: it is scored from its summary row.
     """
-    classification = classification or {}
+    decided = decisions(record, classification)
+    earlier = {a.objective: a for a in record.allocations if a.objective is not None}
     summary = summary_rows(record)
     weights = record.plan.strategic_weights
-    previous = {a.objective: a.strategic_level_source for a in record.allocations}
+    rule = weighting(record)
     card_numbers = {o.number for o in record.objectives}
     summary_only = [
         Objective(number=n, scope_line=row.scope, title=row.title, pages=[row.page] if row.page else [])
@@ -213,33 +273,54 @@ def score_objectives(
     scores = []
     for obj in _ordered([*record.objectives, *summary_only]):
         row = summary.get(obj.number) if obj.number is not None else None
-        s = ObjectiveScore(objective=obj, number=obj.number, card=obj.number in card_numbers)
+        decision = decided.get(obj.number, Decision()) if obj.number is not None else Decision()
+        s = ObjectiveScore(objective=obj, number=obj.number, card=obj.number in card_numbers,
+                           note=decision.note)
 
-        # strategicità: the printed summary table, then the classification file given now, then
-        # the record's own value (printed on the card, kept from an earlier classification, or
-        # corrected by hand in plan.json before `piao render`), keeping where it came from.
+        # strategicità: the classification file (a Segretario's decision wins), then the printed
+        # summary table, then the card's own value (or one corrected by hand in plan.json).
         for level, source in (
+            (decision.strategic_level, "classification"),
             (row.strategic_level if row else None, "plan"),
-            (classification.get(obj.number) if obj.number is not None else None, "classification"),
-            (obj.strategic_level, previous.get(obj.number) or "plan"),
+            (obj.strategic_level, "plan"),
         ):
             if level and level.strip():
                 s.level, s.level_source = level.strip(), source
                 break
         matched = match_level(s.level, weights)
         if matched:
-            s.level, s.weight = matched[0], matched[1]
+            s.level = matched[0]
+
+        # weight: the file's, else the plan's rule (the level's weight, or the printed points)
+        if decision.objective_weight is not None:
+            s.weight, s.weight_source = decision.objective_weight, "classification"
+        elif rule == "points":
+            printed = obj.objective_weight if obj.objective_weight is not None else (
+                row.strategic_weight if row is not None else None)  # the card's, else the summary's
+            if printed is not None:
+                s.weight, s.weight_source = printed, "plan"
+            else:
+                s.missing.append("objective-weight")
+        elif matched:
+            s.weight, s.weight_source = matched[1], "plan"
+        elif s.level is None and not weights and obj.objective_weight is not None:
+            s.weight, s.weight_source = obj.objective_weight, "plan"
         elif s.level is None:
             s.missing.append("strategic-level")
         else:
             s.missing.append("strategic-weight")
 
+        s.plan_values = _plan_values(record, obj, row, earlier.get(obj.number), rule)
+
         # head-count and band
-        if row is not None and row.staff_count is not None:
+        if decision.staff_count is not None:
+            s.staff_count, s.staff_source = decision.staff_count, "classification"
+        elif row is not None and row.staff_count is not None:
             s.staff_count, s.staff_source = row.staff_count, "summary"
         elif obj.staff_count is not None:
             s.staff_count, s.staff_source = obj.staff_count, "card"
-        s.band = choose_band(record.plan.staff_bands, s.staff_count, is_whole_staff(obj.staff_text))
+        whole = is_whole_staff(obj.staff_text) and s.staff_source != "classification"
+        s.band = choose_band(record.plan.staff_bands, s.staff_count, whole)
         if s.band.band is None:
             s.missing.append("staff-count" if s.staff_count is None else "staff-band")
 
@@ -251,13 +332,33 @@ def score_objectives(
     return scores
 
 
+def _plan_values(record: PlanRecord, obj: Objective, row: SummaryRow | None, earlier: Allocation | None,
+                 rule: str | None) -> dict[str, str | int | float | None]:
+    """The plan's own strategicità, head-count and weight for an objective, whatever a
+    classification file says (a level an earlier file filled into the objective is not the plan's)."""
+    level = row.strategic_level if row is not None and row.strategic_level else None
+    if level is None and obj.strategic_level:
+        filled = (earlier is not None and earlier.strategic_level_source == "classification"
+                  and "strategic_level" not in obj.field_pages
+                  and fold(obj.strategic_level) == fold(earlier.strategic_level or ""))
+        level = earlier.plan_values.get("strategic_level") if filled else obj.strategic_level  # type: ignore[union-attr, assignment]
+    staff = row.staff_count if row is not None and row.staff_count is not None else obj.staff_count
+    matched = match_level(level, record.plan.strategic_weights)  # type: ignore[arg-type]
+    weight = obj.objective_weight if rule == "points" else (matched[1] if matched else None)
+    if weight is None and rule != "points" and not record.plan.strategic_weights:
+        weight = obj.objective_weight
+    return {"strategic_level": level, "staff_count": staff,
+            "objective_weight": _number(weight) if weight is not None else None}
+
+
 def _number(value: Fraction | Score) -> int | float:
     value = _exact(value)
     return int(value) if value.denominator == 1 else float(value)
 
 
-def allocate(record: PlanRecord, classification: dict[int, str] | None = None) -> PlanRecord:
-    """Return a copy of the record with ``allocations`` filled (and objectives' strategicità)."""
+def allocate(record: PlanRecord, classification: Classification | None = None) -> PlanRecord:
+    """Return a copy of the record with ``allocations`` filled; objectives that state no
+    strategicità or weight of their own get the ones the allocation used."""
     scores = score_objectives(record, classification)
     allocated = record.plan.budget.allocated
     amounts: list[int] | None = None
@@ -272,14 +373,16 @@ def allocate(record: PlanRecord, classification: dict[int, str] | None = None) -
         amounts = apportion_cents(to_cents(allocated), points)  # type: ignore[arg-type]
 
     allocations = []
-    levels: dict[int, str | None] = {}
+    used: dict[int, ObjectiveScore] = {}
     for i, s in enumerate(scores):
         band = s.band.band
+        weight = _number(s.weight) if s.weight is not None else None
         allocations.append(
             Allocation(
                 objective=s.number,
                 strategic_level=s.level,
-                strategic_weight=_number(s.weight) if s.weight is not None else None,
+                strategic_weight=weight,
+                objective_weight=weight,
                 staff_count=s.staff_count,
                 staff_coefficient=_number(band.coefficient) if band is not None else None,
                 points=_number(s.points) if s.points is not None else None,
@@ -287,14 +390,30 @@ def allocate(record: PlanRecord, classification: dict[int, str] | None = None) -
                 scope=s.objective.scope_line,
                 strategic_level_source=s.level_source if s.level is not None else None,
                 staff_band=band.label if band is not None else None,
+                staff_count_source=s.staff_source,
+                objective_weight_source=s.weight_source,
+                classification_note=s.note,
+                plan_values={k: v for k, v in s.plan_values.items()
+                             if (k, "classification") in {("strategic_level", s.level_source),
+                                                          ("staff_count", s.staff_source),
+                                                          ("objective_weight", s.weight_source)}},
             )
         )
         if s.number is not None:
-            levels[s.number] = s.level
-    objectives = [
-        o.model_copy(update={"strategic_level": levels[o.number]}) if o.number in levels else o
-        for o in record.objectives
-    ]
+            used[s.number] = s
+    objectives = []
+    for o in record.objectives:
+        s = used.get(o.number) if o.number is not None else None
+        update: dict = {}
+        if s is not None:
+            # The card's own printed values stay (the allocation's carry the decisions); the
+            # summary or the file fills a level the card leaves out; the plan's rule a weight.
+            printed = "strategic_level" in o.field_pages
+            if s.level is not None and (not o.strategic_level or (s.level_source == "classification" and not printed)):
+                update["strategic_level"] = s.level
+            if s.weight is not None and o.objective_weight is None and s.weight_source == "plan":
+                update["objective_weight"] = _number(s.weight)
+        objectives.append(o.model_copy(update=update) if update else o)
     return record.model_copy(update={"allocations": allocations, "objectives": objectives})
 
 

@@ -216,6 +216,15 @@ class Allocation(_Model):
     strategic_level_source: str | None = None
     #: Label of the plan's staff band the coefficient was taken from ("Da 4 a 5").
     staff_band: str | None = None
+    #: Where the head-count came from: "summary", "card" or "classification".
+    staff_count_source: str | None = None
+    #: Where the objective's weight came from: "plan" or "classification".
+    objective_weight_source: str | None = None
+    #: The classification file's note on this objective, as written.
+    classification_note: str | None = None
+    #: What the plan itself gives for each value the classification file replaced
+    #: ({"staff_count": null, "strategic_level": "media"}): the file wins, the plan's is kept here.
+    plan_values: dict[str, Union[str, Number, None]] = Field(default_factory=dict)
 
 
 class IndicatorResult(_Model):

@@ -179,29 +179,36 @@ def _record(objectives, summary=(), allocated=1000.0, bands=BANDS, weights=WEIGH
     )
 
 
-def test_allocate_uses_summary_then_classification_and_sums_exactly():
+def test_allocate_classification_then_summary_and_sums_exactly():
     objs = [
         Objective(number=2, staff_count=3, scope_line="SETTORE A / AREA X"),
         Objective(number=1, staff_count=1, scope_line="SETTORE A / AREA Y"),
         Objective(number=3, staff_count=99, staff_text="n.2 dipendenti", scope_line="SETTORE B"),
+        Objective(number=4, staff_count=1, scope_line="SETTORE B"),
     ]
     summary = [SummaryRow(number=1, strategic_level="Strategico", staff_count=4),
-               SummaryRow(number=3, strategic_level=None, staff_count=5)]
+               SummaryRow(number=3, strategic_level=None, staff_count=5),
+               SummaryRow(number=4, strategic_level="Miglioramento", staff_count=2)]
     out = allocate(_record(objs, summary), {2: "innovativo", 3: "una tantum", 1: "una tantum"})
     by = {a.objective: a for a in out.allocations}
-    assert [a.objective for a in out.allocations] == [1, 2, 3]  # ordered by number
-    # 1: the summary's strategicità and head-count win over the classification and the card
-    assert (by[1].strategic_level, by[1].strategic_level_source) == ("strategico", "plan")
-    assert by[1].staff_count == 4 and by[1].staff_coefficient == 1.5 and by[1].points == 60
+    assert [a.objective for a in out.allocations] == [1, 2, 3, 4]  # ordered by number
+    # 1: the classification file wins over the summary's strategicità (contract, 2026-12-07);
+    # the head-count is still the summary's (the file gives none), not the card's
+    assert (by[1].strategic_level, by[1].strategic_level_source) == ("una tantum", "classification")
+    assert by[1].staff_count == 4 and by[1].staff_count_source == "summary"
+    assert by[1].staff_coefficient == 1.5 and by[1].points == 7.5
     # 2: no summary row: classification and the card's head-count
     assert (by[2].strategic_level, by[2].strategic_level_source) == ("innovativo", "classification")
-    assert by[2].points == 25
+    assert by[2].points == 25 and by[2].staff_count_source == "card"
     # 3: summary head-count 5 (not the card's 99), strategicità from the classification
     assert by[3].staff_count == 5 and by[3].points == 7.5
+    # 4: nothing in the file: the summary's strategicità and head-count
+    assert (by[4].strategic_level, by[4].strategic_level_source) == ("miglioramento", "plan")
+    assert by[4].points == 20 and by[4].objective_weight == by[4].strategic_weight == 20
     assert to_cents(sum(a.amount_eur for a in out.allocations)) == 100000
     assert out.objective(2).strategic_level == "innovativo"
-    expected = apportion_cents(100000, [60, 25, 7.5])
-    assert [to_cents(by[n].amount_eur) for n in (1, 2, 3)] == expected
+    expected = apportion_cents(100000, [7.5, 25, 7.5, 20])
+    assert [to_cents(by[n].amount_eur) for n in (1, 2, 3, 4)] == expected
     assert out.allocations[0].scope == "SETTORE A / AREA Y"
 
 

@@ -68,3 +68,64 @@ def test_missing_and_binary_files(tmp_path):
     binary.write_bytes(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(InputError, match="non è un file di testo"):
         load_classification(str(binary))
+
+
+# ------------------------------------------------ decisions: head-counts and weights (2026-12-07)
+
+from pipeline.classification import Decision, load_decisions  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("c.csv", "number,strategic_level,staff_count,objective_weight\n1,strategico,,\n9,,3,25\n"),
+        ("c.csv", "numero;strategicità;dipendenti;peso\n1;strategico;;\n9;;3;25/100\n"),
+        ("c.csv", "1,strategico\n9,,3,25\n"),  # no header: the contract's column order
+        ("c.yaml", "1: strategico\n9: {staff_count: 3, objective_weight: 25}\n"),
+        ("c.yaml", "- {number: 1, strategic_level: strategico}\n- {numero: 9, dipendenti: 3, peso: '25'}\n"),
+        ("c.json", '{"1": {"strategicita": "strategico"}, "9": {"staff_count_used": 3, "objective_weight": 25}}'),
+    ],
+)
+def test_decisions_forms(tmp_path, name, text):
+    got = load_decisions(_write(tmp_path, name, text))
+    assert got == {1: Decision(strategic_level="strategico"), 9: Decision(staff_count=3, objective_weight=25)}
+    # the original API: a bare strategicità where that is all the file says, else the Decision
+    assert load_classification(_write(tmp_path, name, text)) == \
+        {1: "strategico", 9: Decision(staff_count=3, objective_weight=25)}
+
+
+def test_the_fixtures_classification_files():
+    from pathlib import Path
+
+    folder = Path("/work/shared/fixtures")
+    if not folder.is_dir():
+        pytest.skip("shared fixtures not available")
+    valmorena = load_decisions(str(folder / "valmorena-2025.classification.json"))
+    assert sorted(valmorena) == list(range(1, 13))
+    assert valmorena[9].staff_count == 3 and valmorena[9].objective_weight == 25
+    assert valmorena[9].note.startswith("staff not countable")
+    assert valmorena[11] == Decision(staff_count=6, objective_weight=55)
+    montecaldo = load_decisions(str(folder / "montecaldo-2025.classification.json"))
+    assert 12 not in montecaldo and montecaldo[14] == Decision(strategic_level="alta", staff_count=11)
+
+
+def test_one_objective_file_is_not_taken_for_a_wrapper(tmp_path):
+    path = _write(tmp_path, "c.json", '{"9": {"staff_count_used": 3}}')
+    assert load_decisions(path) == {9: Decision(staff_count=3)}
+
+
+@pytest.mark.parametrize(
+    "name, text, needle",
+    [
+        ("c.csv", "number,strategic_level,staff_count\n1,strategico,tre\n", "riga 2"),
+        ("c.csv", "number,staff_count\n1,2.5\n", "numero di dipendenti"),
+        ("c.json", '{"4": {"objective_weight": "molto"}}', "peso"),
+        ("c.json", '{"4": ', "JSON non valido"),
+        ("c.json", '{"4": {"note": "solo una nota"}}', "obiettivo 4"),
+        ("c.csv", "number,staff_count\n1,3\n1,4\n", "già classificato"),
+    ],
+)
+def test_bad_decisions_name_the_line_or_value(tmp_path, name, text, needle):
+    with pytest.raises(InputError) as err:
+        load_decisions(_write(tmp_path, name, text))
+    assert needle in err.value.cause

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pipeline.allocation import ObjectiveScore, allocate, score_objectives
+from pipeline.allocation import ObjectiveScore, allocate, fold, score_objectives
 from pipeline.checks import RuleHit, rule
 from pipeline.formatting import format_eur, format_number
 from pipeline.money import to_cents
@@ -23,13 +23,9 @@ def _allocations(record: PlanRecord) -> list[Allocation]:
 
 
 def _scores(record: PlanRecord) -> list[ObjectiveScore]:
-    """Re-score with the strategicità the allocation took from the classification file."""
-    supplied = {
-        a.objective: a.strategic_level
-        for a in record.allocations
-        if a.strategic_level_source == "classification" and a.objective is not None and a.strategic_level
-    }
-    return score_objectives(record, supplied)
+    """Re-score with the decisions the allocation took from the classification file (kept in
+    ``record.allocations``)."""
+    return score_objectives(record)
 
 
 def _label(number: int | None) -> str:
@@ -187,6 +183,7 @@ _REASONS = {
     "strategic-weight": "strategicità non prevista dalla tabella dei pesi",
     "staff-count": "numero di dipendenti non indicato né contabile dalla scheda",
     "staff-band": "nessuna fascia del personale applicabile",
+    "objective-weight": "peso dell'obiettivo non indicato",
     "negative-points": "punteggio negativo",
 }
 
@@ -231,3 +228,37 @@ def summary_coverage(record: PlanRecord) -> Iterator[RuleHit]:
         if obj.number is not None and obj.number not in rows:
             yield RuleHit(objective=obj.number, page=obj.page_of("title"), variant="card",
                           values={"objective": obj.number})
+
+
+def _said(value: object) -> str:
+    if value is None:
+        return "non indicato"
+    if isinstance(value, float):
+        return _num(value)
+    return f"«{value}»" if isinstance(value, str) else str(value)
+
+
+@rule("classification-applied")
+def classification_applied(record: PlanRecord) -> Iterator[RuleHit]:
+    """Every value the allocation took from the --classification file, beside the plan's own."""
+    cards = {o.number: o for o in record.objectives if o.number is not None}
+    for a in record.allocations:
+        if a.objective is None:
+            continue
+        parts = []
+        for key, source, label, value in (
+            ("strategic_level", a.strategic_level_source, "strategicità", a.strategic_level),
+            ("staff_count", a.staff_count_source, "dipendenti coinvolti", a.staff_count),
+            ("objective_weight", a.objective_weight_source, "peso dell'obiettivo", a.objective_weight),
+        ):
+            if source != "classification":
+                continue
+            plan = a.plan_values.get(key)
+            same = plan is not None and (fold(str(plan)) == fold(str(value)) if isinstance(plan, str)
+                                         else value is not None and float(plan) == float(value))  # type: ignore[arg-type]
+            parts.append(f"{label} {_said(value)} ({'uguale al piano' if same else 'nel piano: ' + _said(plan)})")
+        if parts:
+            card = cards.get(a.objective)
+            note = f" Nota: {a.classification_note}" if a.classification_note else ""
+            yield RuleHit(a.objective, card.page_of("title") if card else None,
+                          {"objective": a.objective, "decisions": "; ".join(parts), "note": note})

@@ -13,6 +13,7 @@ from datetime import date
 from pipeline.checks import RuleHit, rule
 from pipeline.dates import DateSpan, Period, find_dates, fmt_date, parse_timeframe
 from pipeline.formatting import format_number
+from pipeline.plan_rules import threshold_in_force
 from pipeline.quantities import Quantity, find_quantities, first_unit, generic_units
 from pipeline.record import Indicator, Objective, PlanRecord
 
@@ -72,7 +73,7 @@ def weights_sum(record: PlanRecord) -> Iterator[RuleHit]:
 @rule("threshold-missing")
 def threshold_missing(record: PlanRecord) -> Iterator[RuleHit]:
     for o in record.objectives:
-        if o.threshold_pct is None:
+        if threshold_in_force(record, o) is None:  # neither the card nor the plan states one
             yield RuleHit(o.number, o.page_of("threshold_pct"), {"card": card_name(o)})
 
 
@@ -101,7 +102,7 @@ def achievable_sums(weights: list[float]) -> set[int]:
 @rule("threshold-granularity")
 def threshold_granularity(record: PlanRecord) -> Iterator[RuleHit]:
     for o in record.objectives:
-        t = o.threshold_pct
+        t = threshold_in_force(record, o)
         weights = [i.weight_pct for i in o.indicators]
         if t is None or not weights or any(w is None or w <= 0 for w in weights):
             continue
@@ -146,7 +147,7 @@ def missing_field(record: PlanRecord) -> Iterator[RuleHit]:
             missing.append("title")
         if not o.indicators:
             missing.append("indicators")
-        if o.threshold_pct is None:
+        if threshold_in_force(record, o) is None:
             missing.append("threshold_pct")
         if not (o.staff_text and o.staff_text.strip()) and o.staff_count is None:
             missing.append("staff_text")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 
+from pipeline.allocation import fold
 from pipeline.checks import RuleHit, rule
 from pipeline.checks.card_rules import card_name, join_it
 from pipeline.formatting import format_eur
@@ -187,3 +190,56 @@ def budget_sum(record: PlanRecord) -> Iterator[RuleHit]:
         "reserve": format_eur(b.reserve or 0), "welfare": format_eur(b.welfare or 0),
         "parts": format_eur(parts_cents / 100), "difference": format_eur((total_cents - parts_cents) / 100),
     })
+
+
+# ---------------------------------------------------------------- summary table against the cards
+
+#: Below this similarity (folded text) a summary title and a card title name different things;
+#: a summary that shortens the title (a prefix of it) is not a disagreement.
+TITLE_SIMILARITY = 0.6
+
+
+def _text_key(text: str | None) -> str:
+    return " ".join(re.sub(r"[^\w%]+", " ", fold(text)).split())
+
+
+def titles_disagree(summary_title: str | None, card_title: str | None) -> bool:
+    a, b = _text_key(summary_title or ""), _text_key(card_title or "")
+    if not a or not b or a.startswith(b) or b.startswith(a):
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    if longer.startswith(shorter.rstrip(" .")[: max(len(shorter) - 3, 1)]):
+        return False  # truncated in the table ("Riorganizzazione dell'uff...")
+    return SequenceMatcher(None, a, b).ratio() < TITLE_SIMILARITY
+
+
+def _quote(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"«{str(value).replace('.', ',') if isinstance(value, float) else value}»"
+
+
+@rule("summary-mismatch")
+def summary_mismatch(record: PlanRecord) -> Iterator[RuleHit]:
+    """The plan's printed summary table and a card disagree (staff count, level, weight, title)."""
+    cards = {o.number: o for o in record.objectives if o.number is not None}
+    seen: set[int] = set()
+    for row in record.plan.summary:
+        o = cards.get(row.number) if row.number is not None else None
+        if o is None or row.number in seen:
+            continue
+        seen.add(row.number)
+        diffs = []
+        if row.staff_count is not None and o.staff_count is not None and row.staff_count != o.staff_count:
+            diffs.append(f"il numero di dipendenti (riepilogo {row.staff_count}, scheda {o.staff_count})")
+        if row.strategic_level and o.strategic_level and fold(row.strategic_level) != fold(o.strategic_level) \
+                and "strategic_level" in o.field_pages:
+            diffs.append(f"la strategicità (riepilogo {_quote(row.strategic_level)}, scheda {_quote(o.strategic_level)})")
+        if row.strategic_weight is not None and o.objective_weight is not None \
+                and abs(float(row.strategic_weight) - float(o.objective_weight)) > 1e-9:
+            diffs.append(f"il peso dell'obiettivo (riepilogo {_quote(row.strategic_weight)}, "
+                         f"scheda {_quote(o.objective_weight)})")
+        if titles_disagree(row.title, o.title):
+            diffs.append(f"il titolo (riepilogo {_quote(row.title)}, scheda {_quote(o.title)})")
+        if diffs:
+            yield RuleHit(o.number, row.page, {"objective": o.number, "differences": join_it(diffs)})
