@@ -1,4 +1,4 @@
-"""The ``piao`` command (see CONTRACT.md). Exit 0: ran; 2: unusable input; 1: anything else."""
+"""The ``piao`` command (see docs/CONTRACT.md). Exit 0: ran; 2: unusable input; 1: anything else."""
 
 from __future__ import annotations
 
