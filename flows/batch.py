@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Stage reported by the flow -> Italian label shown to the user.
 STAGE_LABELS = {
     "queued": "in coda",
-    "extracted": "letto",
-    "processed": "verificato",
     "done": "scritto",
     "failed": "non elaborato",
 }
@@ -37,6 +36,8 @@ STAGE_LABELS = {
 
 class PlainProgress:
     """One line per finished plan (for logs, pipes and CI)."""
+
+    page = None  # no page events: one line per plan is what a log wants
 
     def __init__(self, total: int, stream: IO[str]):
         self.total, self.stream, self.finished = total, stream, 0
@@ -57,7 +58,8 @@ class PlainProgress:
 
 
 class BarProgress:
-    """Rich progress bars on a terminal: plans read, checked and written."""
+    """Rich progress on a terminal: one bar for the plans, and one line per plan in progress
+    with its stage and page ("b.pdf  OCR pagina 12/49"), advancing page by page."""
 
     def __init__(self, total: int, stream: IO[str]):
         from rich.console import Console
@@ -72,42 +74,60 @@ class BarProgress:
         self.total = total
         self.console = Console(file=stream)
         self.progress = Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=self.console, transient=False,
+            TextColumn("{task.description:<24}"), TextColumn("{task.fields[stage]:<26}"),
+            BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
+            transient=False,
         )
-        self.bars = {
-            "extracted": self.progress.add_task("lettura", total=total),
-            "processed": self.progress.add_task("verifiche", total=total),
-            "done": self.progress.add_task("scrittura", total=total),
-        }
+        self.plans = self.progress.add_task("piani", total=total, stage="")
+        self.lines: dict[str, int] = {}
+        self.lock = threading.Lock()
         self.status = None
-        self.reached: dict[str, set[str]] = {}
 
     def start(self, message: str) -> None:
         self.status = self.console.status(message)
         self.status.start()
 
-    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
+    def _running(self) -> None:
         if self.status is not None:  # the flow is running: the server is up
             self.status.stop()
             self.status = None
             self.progress.start()
-        if stage in self.bars:
-            self.progress.advance(self.bars[stage])
-            self.reached.setdefault(file, set()).add(stage)
-        if stage == "failed":
-            self.progress.console.print(f"{file}: {STAGE_LABELS[stage]}{_detail(outcome)}")
-            for name, bar in self.bars.items():  # it will not reach the later stages
-                if name not in self.reached.get(file, set()):
-                    self.progress.update(bar, total=(self.progress.tasks[bar].total or 0) - 1)
+
+    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
+        with self.lock:
+            self._running()
+            if stage not in ("done", "failed"):
+                return
+            line = self.lines.pop(file, None)
+            if line is not None:
+                self.progress.remove_task(line)
+            self.progress.advance(self.plans)
+            if stage == "failed":
+                self.progress.console.print(f"{file}: {STAGE_LABELS[stage]}{_detail(outcome)}")
+
+    def page(self, file: str, stage: str, done: int, total: int) -> None:
+        from flows.progress import stage_text
+
+        with self.lock:
+            self._running()
+            if file not in self.lines:
+                self.lines[file] = self.progress.add_task(file, total=None, stage="")
+            self.progress.update(self.lines[file], stage=stage_text(stage, done, total),
+                                 total=total or None, completed=done)
 
     def close(self) -> None:
         if self.status is not None:
             self.status.stop()
+            self.status = None
+        for line in self.lines.values():
+            self.progress.remove_task(line)
+        self.lines.clear()
         self.progress.stop()
 
 
 class NoProgress:
+    page = None
+
     def start(self, message: str) -> None:
         pass
 
@@ -140,6 +160,8 @@ def progress_display(total: int, quiet: bool, stream: IO[str] | None = None):
 
 def status_text(outcome: PlanOutcome) -> str:
     if outcome.status == "ok":
+        if outcome.skipped:
+            return "già elaborato"
         return "ok (da cache)" if outcome.cached else "ok"
     if outcome.status == "input-error":
         return f"file non elaborabile: {outcome.message}"
@@ -189,6 +211,8 @@ def run_batch(args: argparse.Namespace) -> int:
     if options.classification:
         load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported
+    # The temporary server starts now, while Prefect and the flows are imported below.
+    prefect_env.start_temporary_server()
     from flows.plan_flow import plan_files, run_folder
 
     files = plan_files(args.folder)
@@ -202,10 +226,14 @@ def run_batch(args: argparse.Namespace) -> int:
             workers=getattr(args, "workers", None),
             dask_address=getattr(args, "dask_address", None),
             refresh_cache=bool(getattr(args, "refresh_cache", False)),
-            progress=display.update,
+            progress=display.update, pages=display.page,
         )
-    finally:
+    except prefect_env.PrefectUnavailable as err:  # exit 1 (not bad input), one line
         display.close()
+        print(f"piao: {err}", file=sys.stderr)
+        return 1
+    finally:
+        display.close()  # idempotent
     for o in outcomes:
         if o.status != "ok":
             print(f"piao: {Path(args.folder) / o.file}: {o.message}", file=sys.stderr)
