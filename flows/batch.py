@@ -11,6 +11,7 @@ at least one file could not be processed (the others were still written); otherw
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -211,7 +212,13 @@ def run_batch(args: argparse.Namespace) -> int:
     if options.classification:
         load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported
-    # The temporary server starts now, while Prefect and the flows are imported below.
+    try:  # a server the user named must answer: one line now, not a long wait
+        if os.environ.get("PREFECT_API_URL"):
+            prefect_env.check_api(os.environ["PREFECT_API_URL"])
+    except prefect_env.PrefectUnavailable as err:
+        print(f"piao: {err}", file=sys.stderr)
+        return 1
+    # Otherwise the temporary server starts now, while Prefect and the flows are imported below.
     prefect_env.start_temporary_server()
     from flows.plan_flow import plan_files, run_folder
 
