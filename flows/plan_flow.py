@@ -609,7 +609,12 @@ def _warm_worker(address: Any = None, authkey: bytes = b"") -> None:
 
 
 def local_workers(workers: int | None) -> int:
-    return max(1, workers or os.cpu_count() or 1)
+    """``workers``, else Prefect's ``tasks.runner.process_pool_max_workers`` setting (e.g. in
+    prefect.toml), else one per core."""
+    from prefect.settings import get_current_settings
+
+    setting = get_current_settings().tasks.runner.process_pool_max_workers
+    return max(1, workers or setting or os.cpu_count() or 1)
 
 
 def task_runner(workers: int | None = None, dask_address: str | None = None,
