@@ -1,9 +1,11 @@
 """``piao batch FOLDER --out DIR``: every plan of a folder in parallel, through the Prefect folder flow.
 
-Progress goes to stderr (bars on a terminal, one plain line per finished plan otherwise); the
-summary table goes to stdout; a file that cannot be processed also gets its one line on stderr.
+Progress goes to stderr (on a terminal a bar of the plans and a line per plan in progress with
+its stage and page; one plain line per finished plan otherwise); the summary table goes to
+stdout; a file that cannot be processed also gets its one line on stderr.
 
-Exit status (documented in the README): 1 if a plan failed for an internal reason; otherwise 2 if
+Exit status (documented in the README): 1 if no Prefect server answers (one line naming
+``PREFECT_API_URL``) or a plan failed for an internal reason; otherwise 2 if
 at least one file could not be processed (the others were still written); otherwise 1 if
 ``--fail-on`` is given and a plan has findings of that severity; otherwise 0.
 """

@@ -1,11 +1,10 @@
 """Prefect settings for piao: offline, quiet, and with its home in a folder the user controls.
 
-Prefect reads most settings once, when it is first imported, and its temporary ("ephemeral")
-API server and the Dask worker processes read them from the environment. So the settings are
-applied in two ways:
+Prefect reads most settings once, when it is first imported, and the temporary API server and
+the worker processes read them from the environment. So the settings are applied in two ways:
 
 - :func:`configure` writes them into ``os.environ`` (call it before ``import prefect``; child
-  processes -- the temporary server, Dask workers -- inherit them);
+  processes -- the temporary server, worker processes -- inherit them);
 - :func:`prefect_settings` does the same and, as a context manager, also overrides the settings
   of an already-imported Prefect for the duration of the block.
 
@@ -15,6 +14,10 @@ pointing at a long-running ``prefect server start``).
 Where Prefect keeps its database, results cache and logs (``PREFECT_HOME``), in order:
 ``$PIAO_PREFECT_HOME``; ``$PREFECT_HOME`` if the user set it; ``$XDG_CACHE_HOME/piao/prefect``
 (``~/.cache/piao/prefect``).
+
+The API: :func:`api_server` -- the user's ``PREFECT_API_URL`` if it answers (else one Italian
+line, :class:`PrefectUnavailable`), or a temporary ``prefect server start`` (Prefect's public
+command) on a free loopback port, started by :func:`start_temporary_server`.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ OFFLINE = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
-    # The temporary server only runs when no PREFECT_API_URL is given; it listens on 127.0.0.1.
+    # piao starts its own temporary server (api_server); Prefect's ephemeral mode stays the
+    # fallback for a flow called outside api_server() with no PREFECT_API_URL.
     "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
-    # A fresh home runs the database migrations before the server answers: allow for it.
+    # A fresh home runs the database migrations before the server answers: allow for it (the
+    # temporary server's start waits this long too).
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     "PREFECT_UI_ENABLED": "false",
 }
