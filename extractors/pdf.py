@@ -318,4 +318,5 @@ def _ocr(path: str, pages: list[int], page_timeout: float, progress=None) -> lis
         from extractors.ocr import ocr_pdf_pages
     except ImportError as err:
         raise InputError(path, MESSAGES["ocr_missing"].format(n=len(pages))) from err
-    return ocr_pdf_pages(path, pages, page_timeout=page_timeout, progress=progress)
+    extra = {"progress": progress} if progress is not None else {}  # only when someone listens
+    return ocr_pdf_pages(path, pages, page_timeout=page_timeout, **extra)
