@@ -115,8 +115,9 @@ class BarProgress:
             self._running()
             if file not in self.lines:
                 self.lines[file] = self.progress.add_task(file, total=None, stage="")
-            self.progress.update(self.lines[file], stage=stage_text(stage, done, total),
-                                 total=total or None, completed=done)
+            # A stage without pages keeps the bar as the reading left it (full, or pulsing).
+            counts = {"total": total, "completed": done} if total else {}
+            self.progress.update(self.lines[file], stage=stage_text(stage, done, total), **counts)
 
     def close(self) -> None:
         if self.status is not None:

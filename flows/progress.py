@@ -47,8 +47,9 @@ class RunBar:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         try:
-            self.progress.update(self.task, description=stage_text(stage, done, total),
-                                 total=total or None, completed=done)
+            # A stage without pages keeps the bar as the reading left it (full, or pulsing).
+            counts = {"total": total, "completed": done} if total else {}
+            self.progress.update(self.task, description=stage_text(stage, done, total), **counts)
         except Exception:  # noqa: BLE001, S110 - a display glitch must not fail the run
             pass
 
