@@ -475,6 +475,22 @@ def ocr_image(
     return _finish(job)
 
 
+def _counter(progress, total: int):
+    """A future's done-callback counting finished pages into ``progress("ocr", done, total)``."""
+    if progress is None:
+        return None
+    lock, done = threading.Lock(), [0]
+
+    def report(future: Future) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        with lock:
+            done[0] += 1
+            progress("ocr", done[0], total)
+
+    return report
+
+
 def ocr_pdf_pages(
     path: str,
     pages: list[int],
@@ -483,9 +499,11 @@ def ocr_pdf_pages(
     dpi: int = 300,
     options: OcrOptions | None = None,
     workers: int | None = None,
+    progress=None,
 ) -> list[Page]:
     """OCR 1-based ``pages`` of the PDF at ``path``; returns one ``Page`` (ocr=True) per page, in
-    the order given. Raises ``InputError`` when Tesseract/ita is missing, a page number is out of
+    the order given. ``progress("ocr", done, total)`` is called (from a pool thread) as each
+    page is read. Raises ``InputError`` when Tesseract/ita is missing, a page number is out of
     range, the PDF cannot be opened, or a page's OCR exceeds ``page_timeout`` seconds.
 
     ``dpi`` is the highest rendering resolution; a scanned page is rendered at its own
@@ -526,6 +544,7 @@ def ocr_pdf_pages(
         in_flight = 2 * n_workers + 2  # rendered pages held in memory at most
         with ThreadPoolExecutor(max_workers=n_workers) as pool:
             futures: list[Future[_PageJob]] = []
+            report = _counter(progress, len(pages))
             try:
                 for k, number in enumerate(pages):  # render here (pdfium is single-threaded)
                     if k >= in_flight:
@@ -537,6 +556,8 @@ def ocr_pdf_pages(
                         _ocr_page_job, img, number, dpi=use_dpi, options=options, timeout=page_timeout,
                         path=path, pool=pool,
                     ))
+                    if report is not None:
+                        futures[-1].add_done_callback(report)
                 return [_finish(f.result()) for f in futures]
             except BaseException:
                 for f in futures:

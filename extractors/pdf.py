@@ -168,7 +168,8 @@ def _read_page(pl_page, number: int) -> PageRead:
     return PageRead(page, text_layer_usable(words, width * height, image_area))
 
 
-def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None) -> list[PageRead]:
+def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None,
+                progress=None) -> list[PageRead]:
     """Read the given 1-based pages of one PDF (runs in the parent or in a worker process)."""
     pdf = _open(path)
     try:
@@ -188,6 +189,8 @@ def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None
                 raise InputError(path, _cause(err)) from err
             finally:
                 pl_page.close()  # drop the page's cached objects
+            if progress is not None:
+                progress(n)
         return out
     finally:
         pdf.close()
@@ -218,15 +221,18 @@ def default_workers() -> int:
     return 2 if cores >= 2 and busy <= cores - IDLE_CORE_SHARE else 1
 
 
-def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None = None) -> list[PageRead]:
+def _read_all(path: str, n_pages: int, workers: int, page_timeout: float | None = None,
+              progress=None) -> list[PageRead]:
     numbers = list(range(1, n_pages + 1))
+    # Pages are reported by number: with two processes this one reads every other page.
+    report = (lambda n: progress("read", n, n_pages)) if progress is not None else None
     if workers < 2 or n_pages < PARALLEL_MIN_PAGES or not _can_fork_worker():
-        return _read_pages(path, numbers, page_timeout)
+        return _read_pages(path, numbers, page_timeout, report)
     # Interleave pages so both halves get a similar mix of text and tables.
     child_pages, own_pages = numbers[1::2], numbers[0::2]
     child = Forked(_read_in_child, path, child_pages, page_timeout)
     try:
-        own = _read_pages(path, own_pages, page_timeout)
+        own = _read_pages(path, own_pages, page_timeout, report)
     except BaseException:
         child.cancel()
         raise
@@ -265,8 +271,10 @@ def count_pages(path: str) -> int:
 
 
 def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0,
-             sha256: str | None = None, workers: int | None = None) -> Document:
-    """Read a PDF into a layout :class:`Document`. ``ocr``: auto | always | never."""
+             sha256: str | None = None, workers: int | None = None, progress=None) -> Document:
+    """Read a PDF into a layout :class:`Document`. ``ocr``: auto | always | never.
+
+    ``progress(stage, done, total)``: see :func:`extractors.read.read_document`."""
     path = str(path)
     if Path(path).stat().st_size == 0:
         raise InputError(path, MESSAGES["empty"])
@@ -277,21 +285,22 @@ def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout
         raise InputError(path, MESSAGES["too_many"].format(n=n_pages, max=max_pages))
     doc = Document(path=path, sha256=sha256 or sha256_of(path), format="pdf")
     if ocr == "always":
-        doc.pages = _ocr(path, list(range(1, n_pages + 1)), page_timeout)
+        doc.pages = _ocr(path, list(range(1, n_pages + 1)), page_timeout, progress)
         return doc
-    reads = _read_all(path, n_pages, workers or default_workers(), page_timeout)
+    reads = _read_all(path, n_pages, workers or default_workers(), page_timeout, progress)
     pages = [r.page for r in reads]
     need = [r.page.number for r in reads if not r.usable] if ocr == "auto" else []
     if need:
-        by_number = {p.number: p for p in _ocr(path, need, page_timeout)}
+        by_number = {p.number: p for p in _ocr(path, need, page_timeout, progress)}
         pages = [by_number.get(p.number, p) for p in pages]
     doc.pages = pages
     return doc
 
 
-def _ocr(path: str, pages: list[int], page_timeout: float) -> list[Page]:
+def _ocr(path: str, pages: list[int], page_timeout: float, progress=None) -> list[Page]:
     try:
         from extractors.ocr import ocr_pdf_pages
     except ImportError as err:
         raise InputError(path, MESSAGES["ocr_missing"].format(n=len(pages))) from err
-    return ocr_pdf_pages(path, pages, page_timeout=page_timeout)
+    extra = {"progress": progress} if progress is not None else {}  # only when someone listens
+    return ocr_pdf_pages(path, pages, page_timeout=page_timeout, **extra)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from extractors.layout import Document
@@ -31,6 +32,8 @@ KNOWN_MAGIC = [
 ]
 TEXT_SUFFIXES = {".txt", ".text"}
 OCR_MODES = {"auto", "always", "never"}
+#: ``progress(stage, done, total)``: pages read so far (see :func:`read_document`).
+Progress = Callable[[str, int, int], None]
 
 
 def sniff(path: str) -> str:
@@ -94,8 +97,13 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 @with_fewer_gc_passes
-def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0) -> Document:
+def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0,
+                  progress: Progress | None = None) -> Document:
     """Read a plan (PDF, DOCX or OCR text) into a layout :class:`Document`.
+
+    ``progress``, if given, is called as ``progress(stage, done, total)`` while a PDF is read:
+    stage ``"read"`` (text layer) or ``"ocr"``, ``done`` of ``total`` pages (possibly from
+    another thread; it must be quick and must not raise).
 
     Raises :class:`InputError` (with an Italian cause) for anything that cannot be read.
     """
@@ -109,7 +117,8 @@ def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeo
     if kind == "pdf":
         from extractors.pdf import read_pdf
 
-        return read_pdf(path, ocr=ocr, max_pages=max_pages, page_timeout=page_timeout, sha256=digest)
+        return read_pdf(path, ocr=ocr, max_pages=max_pages, page_timeout=page_timeout, sha256=digest,
+                        progress=progress)
     if kind == "docx":
         from extractors.docx import read_docx
 

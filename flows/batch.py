@@ -1,9 +1,11 @@
 """``piao batch FOLDER --out DIR``: every plan of a folder in parallel, through the Prefect folder flow.
 
-Progress goes to stderr (bars on a terminal, one plain line per finished plan otherwise); the
-summary table goes to stdout; a file that cannot be processed also gets its one line on stderr.
+Progress goes to stderr (on a terminal a bar of the plans and a line per plan in progress with
+its stage and page; one plain line per finished plan otherwise); the summary table goes to
+stdout; a file that cannot be processed also gets its one line on stderr.
 
-Exit status (documented in the README): 1 if a plan failed for an internal reason; otherwise 2 if
+Exit status (documented in the README): 1 if no Prefect server answers (one line naming
+``PREFECT_API_URL``) or a plan failed for an internal reason; otherwise 2 if
 at least one file could not be processed (the others were still written); otherwise 1 if
 ``--fail-on`` is given and a plan has findings of that severity; otherwise 0.
 """
@@ -11,7 +13,9 @@ at least one file could not be processed (the others were still written); otherw
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Stage reported by the flow -> Italian label shown to the user.
 STAGE_LABELS = {
     "queued": "in coda",
-    "extracted": "letto",
-    "processed": "verificato",
     "done": "scritto",
     "failed": "non elaborato",
 }
@@ -37,6 +39,8 @@ STAGE_LABELS = {
 
 class PlainProgress:
     """One line per finished plan (for logs, pipes and CI)."""
+
+    page = None  # no page events: one line per plan is what a log wants
 
     def __init__(self, total: int, stream: IO[str]):
         self.total, self.stream, self.finished = total, stream, 0
@@ -57,7 +61,8 @@ class PlainProgress:
 
 
 class BarProgress:
-    """Rich progress bars on a terminal: plans read, checked and written."""
+    """Rich progress on a terminal: one bar for the plans, and one line per plan in progress
+    with its stage and page ("b.pdf  OCR pagina 12/49"), advancing page by page."""
 
     def __init__(self, total: int, stream: IO[str]):
         from rich.console import Console
@@ -72,42 +77,61 @@ class BarProgress:
         self.total = total
         self.console = Console(file=stream)
         self.progress = Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=self.console, transient=False,
+            TextColumn("{task.description:<24}"), TextColumn("{task.fields[stage]:<26}"),
+            BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
+            transient=False,
         )
-        self.bars = {
-            "extracted": self.progress.add_task("lettura", total=total),
-            "processed": self.progress.add_task("verifiche", total=total),
-            "done": self.progress.add_task("scrittura", total=total),
-        }
+        self.plans = self.progress.add_task("piani", total=total, stage="")
+        self.lines: dict[str, int] = {}
+        self.lock = threading.Lock()
         self.status = None
-        self.reached: dict[str, set[str]] = {}
 
     def start(self, message: str) -> None:
         self.status = self.console.status(message)
         self.status.start()
 
-    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
+    def _running(self) -> None:
         if self.status is not None:  # the flow is running: the server is up
             self.status.stop()
             self.status = None
             self.progress.start()
-        if stage in self.bars:
-            self.progress.advance(self.bars[stage])
-            self.reached.setdefault(file, set()).add(stage)
-        if stage == "failed":
-            self.progress.console.print(f"{file}: {STAGE_LABELS[stage]}{_detail(outcome)}")
-            for name, bar in self.bars.items():  # it will not reach the later stages
-                if name not in self.reached.get(file, set()):
-                    self.progress.update(bar, total=(self.progress.tasks[bar].total or 0) - 1)
+
+    def update(self, file: str, stage: str, outcome: PlanOutcome | None) -> None:
+        with self.lock:
+            self._running()
+            if stage not in ("done", "failed"):
+                return
+            line = self.lines.pop(file, None)
+            if line is not None:
+                self.progress.remove_task(line)
+            self.progress.advance(self.plans)
+            if stage == "failed":
+                self.progress.console.print(f"{file}: {STAGE_LABELS[stage]}{_detail(outcome)}")
+
+    def page(self, file: str, stage: str, done: int, total: int) -> None:
+        from flows.progress import stage_text
+
+        with self.lock:
+            self._running()
+            if file not in self.lines:
+                self.lines[file] = self.progress.add_task(file, total=None, stage="")
+            # A stage without pages keeps the bar as the reading left it (full, or pulsing).
+            counts = {"total": total, "completed": done} if total else {}
+            self.progress.update(self.lines[file], stage=stage_text(stage, done, total), **counts)
 
     def close(self) -> None:
         if self.status is not None:
             self.status.stop()
+            self.status = None
+        for line in self.lines.values():
+            self.progress.remove_task(line)
+        self.lines.clear()
         self.progress.stop()
 
 
 class NoProgress:
+    page = None
+
     def start(self, message: str) -> None:
         pass
 
@@ -144,6 +168,8 @@ def progress_display(total: int, quiet: bool, stream: IO[str] | None = None):
 
 def status_text(outcome: PlanOutcome) -> str:
     if outcome.status == "ok":
+        if outcome.skipped:
+            return "già elaborato"
         return "ok (da cache)" if outcome.cached else "ok"
     if outcome.status == "input-error":
         return f"file non elaborabile: {outcome.message}"
@@ -190,10 +216,23 @@ def run_batch(args: argparse.Namespace) -> int:
     """The ``batch`` subcommand (see :mod:`flows.cli`). InputError before the run -> exit 2 there."""
     options = RunOptions(ocr=args.ocr, classification=args.classification,
                          max_pages=args.max_pages, page_timeout=args.page_timeout,
-                         timeout=getattr(args, "timeout", RunOptions.timeout))
+                         timeout=getattr(args, "timeout", RunOptions.timeout),
+                         profile=getattr(args, "profile", None))
+    if options.profile:
+        from extractors.cards.vocabulary import load_profile
+
+        load_profile(options.profile)  # a bad profile fails now, not in every plan
     if options.classification:
         load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported
+    try:  # a server the user named must answer: one line now, not a long wait
+        if os.environ.get("PREFECT_API_URL"):
+            prefect_env.check_api(os.environ["PREFECT_API_URL"])
+    except prefect_env.PrefectUnavailable as err:
+        print(f"piao: {err}", file=sys.stderr)
+        return 1
+    # Otherwise the temporary server starts now, while Prefect and the flows are imported below.
+    prefect_env.start_temporary_server()
     from flows.plan_flow import plan_files, run_folder
 
     files = plan_files(args.folder)
@@ -207,10 +246,14 @@ def run_batch(args: argparse.Namespace) -> int:
             workers=getattr(args, "workers", None),
             dask_address=getattr(args, "dask_address", None),
             refresh_cache=bool(getattr(args, "refresh_cache", False)),
-            progress=display.update,
+            progress=display.update, pages=display.page,
         )
-    finally:
+    except prefect_env.PrefectUnavailable as err:  # exit 1 (not bad input), one line
         display.close()
+        print(f"piao: {err}", file=sys.stderr)
+        return 1
+    finally:
+        display.close()  # idempotent
     for o in outcomes:
         if o.status != "ok":
             print(f"piao: {Path(args.folder) / o.file}: {o.message}", file=sys.stderr)

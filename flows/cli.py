@@ -1,4 +1,4 @@
-"""The ``piao`` command (see CONTRACT.md). Exit 0: ran; 2: unusable input; 1: anything else."""
+"""The ``piao`` command (see docs/CONTRACT.md). Exit 0: ran; 2: unusable input; 1: anything else."""
 
 from __future__ import annotations
 
@@ -157,9 +157,16 @@ def _exit_for(findings, fail_on: str | None) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flows.run import run_plan
+    from flows.progress import run_bar
 
-    record = run_plan(args.plan, args.out, _options(args))
+    bar = run_bar(Path(args.plan).name, args.quiet)  # shown before the (slower) imports below
+    try:
+        from flows.run import run_plan
+
+        record = run_plan(args.plan, args.out, _options(args), progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     if not args.quiet:
         from pipeline.checks import severity_counts
 

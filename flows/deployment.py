@@ -5,17 +5,21 @@ sub-folder of the output folder each, through :func:`flows.plan_flow.folder_flow
 
 - ``piao-ingest/annuale``: once a year on a cron schedule (default ``0 7 15 2 *``: 15 February,
   07:00 -- the PIAO is adopted by 31 January);
-- ``piao-ingest/inbox``: the inbox polled every ``--poll-minutes`` (default 60). An unchanged plan
-  is not read again (the read is cached on the file's hash and the code version); its outputs
-  are rewritten, which takes a second or two.
+- ``piao-ingest/inbox``: the inbox polled every ``--poll-minutes`` (default 60). A plan whose
+  outputs were already written from the same file (the sha256 in its ``plan.json``) is skipped;
+  delete its sub-folder to have it processed again.
+
+Each deployment runs one flow run at a time (``concurrency_limit``): a slow run is never
+overlapped by the next poll.
 
 Usage (with a Prefect server running, see the README)::
 
     PREFECT_API_URL=http://127.0.0.1:4200/api \\
         python -m flows.deployment --inbox /srv/piao/inbox --out /srv/piao/out
 
-Runs, their tasks, logs and the summary table of each run (an artifact) are in the Prefect UI.
-A run where a plan could not be processed ends Failed, after the other plans were written.
+Runs, their tasks, logs and artifacts (the summary table of each run; per plan, the findings
+table and the links to its outputs) are in the Prefect UI. A run where a plan could not be
+processed ends Failed, after the other plans were written.
 """
 
 from __future__ import annotations
@@ -27,24 +31,18 @@ from flows import prefect_env
 
 prefect_env.configure(quiet=False)
 
-from prefect import flow, serve
-from prefect.artifacts import create_markdown_artifact
+from typing import Any
 
-from flows.plan_flow import PlanOutcome, folder_flow, task_runner
+from prefect import flow, serve
+from prefect.states import Failed
+
+from flows.plan_flow import folder_flow, outcomes_of, task_runner
 from flows.run import RunOptions
 
 DEFAULT_API_URL = "http://127.0.0.1:4200/api"
 DEFAULT_CRON = "0 7 15 2 *"
-
-
-def _markdown(outcomes: list[PlanOutcome]) -> str:
-    from flows.batch import status_text
-
-    lines = ["| File | Obiettivi | Errori | Avvisi | Stato |", "| --- | ---: | ---: | ---: | --- |"]
-    for o in outcomes:
-        objectives = "" if o.objectives is None else o.objectives
-        lines.append(f"| {o.file} | {objectives} | {o.errors} | {o.warnings} | {status_text(o)} |")
-    return "\n".join(lines)
+#: Runs of one deployment at a time: an hourly poll never overlaps a slow previous run.
+CONCURRENCY_LIMIT = 1
 
 
 @flow(name="piao-ingest", flow_run_name="piao ingest {inbox}", log_prints=True)
@@ -55,20 +53,22 @@ def ingest_flow(
     classification: str | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
-) -> list[PlanOutcome]:
-    """Every plan of ``inbox`` in parallel (sub-flow on local worker processes or a Dask cluster)."""
+) -> Any:
+    """The new plans of ``inbox`` in parallel (sub-flow on local worker processes or a Dask
+    cluster); a plan whose outputs were already written from the same file (sha256) is skipped.
+    Ends Failed, with the outcomes as its data, when a plan could not be processed."""
     options = RunOptions(ocr=ocr, classification=classification)
     runner = task_runner(workers, dask_address)
-    outcomes = folder_flow.with_options(task_runner=runner)(
+    state = folder_flow.with_options(task_runner=runner)(
         inbox, out_dir, ocr=options.ocr, classification=options.classification,
-        max_pages=options.max_pages, page_timeout=options.page_timeout,
+        max_pages=options.max_pages, page_timeout=options.page_timeout, skip_processed=True,
+        return_state=True,
     )
-    create_markdown_artifact(key="piao-ingest-summary", markdown=_markdown(outcomes),
-                             description="Piani elaborati")
-    bad = [o for o in outcomes if o.status != "ok"]
-    if bad:
-        raise RuntimeError(f"{len(bad)} di {len(outcomes)} piani non elaborati: "
-                           + "; ".join(f"{o.file}: {o.message}" for o in bad))
+    outcomes = outcomes_of(state)
+    skipped = sum(o.skipped for o in outcomes)
+    print(f"{len(outcomes) - skipped} piani elaborati, {skipped} già elaborati (saltati)")
+    if state.is_failed():
+        return Failed(message=state.message, data=outcomes)
     return outcomes
 
 
@@ -79,22 +79,14 @@ def deployments(inbox: str, out_dir: str, cron: str = DEFAULT_CRON, poll_minutes
     yearly = ingest_flow.to_deployment(
         name="annuale", cron=cron, parameters=parameters,
         description="Ingestione annuale dei Piani della Performance dalla cartella inbox",
-        tags=["piao"],
+        tags=["piao"], concurrency_limit=CONCURRENCY_LIMIT,
     )
     polled = ingest_flow.to_deployment(
         name="inbox", interval=poll_minutes * 60, parameters=parameters,
         description="La cartella inbox controllata periodicamente", tags=["piao"],
+        concurrency_limit=CONCURRENCY_LIMIT,
     )
     return yearly, polled
-
-
-def _server_up(url: str) -> bool:
-    import httpx
-
-    try:
-        return httpx.get(url.rstrip("/") + "/health", timeout=5).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Served runs must outlive this process: a real server, never the temporary one.
     url = os.environ.setdefault("PREFECT_API_URL", DEFAULT_API_URL)
-    if not _server_up(url):
-        print(f"piao: nessun server Prefect su {url}: avviarlo con `prefect server start` "
-              "(o impostare PREFECT_API_URL)", file=sys.stderr)
+    try:
+        prefect_env.check_api(url)
+    except prefect_env.PrefectUnavailable as err:
+        print(f"piao: {err}", file=sys.stderr)
         return 1
     from prefect.settings import temporary_settings
 

@@ -1,15 +1,25 @@
 """Prefect flows: one plan (:func:`plan_flow`) and a folder of plans (:func:`folder_flow`).
 
-The tasks wrap the stage functions of :mod:`flows.run` and hold no logic of their own:
+One task per plan, ``piao-plan`` (its run is named after the plan's file), does the whole plan
+where it runs -- a worker process of the batch -- and sends back only a small
+:class:`PlanOutcome`, never the record. Inside it, two nested task runs hold the stage functions
+of :mod:`flows.run`, and no logic of their own:
 
-- ``extract``  -> :func:`flows.run.extract` (read + parse). The expensive stage, so it is cached:
+- ``extract`` -> :func:`flows.run.extract` (read + parse). The expensive stage, so it is cached:
   the key is the file's sha256, the code version (package version + a hash of the source of the
-  ``pipeline``, ``extractors`` and ``outputs`` packages) and the reading options. An unchanged
-  plan read by unchanged code is not read again; the cached record is stored as JSON (the
-  record is pydantic) in Prefect's result storage, ``$PREFECT_HOME/storage``. Never retried:
-  a bad file stays bad.
-- ``process``  -> :func:`flows.run.process` (allocation + checks): pure and fast, not retried.
-- ``write-outputs`` -> :func:`outputs.write_outputs`: retried on I/O errors (``OSError``) only.
+  ``pipeline``, ``extractors``, ``outputs`` and ``flows`` packages), the file name and the reading
+  options. An unchanged plan read by unchanged code is not read again for ``PIAO_CACHE_DAYS``
+  days (default 90). The cached record is stored as JSON in Prefect's result storage: its own
+  settings choose where (``results.local_storage_path``, default ``$PREFECT_HOME/storage``, or
+  ``results.default_storage_block``), so workers on other machines share the cache when it is
+  on a shared folder or a storage block.
+- ``checks-and-write`` -> :func:`flows.run.process` + :func:`outputs.write_outputs`, tagged
+  with the plan's entity and year (``ente:...``, ``anno:...``), known once the plan is read.
+
+The plan task logs pages, OCR progress and findings with ``get_run_logger``, publishes a table
+artifact of the findings and a markdown artifact linking the outputs (a progress artifact too
+while a long scan is OCR'd), and is retried with exponential backoff on a transient ``OSError``
+(a network share gone for a moment) -- never on bad input (:class:`InputError`) nor on a bug.
 
 Import :mod:`flows.prefect_env` settings before Prefect: this module does it on import.
 """
@@ -17,16 +27,20 @@ Import :mod:`flows.prefect_env` settings before Prefect: this module does it on 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import importlib
 import importlib.metadata
+import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,16 +48,26 @@ from flows import prefect_env
 
 prefect_env.configure(quiet=False)
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, tags, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture, as_completed
-from prefect.states import State
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.runtime import flow_run as current_flow_run
+from prefect.runtime import task_run as current_task_run
+from prefect.states import Completed, Failed, State
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
 from pydantic import BaseModel
 
 from extractors.layout import sha256_of
 from flows import run as stages
+from flows.progress import stage_text
 from outputs import write_outputs
 from pipeline.checks import severity_counts
 from pipeline.classification import load_classification
@@ -56,6 +80,14 @@ PLAN_SUFFIXES = (".pdf", ".docx")
 #: the cached stage function itself, flows.run.extract).
 CODE_PACKAGES = ("pipeline", "extractors", "outputs", "flows")
 _CODE_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".jsonl", ".txt", ".csv"}
+#: Days a cached read stays valid (``PIAO_CACHE_DAYS``); afterwards the plan is read again.
+CACHE_DAYS = float(os.environ.get("PIAO_CACHE_DAYS", "90"))
+#: Retries of a plan after a transient I/O error, waiting 2 s, then 4 s.
+RETRIES, BACKOFF_FACTOR = 2, 2
+#: Findings written to the run's log one by one (the rest are counted; all are in the artifact).
+LOGGED_FINDINGS = 20
+#: A scan with at least this many pages to OCR gets a progress artifact.
+PROGRESS_ARTIFACT_MIN_PAGES = 5
 
 
 # --------------------------------------------------------------------------- cache key
@@ -94,9 +126,9 @@ def extract_cache_key(context: TaskRunContext | None, parameters: dict[str, Any]
     return f"piao-extract-{sha}-{code_version()}-{opts}"
 
 
-def retry_on_io_error(task: Any, task_run: Any, state: State) -> bool:
+def retry_on_transient_error(task: Any, task_run: Any, state: State) -> bool:
     """Retry only an ``OSError`` or a failed write of the outputs (disk full, file locked by an
-    office suite, network share)."""
+    office suite, network share gone): never bad input (:class:`InputError`) nor a bug."""
     exc = state.data if isinstance(state.data, BaseException) else None
     if exc is None:
         try:
@@ -106,42 +138,229 @@ def retry_on_io_error(task: Any, task_run: Any, state: State) -> bool:
     return isinstance(exc, OutputWriteError) or (isinstance(exc, OSError) and not isinstance(exc, InputError))
 
 
+#: The former name (write-outputs was the retried task before the plan became one task).
+retry_on_io_error = retry_on_transient_error
+
+
+def _plan_name() -> str:
+    """The run's plan file name, from the run's ``path`` parameter (task and flow runs)."""
+    parameters = current_task_run.parameters or current_flow_run.parameters or {}
+    return Path(str(parameters.get("path", "piano"))).name
+
+
+def _slug(text: str) -> str:
+    """An artifact key: lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "piano"
+
+
+# --------------------------------------------------------------------------- progress
+
+
+#: Plan events for the batch display, in the flow's process: callback(file, stage, outcome).
+ProgressFn = Callable[[str, str, "PlanOutcome | None"], None]
+#: Page events, from wherever the plan runs: callback(file, stage, done, total).
+PageFn = Callable[[str, str, int, int], None]
+_progress_lock = threading.Lock()
+_progress: ProgressFn | None = None
+#: Where the plan task sends page events: a callable (plans on threads of this process) or a
+#: multiprocessing queue (plans in worker processes, set by :func:`_warm_worker`); or neither.
+_page_sink: PageFn | Any | None = None
+
+
+def set_progress(fn: ProgressFn | None) -> None:
+    """Install the progress callback :func:`folder_flow` reports to (it runs in the caller's process)."""
+    global _progress
+    with _progress_lock:
+        _progress = fn
+
+
+def _report(file: str, stage: str, outcome: PlanOutcome | None = None) -> None:
+    fn = _progress
+    if fn is not None:
+        try:
+            fn(file, stage, outcome)
+        except Exception:  # noqa: BLE001, S110 - a display glitch must not fail the batch
+            pass
+
+
+def _send_page(file: str, stage: str, done: int, total: int) -> None:
+    sink = _page_sink
+    try:
+        if callable(sink):
+            sink(file, stage, done, total)
+        elif sink is not None:
+            sink.put_nowait((file, stage, done, total))
+    except Exception:  # noqa: BLE001, S110 - a display glitch must not fail the plan
+        pass
+
+
+class PlanReporter:
+    """The progress callback of one plan inside its task run (see :func:`flows.run.run_plan`).
+
+    Every event goes to the batch display (:func:`_send_page`); some become Prefect log lines
+    (the first and last page of a stage and every tenth of the way), and the OCR of a long scan
+    also moves a progress artifact. Readers call it from their threads: Prefect calls are made
+    in a copy of the task run's context, one at a time.
+    """
+
+    def __init__(self, file: str):
+        self.file = file
+        self.logger = get_run_logger()
+        self.context = contextvars.copy_context()
+        self.lock = threading.Lock()
+        self.artifact: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        _send_page(self.file, stage, done, total)
+        step = max(1, -(-total // 10)) if total else 1
+        if total and done not in (1, total) and done % step:
+            return
+        with self.lock:
+            try:
+                self.context.copy().run(self._to_prefect, stage, done, total)
+            except Exception:  # noqa: BLE001, S110 - a lost log line must not fail the plan
+                pass
+
+    def _to_prefect(self, stage: str, done: int, total: int) -> None:
+        if stage == "read" and done not in (1, total):
+            return  # the text layer is fast: its start and end are enough
+        self.logger.info("%s: %s", self.file, stage_text(stage, done, total))
+        if stage != "ocr" or total < PROGRESS_ARTIFACT_MIN_PAGES:
+            return
+        percent = 100.0 * done / total
+        description = f"OCR di {self.file}: {done}/{total} pagine"
+        if self.artifact is None:
+            self.artifact = create_progress_artifact(
+                percent, key=f"piao-ocr-{_slug(Path(self.file).stem)}", description=description)
+        else:
+            update_progress_artifact(self.artifact, percent, description=description)
+
+
 # --------------------------------------------------------------------------- tasks
+
+
+def _extract_run_name() -> str:
+    return f"lettura {_plan_name()}"
 
 
 @task(
     name="extract",
-    retries=0,
+    retries=0,  # the plan task retries: a bad file stays bad
     cache_key_fn=extract_cache_key,
+    cache_expiration=timedelta(days=CACHE_DAYS),
     persist_result=True,
     result_serializer="json",
-    task_run_name="extract {path}",
+    task_run_name=_extract_run_name,
 )
-def extract_task(path: str, options: stages.RunOptions) -> PlanRecord:
-    return stages.extract(path, options)
+def extract_task(path: str, options: stages.RunOptions, progress: Any = None) -> PlanRecord:
+    return stages.extract(path, options, progress)
 
 
-@task(name="process", retries=0, cache_policy=NO_CACHE, persist_result=False, task_run_name="process")
-def process_task(record: PlanRecord, classification: dict[int, str] | None) -> PlanRecord:
-    return stages.process(record, classification)
+@task(name="checks-and-write", retries=0, cache_policy=NO_CACHE, persist_result=False,
+      task_run_name="verifiche e scrittura {out_dir}")
+def checks_and_write_task(record: PlanRecord, classification: dict[int, str] | None,
+                          out_dir: str, progress: Any = None) -> PlanRecord:
+    if progress is not None:
+        progress("check", 0, 0)
+    checked = stages.process(record, classification)
+    if progress is not None:
+        progress("write", 0, 0)
+    write_outputs(checked, out_dir)
+    return checked
+
+
+def _entity_tags(record: PlanRecord) -> list[str]:
+    out = []
+    if record.plan.entity:
+        out.append(f"ente:{record.plan.entity}")
+    if record.plan.year:
+        out.append(f"anno:{record.plan.year}")
+    return out
 
 
 @task(
-    name="write-outputs",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=retry_on_io_error,
-    cache_policy=NO_CACHE,  # outputs are always written (and their inputs not hashed)
+    name="piao-plan",
+    task_run_name=_plan_name,
+    retries=RETRIES,
+    retry_delay_seconds=exponential_backoff(backoff_factor=BACKOFF_FACTOR),
+    retry_condition_fn=retry_on_transient_error,
+    cache_policy=NO_CACHE,  # the read inside is cached; the outputs are always written
     persist_result=False,
-    task_run_name="write {out_dir}",
 )
-def write_task(record: PlanRecord, out_dir: str) -> str:
-    write_outputs(record, out_dir)
-    return out_dir
+def plan_task(path: str, out_dir: str, options: stages.RunOptions,
+              classification: dict[int, str] | None = None,
+              refresh_cache: bool = False) -> PlanOutcome:
+    """One plan, start to end, where the task runs; only the outcome comes back."""
+    name = Path(path).name
+    logger = get_run_logger()
+    reporter = PlanReporter(name)
+    extract = extract_task.with_options(refresh_cache=True) if refresh_cache else extract_task
+    state = extract(path, options, reporter, return_state=True)
+    record = state.result()  # raises the InputError of a bad file: this run fails, not retried
+    cached = _is_cached(state)
+    logger.info("%s: %s, %d pagine%s, %d obiettivi%s", name, record.plan.entity or "ente non indicato",
+                record.source.pages, f" (OCR su {len(record.source.ocr_pages)})"
+                if record.source.ocr_pages else "", len(record.objectives),
+                " (lettura da cache)" if cached else "")
+    with tags(*_entity_tags(record)):
+        checked = checks_and_write_task(record, classification, out_dir, reporter)
+    outcome = PlanOutcome.of_record(name, out_dir, checked, cached)
+    _log_findings(logger, name, checked)
+    _plan_artifacts(name, out_dir, checked)
+    return outcome
 
 
-def _extract_with_cache(refresh: bool = False):
-    return extract_task.with_options(refresh_cache=True) if refresh else extract_task
+def _is_cached(state: State) -> bool:
+    return state.name == "Cached"
+
+
+def _log_findings(logger: Any, name: str, record: PlanRecord) -> None:
+    count = severity_counts(record.findings)
+    logger.info("%s: rilievi: %d errori, %d avvisi, %d note", name, count["error"],
+                count["warning"], count["info"])
+    serious = [f for f in record.findings if f.severity in ("error", "warning")]
+    for f in serious[:LOGGED_FINDINGS]:
+        where = "".join([f" obiettivo {f.objective}" if f.objective else "",
+                         f" p. {f.page}" if f.page else ""])
+        level = logging.ERROR if f.severity == "error" else logging.WARNING
+        logger.log(level, "%s: [%s]%s %s", name, f.rule, where, f.message)
+    if len(serious) > LOGGED_FINDINGS:
+        logger.info("%s: e altri %d rilievi (tutti nell'artefatto)", name,
+                    len(serious) - LOGGED_FINDINGS)
+
+
+#: The outputs linked from a plan's markdown artifact, with whom each is for.
+OUTPUT_FILES = (
+    ("verifica.docx", "relazione di verifica (Segretario Generale)"),
+    ("allegato.docx", "Allegato rigenerato"),
+    ("piano.xlsx", "foglio di lavoro (uffici)"),
+    ("plan.json", "record completo (altri sistemi)"),
+    ("objectives.csv", "obiettivi"),
+    ("indicators.csv", "indicatori"),
+    ("findings.csv", "rilievi"),
+    ("allocations.csv", "ripartizione del fondo"),
+)
+
+
+def _plan_artifacts(name: str, out_dir: str, record: PlanRecord) -> None:
+    """A table of the plan's findings and a markdown page linking its outputs (keyed by plan)."""
+    key = _slug(Path(name).stem)
+    rows = [{"gravità": f.severity, "regola": f.rule, "obiettivo": f.objective, "pagina": f.page,
+             "messaggio": f.message} for f in record.findings]
+    title = " ".join(str(x) for x in (record.plan.entity, record.plan.year) if x) or name
+    create_table_artifact(rows or [{"gravità": "", "regola": "", "obiettivo": None,
+                                    "pagina": None, "messaggio": "nessun rilievo"}],
+                          key=f"piao-rilievi-{key}", description=f"Rilievi di {name} ({title})")
+    root = Path(out_dir).resolve()
+    count = severity_counts(record.findings)
+    lines = [f"# {name}", "", f"**{title}**: {len(record.objectives)} obiettivi, "
+             f"{count['error']} errori, {count['warning']} avvisi, {count['info']} note.", "",
+             f"Cartella: [{root}]({root.as_uri()})", "", "| file | contenuto |", "| --- | --- |"]
+    for file, what in OUTPUT_FILES:
+        if (root / file).exists():
+            lines.append(f"| [{file}]({(root / file).as_uri()}) | {what} |")
+    create_markdown_artifact("\n".join(lines), key=f"piao-risultati-{key}",
+                             description=f"Risultati di {name}")
 
 
 # --------------------------------------------------------------------------- outcome
@@ -159,13 +378,17 @@ class PlanOutcome(BaseModel):
     warnings: int = 0
     infos: int = 0
     cached: bool = False
+    #: The outputs already there were made from this very file (same sha256): not processed.
+    skipped: bool = False
+    entity: str | None = None
+    year: int | None = None
 
     @classmethod
     def of_record(cls, file: str, out_dir: str, record: PlanRecord, cached: bool) -> PlanOutcome:
         count = severity_counts(record.findings)
         return cls(file=file, out_dir=out_dir, status="ok", objectives=len(record.objectives),
                    errors=count["error"], warnings=count["warning"], infos=count["info"],
-                   cached=cached)
+                   cached=cached, entity=record.plan.entity, year=record.plan.year)
 
     @classmethod
     def of_error(cls, file: str, exc: BaseException) -> PlanOutcome:
@@ -174,16 +397,48 @@ class PlanOutcome(BaseModel):
         return cls(file=file, status="error", message=f"{type(exc).__name__}: {exc}")
 
 
+def already_processed(path: Path, out_dir: Path) -> PlanOutcome | None:
+    """The outcome of ``path`` if ``out_dir/plan.json`` was written from the same bytes."""
+    try:
+        done = json.loads((out_dir / "plan.json").read_text(encoding="utf-8"))
+        if done["source"]["sha256"] != sha256_of(str(path)):
+            return None
+        severities = [f.get("severity") for f in done.get("findings", [])]
+        return PlanOutcome(file=path.name, out_dir=str(out_dir), status="ok", skipped=True,
+                           objectives=len(done.get("objectives", [])),
+                           errors=severities.count("error"), warnings=severities.count("warning"),
+                           infos=severities.count("info"), entity=(done.get("plan") or {}).get("entity"),
+                           year=(done.get("plan") or {}).get("year"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _options(ocr: str, classification: str | None, max_pages: int, page_timeout: float,
-             timeout: float = stages.RunOptions.timeout):
+             timeout: float = stages.RunOptions.timeout, profile: str | None = None):
     return stages.RunOptions(ocr=ocr, classification=classification, max_pages=max_pages,
-                             page_timeout=page_timeout, timeout=timeout)
+                             page_timeout=page_timeout, timeout=timeout, profile=profile)
+
+
+def _add_tags(new: list[str]) -> None:
+    """Add tags to the current flow run (the plan's entity and year, known once it is read)."""
+    from prefect import get_client
+
+    run_id = current_flow_run.id
+    if not new or not run_id:
+        return
+    with get_client(sync_client=True) as client:
+        tags_now = list(client.read_flow_run(run_id).tags)
+        client.update_flow_run(run_id, tags=sorted(set(tags_now) | set(new)))
 
 
 # --------------------------------------------------------------------------- one plan
 
 
-@flow(name="piao-plan", flow_run_name="piao {path}", validate_parameters=True)
+def _plan_flow_run_name() -> str:
+    return f"piao {_plan_name()}"
+
+
+@flow(name="piao-plan", flow_run_name=_plan_flow_run_name, validate_parameters=True)
 def plan_flow(
     path: str,
     out_dir: str,
@@ -191,21 +446,17 @@ def plan_flow(
     classification: str | None = None,
     max_pages: int = 300,
     page_timeout: float = 120.0,
-    refresh_cache: bool = False,
     timeout: float = stages.RunOptions.timeout,
+    profile: str | None = None,
+    refresh_cache: bool = False,
 ) -> PlanOutcome:
-    """One plan: extract (cached) -> process -> write. A bad file fails the run (no retries)."""
-    options = _options(ocr, classification, max_pages, page_timeout, timeout)
+    """One plan: the plan task in this process. A bad file fails the run (no retries)."""
+    options = _options(ocr, classification, max_pages, page_timeout, timeout, profile)
     table = load_classification(classification) if classification else None
-    state = _extract_with_cache(refresh_cache)(path, options, return_state=True)
-    record = state.result()  # raises the InputError of a bad file: the run is Failed
-    checked = process_task(record, table)
-    write_task(checked, out_dir)
-    return PlanOutcome.of_record(Path(path).name, out_dir, checked, cached=_is_cached(state))
-
-
-def _is_cached(state: State) -> bool:
-    return state.name == "Cached"
+    outcome = plan_task(path, out_dir, options, table, refresh_cache)
+    _add_tags([t for t in (f"ente:{outcome.entity}" if outcome.entity else "",
+                           f"anno:{outcome.year}" if outcome.year else "") if t])
+    return outcome
 
 
 # --------------------------------------------------------------------------- a folder
@@ -229,30 +480,83 @@ def plan_files(folder: str | Path) -> list[Path]:
     return files
 
 
-#: Stage events for the progress display: callback(file name, stage, outcome-or-None).
-ProgressFn = Callable[[str, str, "PlanOutcome | None"], None]
-_progress_lock = threading.Lock()
-_progress: ProgressFn | None = None
+def _batch_flow_run_name() -> str:
+    parameters = current_flow_run.parameters or {}
+    return f"piao batch {Path(str(parameters.get('folder', ''))).name}"
 
 
-def set_progress(fn: ProgressFn | None) -> None:
-    """Install the progress callback :func:`folder_flow` reports to (it runs in the caller's process)."""
-    global _progress
-    with _progress_lock:
-        _progress = fn
+def summary_rows(outcomes: list[PlanOutcome]) -> list[dict[str, Any]]:
+    """The batch's summary table (an artifact of the flow run)."""
+    return [{"file": o.file, "ente": o.entity, "anno": o.year, "obiettivi": o.objectives,
+             "errori": o.errors, "avvisi": o.warnings, "note": o.infos,
+             "stato": o.status if not o.skipped else "già elaborato",
+             "messaggio": o.message} for o in outcomes]
 
 
-def _report(file: str, stage: str, outcome: PlanOutcome | None = None) -> None:
-    fn = _progress
-    if fn is not None:
-        try:
-            fn(file, stage, outcome)
-        except Exception:  # noqa: BLE001, S110 - a display glitch must not fail the batch
-            pass
+@flow(name="piao-batch", flow_run_name=_batch_flow_run_name, validate_parameters=True)
+def folder_flow(
+    folder: str,
+    out_dir: str,
+    ocr: str = "auto",
+    classification: str | None = None,
+    max_pages: int = 300,
+    page_timeout: float = 120.0,
+    timeout: float = stages.RunOptions.timeout,
+    profile: str | None = None,
+    refresh_cache: bool = False,
+    skip_processed: bool = False,
+) -> Any:
+    """Every plan of ``folder`` in parallel on the flow's task runner; ``out_dir/<stem>/`` each.
+
+    A plan that fails is reported in its outcome; the others go on. The run ends Completed with
+    the outcomes, or Failed -- with the same outcomes as its data -- when a plan failed.
+    ``skip_processed``: a plan whose outputs were already written from the same bytes (sha256
+    in ``plan.json``) is not processed again.
+    """
+    files = plan_files(folder)
+    options = _options(ocr, classification, max_pages, page_timeout, timeout, profile)
+    table = load_classification(classification) if classification else None
+    outcomes: dict[str, PlanOutcome] = {}
+    pending: dict[PrefectFuture, Path] = {}
+    logger = get_run_logger()
+    # Largest first: the long reads start early and the short ones fill the gaps at the end.
+    for file in sorted(files, key=lambda f: f.stat().st_size, reverse=True):
+        target = Path(out_dir) / file.stem
+        done = already_processed(file, target) if skip_processed else None
+        if done is not None:
+            outcomes[file.name] = done
+            logger.info("%s: già elaborato (stesso sha256), saltato", file.name)
+            _report(file.name, "done", done)
+            continue
+        pending[plan_task.submit(str(file), str(target), options, table, refresh_cache)] = file
+        _report(file.name, "queued")
+    for future in as_completed(list(pending)):
+        file = pending[future]
+        failure = _failure(future)
+        if failure is None:
+            outcomes[file.name] = future.result()
+            _report(file.name, "done", outcomes[file.name])
+        else:
+            outcomes[file.name] = PlanOutcome.of_error(file.name, failure)
+            logger.error("%s: non elaborato: %s", file.name, outcomes[file.name].message)
+            _report(file.name, "failed", outcomes[file.name])
+    result = [outcomes[f.name] for f in files]
+    create_table_artifact(summary_rows(result), key="piao-batch-summary",
+                          description=f"Piani elaborati da {folder}")
+    _add_tags(sorted({t for o in result for t in (f"ente:{o.entity}" if o.entity else "",
+                                                  f"anno:{o.year}" if o.year else "") if t}))
+    bad = [o for o in result if o.status != "ok"]
+    if bad:
+        return Failed(message=f"{len(bad)} di {len(result)} piani non elaborati: "
+                      + "; ".join(f"{o.file}: {o.message}" for o in bad), data=result)
+    return Completed(message=f"{len(result)} piani elaborati", data=result)
 
 
 def _failure(future: PrefectFuture) -> BaseException | None:
-    future.wait()  # records the final state on the future (else .state asks the API: may lag)
+    try:
+        future.wait()  # records the final state on the future (else .state asks the API: may lag)
+    except Exception as exc:  # noqa: BLE001 - e.g. a worker process killed (BrokenProcessPool)
+        return exc
     state = future.state
     if state.is_completed():
         return None
@@ -263,77 +567,69 @@ def _failure(future: PrefectFuture) -> BaseException | None:
     return RuntimeError(f"stato {state.name}")
 
 
-@flow(name="piao-batch", flow_run_name="piao batch {folder}", validate_parameters=True)
-def folder_flow(
-    folder: str,
-    out_dir: str,
-    ocr: str = "auto",
-    classification: str | None = None,
-    max_pages: int = 300,
-    page_timeout: float = 120.0,
-    refresh_cache: bool = False,
-    timeout: float = stages.RunOptions.timeout,
-) -> list[PlanOutcome]:
-    """Every plan of ``folder`` in parallel on the flow's task runner; ``out_dir/<stem>/`` each.
-
-    A plan whose stage fails is reported in its outcome; the others go on. Stages are submitted
-    as the previous one finishes, so a slow plan never holds back the others.
-    """
-    files = plan_files(folder)
-    options = _options(ocr, classification, max_pages, page_timeout, timeout)
-    table = load_classification(classification) if classification else None
-    extract = _extract_with_cache(refresh_cache)
-    outcomes: dict[str, PlanOutcome] = {}
-    # future -> (file, stage, payload)
-    pending: dict[PrefectFuture, tuple[Path, str, Any]] = {}
-    # Largest first: the long reads start early and the short ones fill the gaps at the end.
-    for file in sorted(files, key=lambda f: f.stat().st_size, reverse=True):
-        pending[extract.submit(str(file), options)] = (file, "extract", None)
-        _report(file.name, "queued")
-
-    while pending:
-        future = next(as_completed(list(pending)))
-        file, stage, payload = pending.pop(future)
-        failure = _failure(future)
-        if failure is not None:
-            outcomes[file.name] = PlanOutcome.of_error(file.name, failure)
-            _report(file.name, "failed", outcomes[file.name])
-            continue
-        if stage == "extract":
-            cached = _is_cached(future.state)
-            _report(file.name, "extracted")
-            pending[process_task.submit(future.result(), table)] = (file, "process", cached)
-        elif stage == "process":
-            record = future.result()
-            target = str(Path(out_dir) / file.stem)
-            _report(file.name, "processed")
-            pending[write_task.submit(record, target)] = (file, "write", (record, payload))
-        else:
-            record, cached = payload
-            outcomes[file.name] = PlanOutcome.of_record(file.name, future.result(), record, cached)
-            _report(file.name, "done", outcomes[file.name])
-    return [outcomes[f.name] for f in files]
+def outcomes_of(state: State) -> list[PlanOutcome]:
+    """The outcomes of a finished :func:`folder_flow` run, Completed or Failed; a run that
+    failed before any plan (e.g. an InputError for the folder) raises its exception."""
+    data = state.result(raise_on_failure=False)
+    if isinstance(data, BaseException):
+        raise data
+    return data
 
 
 # --------------------------------------------------------------------------- task runners
 
 
-#: Local Dask workers: one single-threaded process per plan in flight; they import the stages
-#: while the cluster starts, so the first plan on each does not pay for it.
-LOCAL_CLUSTER = {"threads_per_worker": 1, "processes": True, "dashboard_address": None,
-                 "silence_logs": logging.ERROR, "preload": ["flows.plan_flow"]}
+#: Modules a worker process imports once, before its first plan (the xargs baseline pays them
+#: for every plan).
+WARM_MODULES = ("flows.run", "extractors.pdf", "extractors.docx", "extractors.plan",
+                "outputs", "pipeline.checks", "pipeline.allocation", "spacy")
+
+
+class _PageConnection:
+    """A worker's end of the page-event channel: events go to the batch process over a local
+    connection (picklable address and key, unlike a multiprocessing queue)."""
+
+    def __init__(self, address: Any, authkey: bytes):
+        from multiprocessing.connection import Client
+
+        self.conn = Client(address, authkey=authkey)
+        self.lock = threading.Lock()
+
+    def put_nowait(self, item: tuple[str, str, int, int]) -> None:
+        with self.lock:
+            self.conn.send(item)
+
+
+def _warm_worker(address: Any = None, authkey: bytes = b"") -> None:
+    """``ProcessPoolTaskRunner`` initializer: import the stages once and route page events to
+    the batch process's display."""
+    global _page_sink
+    prefect_env.configure(quiet=True)
+    for name in WARM_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    if address is not None:
+        with contextlib.suppress(OSError):
+            _page_sink = _PageConnection(address, authkey)
 
 
 def local_workers(workers: int | None) -> int:
-    return max(1, workers or os.cpu_count() or 1)
+    """``workers``, else Prefect's ``tasks.runner.process_pool_max_workers`` setting (e.g. in
+    prefect.toml), else one per core."""
+    from prefect.settings import get_current_settings
+
+    setting = get_current_settings().tasks.runner.process_pool_max_workers
+    return max(1, workers or setting or os.cpu_count() or 1)
 
 
-def task_runner(workers: int | None = None, dask_address: str | None = None) -> TaskRunner:
+def task_runner(workers: int | None = None, dask_address: str | None = None,
+                pages_at: tuple[Any, bytes] | None = None) -> TaskRunner:
     """The runner for :func:`folder_flow`.
 
     Reading a plan is CPU-bound Python (pdfplumber, the parser), so threads do not scale: plans
-    run in worker processes -- a local Dask cluster of ``workers`` single-threaded processes, or
-    the existing Dask cluster at ``dask_address``. One worker: a thread (no process to start).
+    run in ``workers`` processes of Prefect's process pool, which import the stages once
+    (:func:`_warm_worker`) and keep them loaded from plan to plan; or on the existing Dask
+    cluster at ``dask_address``. One worker: a thread (no process to start).
     """
     if dask_address:
         from prefect_dask import DaskTaskRunner
@@ -342,38 +638,56 @@ def task_runner(workers: int | None = None, dask_address: str | None = None) -> 
     n = local_workers(workers)
     if n == 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    from prefect_dask import DaskTaskRunner
-
-    return DaskTaskRunner(cluster_kwargs={"n_workers": n, **LOCAL_CLUSTER})
+    return ProcessPoolTaskRunner(max_workers=n, initializer=_warm_worker, initargs=pages_at or ())
 
 
 @contextlib.contextmanager
-def _started_together(workers: int | None, dask_address: str | None) -> Iterator[TaskRunner]:
-    """Yield the task runner once both it and the Prefect API are up, started side by side.
-
-    The temporary Prefect server and a local Dask cluster each take seconds, mostly importing
-    modules in fresh processes: starting the cluster in a thread while the server starts
-    overlaps the two waits.
-    """
-    if dask_address or local_workers(workers) == 1:
-        with prefect_env.api_server():
-            yield task_runner(workers, dask_address)
+def _page_events(workers: int | None, dask_address: str | None,
+                 pages: PageFn | None) -> Iterator[TaskRunner]:
+    """Yield the task runner, with page events of the plans routed to ``pages``."""
+    global _page_sink
+    if pages is None or dask_address:
+        yield task_runner(workers, dask_address)
         return
-    from concurrent.futures import ThreadPoolExecutor
-
-    from distributed import LocalCluster
-    from prefect_dask import DaskTaskRunner
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        starting = pool.submit(LocalCluster, n_workers=local_workers(workers), **LOCAL_CLUSTER)
+    if local_workers(workers) == 1:  # plans on a thread of this process: call it directly
+        _page_sink = pages
         try:
-            with prefect_env.api_server():
-                cluster = starting.result()
-                with cluster:
-                    yield DaskTaskRunner(address=cluster.scheduler_address)
+            yield task_runner(workers, dask_address)
         finally:
-            if not starting.done():
-                starting.cancel()
+            _page_sink = None
+        return
+    from multiprocessing.connection import Listener
+
+    authkey = os.urandom(16)
+    listener = Listener(("127.0.0.1", 0), authkey=authkey)
+
+    def receive(conn: Any) -> None:
+        with conn:
+            while True:
+                try:
+                    item = conn.recv()
+                except (EOFError, OSError):
+                    return
+                try:
+                    pages(*item)
+                except Exception:  # noqa: BLE001, S112 - a display glitch must not stop the batch
+                    continue
+
+    def accept() -> None:
+        while True:
+            try:
+                conn = listener.accept()
+            except (OSError, EOFError):
+                return  # closed: the batch is over
+            except Exception:  # noqa: BLE001, S112 - a stray or unauthenticated connection
+                continue
+            threading.Thread(target=receive, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, name="piao-page-events", daemon=True).start()
+    try:
+        yield task_runner(workers, dask_address, (listener.address, authkey))
+    finally:
+        listener.close()
 
 
 def run_folder(
@@ -384,20 +698,26 @@ def run_folder(
     dask_address: str | None = None,
     refresh_cache: bool = False,
     progress: ProgressFn | None = None,
-) -> list[PlanOutcome]:
-    """Run :func:`folder_flow` with the right task runner and Prefect settings."""
+    pages: PageFn | None = None,
+    return_state: bool = False,
+) -> Any:
+    """Run :func:`folder_flow` with the right task runner and Prefect settings; the outcomes
+    (or, with ``return_state``, the flow run's final state)."""
     options = options or stages.RunOptions()
+    prefect_env.start_temporary_server()  # starts while the rest is prepared
     set_progress(progress)
     try:
         with prefect_env.prefect_settings(quiet=True, heartbeats=False), \
-                _started_together(workers, dask_address) as runner:
-            return folder_flow.with_options(task_runner=runner)(
+                prefect_env.api_server(), _page_events(workers, dask_address, pages) as runner:
+            state = folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,
-                refresh_cache=refresh_cache, timeout=options.timeout,
+                timeout=options.timeout, profile=options.profile,
+                refresh_cache=refresh_cache, return_state=True,
             )
     finally:
         set_progress(None)
+    return state if return_state else outcomes_of(state)
 
 
 def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions | None = None,
@@ -407,8 +727,8 @@ def run_one(path: str | Path, out_dir: str | Path, options: stages.RunOptions | 
     with prefect_env.prefect_settings(quiet=True, heartbeats=False), prefect_env.api_server():
         return plan_flow(str(path), str(out_dir), ocr=options.ocr,
                          classification=options.classification, max_pages=options.max_pages,
-                         page_timeout=options.page_timeout, refresh_cache=refresh_cache,
-                         timeout=options.timeout,
+                         page_timeout=options.page_timeout, timeout=options.timeout,
+                         profile=options.profile, refresh_cache=refresh_cache,
                          return_state=return_state)
 
 

@@ -1,11 +1,10 @@
 """Prefect settings for piao: offline, quiet, and with its home in a folder the user controls.
 
-Prefect reads most settings once, when it is first imported, and its temporary ("ephemeral")
-API server and the Dask worker processes read them from the environment. So the settings are
-applied in two ways:
+Prefect reads most settings once, when it is first imported, and the temporary API server and
+the worker processes read them from the environment. So the settings are applied in two ways:
 
 - :func:`configure` writes them into ``os.environ`` (call it before ``import prefect``; child
-  processes -- the temporary server, Dask workers -- inherit them);
+  processes -- the temporary server, worker processes -- inherit them);
 - :func:`prefect_settings` does the same and, as a context manager, also overrides the settings
   of an already-imported Prefect for the duration of the block.
 
@@ -15,6 +14,10 @@ pointing at a long-running ``prefect server start``).
 Where Prefect keeps its database, results cache and logs (``PREFECT_HOME``), in order:
 ``$PIAO_PREFECT_HOME``; ``$PREFECT_HOME`` if the user set it; ``$XDG_CACHE_HOME/piao/prefect``
 (``~/.cache/piao/prefect``).
+
+The API: :func:`api_server` -- the user's ``PREFECT_API_URL`` if it answers (else one Italian
+line, :class:`PrefectUnavailable`), or a temporary ``prefect server start`` (Prefect's public
+command) on a free loopback port, started by :func:`start_temporary_server`.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ OFFLINE = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
-    # The temporary server only runs when no PREFECT_API_URL is given; it listens on 127.0.0.1.
+    # piao starts its own temporary server (api_server); Prefect's ephemeral mode stays the
+    # fallback for a flow called outside api_server() with no PREFECT_API_URL.
     "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
-    # A fresh home runs the database migrations before the server answers: allow for it.
+    # A fresh home runs the database migrations before the server answers: allow for it (the
+    # temporary server's start waits this long too).
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     "PREFECT_UI_ENABLED": "false",
 }
@@ -104,29 +109,152 @@ def prefect_settings(quiet: bool = True, heartbeats: bool = False) -> Iterator[P
         yield home
 
 
+#: The temporary server runs only what a batch needs: the API, and the services that record
+#: task runs and events (what the UI shows). No schedules, automations or run supervision --
+#: those belong to a long-running ``prefect server start``.
+TEMPORARY_SERVER_SERVICES_OFF = (
+    "SCHEDULER", "LATE_RUNS", "FOREMAN", "PAUSE_EXPIRATIONS", "REPOSSESSOR",
+    "CANCELLATION_CLEANUP", "TRIGGERS", "CLEANUP_RECONCILER",
+)
+#: How long the check of a user-given ``PREFECT_API_URL`` may take before it counts as down.
+HEALTH_TIMEOUT_S = 3.0
+
+
+class PrefectUnavailable(RuntimeError):
+    """No Prefect API to talk to: ``str(err)`` is one Italian line naming the setting."""
+
+
+def check_api(url: str, timeout: float = HEALTH_TIMEOUT_S) -> None:
+    """Raise :class:`PrefectUnavailable` unless the Prefect API at ``url`` answers ``/health``.
+
+    Prefect's client retries a refused connection for a long while before failing with a
+    traceback; this answers within ``timeout`` seconds.
+    """
+    ok = _healthy(url, timeout)
+    if not ok:
+        raise PrefectUnavailable(
+            f"il server Prefect indicato da PREFECT_API_URL ({url}) non risponde: avviarlo "
+            "(`prefect server start`) o togliere PREFECT_API_URL per usare un server temporaneo")
+
+
+def _healthy(url: str, timeout: float) -> bool:
+    """``GET <api>/health`` answers 200 (urllib: no TLS context to build for a loopback poll)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=timeout) as answer:  # noqa: S310
+            return answer.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class TemporaryServer:
+    """``prefect server start`` on a free loopback port, in a child process of this one.
+
+    Started by :func:`start_temporary_server` (returns at once: the server starts while the
+    caller imports and prepares), waited for by :meth:`wait` (``GET /api/health``).
+    """
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.log = prefect_home() / "temporary-server.log"
+        env = {**os.environ, "PREFECT_HOME": str(prefect_home())}
+        env.pop("PREFECT_API_URL", None)  # the server itself is no client of another one
+        for service in TEMPORARY_SERVER_SERVICES_OFF:
+            env[f"PREFECT_SERVER_SERVICES_{service}_ENABLED"] = "false"
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--no-ui", "--analytics-off", "--no-scheduler",
+                 "--no-late-runs"],
+                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    def wait(self) -> str:
+        """Block until the API answers; return its URL. PrefectUnavailable if it cannot start."""
+        import time
+
+        limit = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if _healthy(self.url, timeout=2):
+                return self.url
+            time.sleep(0.1)
+        self.stop()
+        raise PrefectUnavailable(f"il server Prefect temporaneo non è partito (dettagli in {self.log})")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+_temporary: TemporaryServer | None = None
+
+
+def start_temporary_server() -> TemporaryServer | None:
+    """Start the temporary server now, without waiting for it (None: ``PREFECT_API_URL`` is set).
+
+    One per process, reused by later runs; stopped when the process exits.
+    """
+    global _temporary
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    if _temporary is None or not _temporary.alive():
+        import atexit
+
+        configure(quiet=True)
+        _temporary = TemporaryServer()
+        atexit.register(_temporary.stop)
+    return _temporary
+
+
 @contextmanager
 def api_server() -> Iterator[str]:
     """Yield the Prefect API URL every process of a run must talk to.
 
-    The user's ``PREFECT_API_URL`` (a long-running ``prefect server start``) when set. Otherwise
-    Prefect's temporary server, started here once (a few seconds; the first start on a fresh home
-    also creates the database) and put into the settings: Prefect otherwise keeps its address
-    inside the client, so every worker process of a parallel run would start a server of its
-    own. The server lives until the process exits (it is reused by later runs in the process).
-    It listens on 127.0.0.1 only: a Dask cluster on other machines needs ``PREFECT_API_URL``.
+    The user's ``PREFECT_API_URL`` (a long-running ``prefect server start``) when set, after
+    checking that it answers (:class:`PrefectUnavailable` otherwise, within seconds). Else a
+    temporary ``prefect server start`` on a free 127.0.0.1 port (a few seconds; the first start
+    on a fresh home also creates the database), put into the settings so that every worker
+    process of a parallel run talks to it. It lives until this process exits (later runs in the
+    process reuse it). A Dask cluster on other machines needs ``PREFECT_API_URL``.
     """
     from prefect.settings import get_current_settings, temporary_settings
 
     url = get_current_settings().api.url
     if url:
+        check_api(url)
         yield url
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    with temporary_settings(updates={"api.url": server.api_url}):  # type: ignore[dict-item]
-        yield server.api_url
+    server = start_temporary_server() or TemporaryServer()
+    url = server.wait()
+    with temporary_settings(updates={"api.url": url}):  # type: ignore[dict-item]
+        yield url
 
 
 def _quiet_console() -> None:

@@ -6,6 +6,7 @@ This is what ``piao run`` executes (no orchestration server to wait for); the Pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,13 @@ class RunOptions:
     timeout: float = LIMITS.timeout_s  # seconds for the whole document (read + parse)
 
 
-def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
+#: ``progress(stage, done, total)``: "read"/"ocr" with page counts while the file is read
+#: (:func:`extractors.read_document`), then "parse", "check", "write" with ``0, 0``.
+Progress = Callable[[str, int, int], None]
+
+
+def extract(path: str | Path, options: RunOptions = RunOptions(),
+            progress: Progress | None = None) -> PlanRecord:
     """Read and parse one plan file into a record (no findings, no allocations yet).
 
     The whole of it runs under ``options.timeout`` (a hang inside a parser library ends as an
@@ -44,8 +51,11 @@ def extract(path: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
     with deadline(options.timeout) as expired:
         try:
             doc = read_document(
-                str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout
+                str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout,
+                progress=progress,
             )
+            if progress is not None:
+                progress("parse", 0, 0)
             return parse_plan(doc, profile=options.profile)
         except expired as err:
             raise InputError(str(path), TIMEOUT_MESSAGE.format(seconds=options.timeout)) from err
@@ -56,13 +66,19 @@ def process(record: PlanRecord, classification: dict[int, str] | None = None) ->
     return run_checks(allocate(record, classification))
 
 
-def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOptions()) -> PlanRecord:
+def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOptions(),
+             progress: Progress | None = None) -> PlanRecord:
     """The whole pipeline on one plan; every output lands in ``out_dir`` or none does."""
     # A bad classification file fails before the (long) read, not after it.
     classification = load_classification(options.classification) if options.classification else None
     if options.profile:
         load_profile(options.profile)  # likewise a bad profile
-    record = process(extract(path, options), classification)
+    record = extract(path, options, progress)
+    if progress is not None:
+        progress("check", 0, 0)
+    record = process(record, classification)
+    if progress is not None:
+        progress("write", 0, 0)
     write_outputs(record, out_dir)
     return record
 

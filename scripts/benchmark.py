@@ -3,7 +3,7 @@
 
 Each section lives in ``bench/<name>.py`` and exposes ``run() -> list[tuple[str, str]]``
 (label, figure). Sections: extract (piao run vs bare pdfplumber), ocr (OCR path vs plain
-tesseract, character error rate), flows (1 vs 2 workers, flow overhead).
+tesseract, character error rate), flows (piao batch vs xargs piao run, flow overhead).
 
 Usage: python scripts/benchmark.py [section ...]
 """

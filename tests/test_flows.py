@@ -233,9 +233,9 @@ def test_folder_on_a_dask_cluster_by_address(pf, tmp_path):
     assert by_file["chiari.pdf"].objectives == by_file["chiari-word.docx"].objectives > 0
     for stem in ("chiari", "chiari-word"):
         assert (tmp_path / "out" / stem / "plan.json").is_file()
-    # The work ran on the cluster's workers: 3 reads, then 2 x (checks, write).
+    # The work ran on the cluster's workers: one task per plan (its stages run inside it).
     ran = [t for t in stream.data if t.get("worker") in workers]
-    assert len(ran) == 3 + 2 * 2
+    assert len(ran) == 3
 
 
 def test_deployments_for_the_annual_ingestion(prefect_home, tmp_path):
@@ -243,12 +243,14 @@ def test_deployments_for_the_annual_ingestion(prefect_home, tmp_path):
 
     yearly, polled = deployments(str(tmp_path / "inbox"), str(tmp_path / "out"), poll_minutes=30)
     assert (yearly.name, polled.name) == ("annuale", "inbox")
+    # One run at a time per deployment: the next poll never overlaps a slow run.
+    assert yearly.concurrency_limit == polled.concurrency_limit == 1
     assert yearly.schedules[0].schedule.cron == DEFAULT_CRON
     assert polled.schedules[0].schedule.interval.total_seconds() == 30 * 60
     assert yearly.parameters["inbox"] == str(tmp_path / "inbox")
 
 
-def test_ingest_flow_writes_the_good_plans_and_fails_on_a_bad_one(pf, tmp_path):
+def test_ingest_flow_writes_the_good_plans_and_fails_on_a_bad_one(pf, tmp_path, monkeypatch):
     from flows import prefect_env
     from flows.deployment import ingest_flow
 
@@ -259,9 +261,30 @@ def test_ingest_flow_writes_the_good_plans_and_fails_on_a_bad_one(pf, tmp_path):
     with prefect_env.prefect_settings(quiet=True), prefect_env.api_server():
         state = ingest_flow(str(inbox), str(tmp_path / "out"), workers=1, return_state=True)
     assert state.is_failed()  # visible as Failed in the UI...
-    assert "rotto.pdf" in str(state.result(raise_on_failure=False))
-    # ...after the good plan was written.
+    assert "rotto.pdf" in state.message
+    # ...after the good plan was written; the outcomes are the run's data.
     assert (tmp_path / "out" / "chiari-2025" / "plan.json").is_file()
+    by_file = {o.file: o for o in state.result(raise_on_failure=False)}
+    assert by_file["chiari-2025.docx"].status == "ok" and not by_file["chiari-2025.docx"].skipped
+    assert by_file["rotto.pdf"].status == "input-error"
+
+    # The next poll skips the plan already processed from the same bytes (sha256)...
+    import flows.run
+
+    counter = Counter(flows.run.extract)
+    monkeypatch.setattr(flows.run, "extract", counter)
+    written = (tmp_path / "out" / "chiari-2025" / "plan.json").stat().st_mtime_ns
+    with prefect_env.prefect_settings(quiet=True), prefect_env.api_server():
+        again = ingest_flow(str(inbox), str(tmp_path / "out"), workers=1, return_state=True)
+    by_file = {o.file: o for o in again.result(raise_on_failure=False)}
+    assert by_file["chiari-2025.docx"].skipped and by_file["chiari-2025.docx"].objectives > 0
+    assert counter.calls == 1  # only the damaged file was tried again
+    assert (tmp_path / "out" / "chiari-2025" / "plan.json").stat().st_mtime_ns == written
+    # ...but not a changed file under the same name.
+    (inbox / "chiari-2025.docx").write_bytes(PLAN_DOCX.read_bytes() + b"\0")
+    from flows.plan_flow import already_processed
+
+    assert already_processed(inbox / "chiari-2025.docx", tmp_path / "out" / "chiari-2025") is None
 
 
 def test_prefect_is_offline_and_at_home(prefect_home, monkeypatch, tmp_path):
@@ -285,3 +308,132 @@ def test_prefect_is_offline_and_at_home(prefect_home, monkeypatch, tmp_path):
     monkeypatch.delenv("PREFECT_HOME")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert prefect_env.prefect_home() == tmp_path / "cache" / "piao" / "prefect"
+
+
+# --------------------------------------------------------------------------- what the server shows
+
+
+def _eventually(fn, timeout: float = 60.0):
+    """The server records task runs and logs from events, a moment after the run: poll."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.5)
+
+
+def test_batch_on_worker_processes_as_the_prefect_server_shows_it(pf, tmp_path):
+    """Two worker processes (Prefect's process pool): run names, tags, logs, artifacts, and a
+    Failed run holding the outcomes, read back from the real (temporary) server."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    from flows import prefect_env
+
+    folder = tmp_path / "piani"
+    folder.mkdir()
+    shutil.copy(PLAN_DOCX, folder / "chiari-2025.docx")
+    shutil.copy(PLAN_PDF, folder / "chiari-pdf.pdf")
+    damaged_pdf(folder / "rotto.pdf")
+    pages, events = [], []
+
+    state = pf.run_folder(folder, tmp_path / "out", workers=2, refresh_cache=True,
+                          progress=lambda f, s, o: events.append((f, s)),
+                          pages=lambda *event: pages.append(event), return_state=True)
+
+    # A plan failed: the run is Failed, and still carries every plan's outcome.
+    assert state.is_failed() and "rotto.pdf" in state.message
+    by_file = {o.file: o for o in pf.outcomes_of(state)}
+    assert by_file["rotto.pdf"].status == "input-error"
+    record = json.loads((tmp_path / "out" / "chiari-pdf" / "plan.json").read_text(encoding="utf-8"))
+    assert by_file["chiari-pdf.pdf"].objectives == len(record["objectives"]) > 0
+    assert (by_file["chiari-pdf.pdf"].entity, by_file["chiari-pdf.pdf"].year) == \
+        (record["plan"]["entity"], record["plan"]["year"])
+    # Page events came back from the worker processes, page by page.
+    n_pages = record["source"]["pages"]
+    read = [done for f, stage, done, total in pages if f == "chiari-pdf.pdf" and stage == "read"]
+    assert read and max(read) == n_pages and len(read) >= n_pages // 2
+    assert ("rotto.pdf", "failed") in events and ("chiari-2025.docx", "done") in events
+
+    run_id = state.state_details.flow_run_id
+    tag_entity, tag_year = f"ente:{record['plan']['entity']}", f"anno:{record['plan']['year']}"
+    with prefect_env.prefect_settings(quiet=True), prefect_env.api_server(), \
+            get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(run_id)
+        assert flow_run.name == "piao batch piani"
+        assert flow_run.state.is_failed()
+        assert {tag_entity, tag_year} <= set(flow_run.tags)
+
+        in_run = FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        task_runs = _eventually(lambda: [t for t in client.read_task_runs(flow_run_filter=in_run)
+                                         if t.state and t.state.is_final()])
+        names = {t.name: t for t in task_runs}
+        # One task per plan, named after its file; its stages are nested runs.
+        assert {"chiari-2025.docx", "chiari-pdf.pdf", "rotto.pdf"} <= set(names)
+        assert names["rotto.pdf"].state.is_failed()
+        assert names["chiari-pdf.pdf"].state.is_completed()
+        assert "lettura chiari-pdf.pdf" in names
+        checks = [t for name, t in names.items() if name.startswith("verifiche e scrittura")]
+        assert len(checks) == 2 and all({tag_entity, tag_year} <= set(t.tags) for t in checks)
+
+        artifacts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))}
+        findings = json.loads(artifacts["piao-rilievi-chiari-pdf"].data)
+        assert len(findings) == len(record["findings"])
+        assert {row["messaggio"] for row in findings} == {f["message"] for f in record["findings"]}
+        links = artifacts["piao-risultati-chiari-pdf"].data
+        assert (tmp_path / "out" / "chiari-pdf" / "verifica.docx").resolve().as_uri() in links
+        summary = json.loads(artifacts["piao-batch-summary"].data)
+        assert {row["file"] for row in summary} == {"chiari-2025.docx", "chiari-pdf.pdf", "rotto.pdf"}
+
+        logs = _eventually(lambda: [log.message for log in client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+            if "rilievi:" in log.message])
+        assert any(m.startswith("chiari-pdf.pdf: rilievi:") for m in logs)
+
+
+def test_cached_read_lives_in_the_configured_result_storage(pf, tmp_path):
+    from datetime import timedelta
+
+    from prefect.settings import temporary_settings
+
+    assert pf.extract_task.cache_expiration == timedelta(days=pf.CACHE_DAYS)
+    store = tmp_path / "condivisa"
+    plan = shutil.copy(PLAN_DOCX, tmp_path / "piano.docx")
+    with temporary_settings(updates={"results.local_storage_path": store}):
+        outcome = pf.run_one(plan, tmp_path / "out", refresh_cache=True)
+    assert outcome.status == "ok"
+    key = pf.extract_cache_key(None, {"path": str(plan), "options": pf.stages.RunOptions()})
+    assert (store / key).is_file()  # workers on other machines find it there
+
+
+def test_down_prefect_server_is_one_line_and_exit_1(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path / "piani"
+    folder.mkdir()
+    shutil.copy(PLAN_DOCX, folder / "chiari-2025.docx")
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+           "PIAO_PREFECT_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "batch", str(folder), "--out",
+                           str(tmp_path / "out")], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PREFECT_API_URL" in lines[0] and str(port) in lines[0]
+    assert not (tmp_path / "out").exists()
