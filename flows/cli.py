@@ -214,13 +214,13 @@ def _cmd_results(args: argparse.Namespace) -> int:
             print(summary_table(outcomes))
         return exit_status(outcomes, args.fail_on)
     from flows.results import results_plan
-    from pipeline.money import format_eur
+    from pipeline.formatting import format_eur
 
     record = results_plan(args.plan_json, args.results, args.out)
     if not args.quiet and record.results is not None:
         r = record.results
-        print(f"{Path(args.results).name}: {len(r.objectives)} obiettivi, erogati {format_eur(r.paid_total, '€')}, "
-              f"economia {format_eur(r.economia, '€')} -> {args.out}")
+        print(f"{Path(args.results).name}: {len(r.objectives)} obiettivi, erogati {format_eur(r.paid_total)}, "
+              f"economia {format_eur(r.economia)} -> {args.out}")
     return _exit_for(record.findings, args.fail_on)
 
 

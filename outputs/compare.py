@@ -15,11 +15,12 @@ from typing import Any
 from openpyxl import Workbook
 
 from outputs.data import write_frame_csv
-from outputs.verifica import _new_document, _para, _table, clean, it_num
+from outputs.verifica import _new_document, _para, _table, clean
+from pipeline.formatting import format_number as it_num
 from outputs.write import write_outputs
 from outputs.xlsx import DECIMAL, EURO, INTEGER, Column, _table as _sheet
 from pipeline.compare import Comparison, FieldChange, settings
-from pipeline.money import format_eur
+from pipeline.formatting import format_eur
 
 CHANGE_IT = {"added": "nuovo", "removed": "non più presente", "changed": "modificato", "unchanged": "invariato"}
 MONEY_FIELDS = {"amount_eur", "budget_total", "budget_allocated", "budget_reserve", "budget_welfare"}
@@ -36,7 +37,7 @@ def show(name: str, value: Any) -> str:
     if value is None or value == [] or value == {}:
         return "n.d."
     if name in MONEY_FIELDS and isinstance(value, (int, float)):
-        return "€ " + format_eur(value, unit="")
+        return format_eur(value)
     if isinstance(value, bool):
         return "sì" if value else "no"
     if isinstance(value, (int, float)):

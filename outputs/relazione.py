@@ -27,8 +27,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from outputs.docx_common import add_field
-from outputs.verifica import _new_document, _para, _table, clean, it_num
-from pipeline.money import format_eur
+from outputs.verifica import _new_document, _para, _table, clean
+from pipeline.formatting import format_number as it_num
+from pipeline.formatting import format_eur
 from pipeline.record import ObjectiveResult, PlanRecord
 from pipeline.results import RESULT_RULES
 
@@ -45,7 +46,7 @@ def pct(value: float | int | None) -> str:
 
 
 def eur(value: float | int | None) -> str:
-    return format_eur(value, "€")
+    return format_eur(value)
 
 
 def achievement_chart(record: PlanRecord) -> bytes | None:

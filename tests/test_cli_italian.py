@@ -37,7 +37,8 @@ def test_help_has_no_english_argparse_text(args):
     (["run"], "mancano argomenti obbligatori: PLAN, --out"),
     (["bogus"], "valore non ammesso: 'bogus'"),
     (["run", "x.pdf", "--out", "o", "--ocr", "maybe"], "argomento --ocr: valore non ammesso: 'maybe'"),
-    (["run", "x.pdf", "--out", "o", "--max-pages", "abc"], "argomento --max-pages: valore non valido: 'abc'"),
+    (["run", "x.pdf", "--out", "o", "--max-pages", "abc"], "argomento --max-pages: 'abc' non è un numero intero di pagine"),
+    (["run", "x.pdf", "--out", "o", "--ocr-mode", "x"], "argomenti non riconosciuti: --ocr-mode x"),
     (["run", "x.pdf", "--out", "o", "--nope"], "argomenti non riconosciuti: --nope"),
     (["run", "x.pdf", "--out"], "argomento --out: richiede un valore"),
 ])

@@ -82,11 +82,11 @@ def test_the_stage_entry_points_run_with_fewer_passes(tmp_path, monkeypatch):
         monkeypatch.setattr(module, name, wrapper)
 
     spy(extractors.docx, "read_docx")
-    spy(extractors.plan, "parse_cards")
+    spy(extractors.plan, "read_layout")
     spy(outputs.write, "write_json")
     example = Path(__file__).parent.parent / "examples" / "chiari-2025.docx"
     record = parse_plan(read_document(str(example)))
     write_outputs(record, tmp_path / "out", writers={"plan.json": outputs.write.write_json})
-    assert seen == {"read_docx": YOUNG_THRESHOLD, "parse_cards": YOUNG_THRESHOLD,
+    assert seen == {"read_docx": YOUNG_THRESHOLD, "read_layout": YOUNG_THRESHOLD,
                     "write_json": YOUNG_THRESHOLD}
     assert gc.get_threshold() == (700, 10, 10)

@@ -377,10 +377,8 @@ def test_relazione_docx_headings_tables_and_chart(valmorena_out):
     payout = next(t for t in tables if t.rows[0].cells[0].text == "N." and t.rows[0].cells[-1].text == "Economia")
     total = [c.text for c in payout.rows[-1].cells]
     paid = sum(p for _, _, p in VALMORENA_CASES.values())
-    from pipeline.money import format_eur
-
-    assert total[0] == "Totale" and total[4] == "27.450,00 €"
-    assert total[5] == format_eur(paid, "€") and total[6] == format_eur(euro("27.450,00") - paid, "€")
+    assert total[0] == "Totale" and total[4] == "€ 27.450,00"
+    assert total[5] == _eur_text(paid) and total[6] == _eur_text(euro("27.450,00") - paid)
     assert [c.text for c in payout.rows[7].cells][:4] == ["7", "70%", "80%", "0%"]
     assert len(doc.inline_shapes) == 1  # the achievement chart
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -428,10 +426,8 @@ def test_relazione_renders_in_libreoffice(valmorena_out, tmp_path):
     assert page.getextrema()[0] < 100  # something dark is drawn on page 1
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     paid = sum(p for _, _, p in VALMORENA_CASES.values())
-    from pipeline.money import format_eur
-
     assert "Relazione sulla Performance 2025" in text
-    assert format_eur(paid, "€") in text and format_eur(euro("27.450,00") - paid, "€") in text
+    assert _eur_text(paid) in text and _eur_text(euro("27.450,00") - paid) in text
 
 
 def test_an_xlsx_results_file_reads_like_the_csv(valmorena, tmp_path):
@@ -465,3 +461,9 @@ def test_not_a_results_file(valmorena, tmp_path, capsys, content, cause):
     assert run_results(valmorena, bad, tmp_path / "out") == 2
     assert cause in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def _eur_text(value) -> str:
+    """The oracle's own money text, as the plan writes it: "€ 1.234,56"."""
+    cents = round(value * 100)
+    return "€ " + f"{cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}"

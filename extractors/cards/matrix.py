@@ -48,13 +48,15 @@ class _Group:
 def is_matrix_header(roles: dict[str, int], header: tuple[str | None, ...] = ()) -> bool:
     """A header that holds objectives: a title (or code) and their indicators (the indicator
     name, and its weight or target) -- or, in a list of objectives without indicators, their
-    weight and a deadline, staff or Gantt grid of months."""
+    weight and a deadline or Gantt grid of months."""
     if not ("code" in roles or "title" in roles):
         return False
     if "name" in roles:
         return bool({"weight", "target"} & roles.keys())
+    # (a summary table -- titles, levels, staff, amounts -- has no deadline nor Gantt grid:
+    # it repeats the objectives printed elsewhere, it is not a list of them)
     return "title" in roles and bool({"weight", "level"} & roles.keys()) and (
-        bool({"timeframe", "staff"} & roles.keys()) or len(month_columns(header)) >= 3)
+        "timeframe" in roles or len(month_columns(header)) >= 3)
 
 
 def month_columns(header: tuple[str | None, ...]) -> dict[int, int]:
