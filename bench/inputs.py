@@ -77,9 +77,10 @@ def run() -> list[tuple[str, str]]:
         digital = DIGITAL if len(pages) == total else _subset(DIGITAL, pages, tmp / "digital.pdf")
         ref = reference_pages(digital, list(range(1, len(pages) + 1)))
         t0 = time.perf_counter()
-        figure, numbers = _accuracy(read_document(str(digital)), None)
+        typed = read_document(str(digital))
+        numbers = None if len(pages) == total else _accuracy(typed, None)[1]  # the cards on those pages
+        figure, _ = _accuracy(typed, numbers)
         out.append((f"digital PDF, pages {pages[0]}-{pages[-1]}: fields", f"{figure}  ({time.perf_counter() - t0:.0f} s)"))
-        numbers = numbers if len(pages) < total else None
         kinds = [("scan 200 dpi (scansim)", lambda p: simulate_scan(digital, p)),
                  ("searchable scan, poor layer", lambda p: make_searchable(digital, p, list(range(1, len(pages) + 1))))]
         for label, make in kinds:
