@@ -88,20 +88,15 @@ def ocr_layer_pages(path: str, numbers: list[int]) -> set[int]:
         for n in numbers:
             page = pdf[n - 1]
             try:
-                width, height = page.get_size()
-                area = max(1.0, width * height)
-                covered = False
+                if not _has_page_image(page, raw):
+                    continue
                 texts = invisible = 0
-                for obj in page.get_objects(max_depth=2):
-                    if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
-                        x0, y0, x1, y1 = obj.get_bounds()
-                        if (x1 - x0) * (y1 - y0) >= PAGE_IMAGE_SHARE * area:
-                            covered = True
-                    elif obj.type == raw.FPDF_PAGEOBJ_TEXT:
+                for obj in page.get_objects(max_depth=2):  # OCRmyPDF puts its layer in a form
+                    if obj.type == raw.FPDF_PAGEOBJ_TEXT:
                         texts += 1
                         if raw.FPDFTextObj_GetTextRenderMode(obj.raw) == raw.FPDF_TEXTRENDERMODE_INVISIBLE:
                             invisible += 1
-                if covered and texts and (invisible >= INVISIBLE_SHARE * texts or by_producer):
+                if texts and (invisible >= INVISIBLE_SHARE * texts or by_producer):
                     out.add(n)
             except Exception:  # noqa: BLE001 - an odd page: judge it as typed text
                 continue
@@ -110,6 +105,25 @@ def ocr_layer_pages(path: str, numbers: list[int]) -> set[int]:
     finally:
         pdf.close()
     return out
+
+
+def _has_page_image(page, raw) -> bool:
+    """Whether an image drawn by the page itself covers it (a cheap pass over the page's own
+    objects through pdfium's C API: a typed page has thousands of text objects)."""
+    import ctypes
+
+    width, height = page.get_size()
+    area = max(1.0, width * height)
+    handle = page.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for i in range(raw.FPDFPage_CountObjects(handle)):
+        obj = raw.FPDFPage_GetObject(handle, i)
+        if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_IMAGE:
+            continue
+        if raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and \
+                (right.value - left.value) * (top.value - bottom.value) >= PAGE_IMAGE_SHARE * area:
+            return True
+    return False
 
 
 def review_layers(path: str, pages: list[Page], usable: list[bool]) -> tuple[list[int], dict[int, str]]:
