@@ -75,3 +75,20 @@ def test_a_poor_layer_is_read_again_and_the_card_comes_out_as_from_the_digital_p
     want = [(i.name, i.target, i.weight_pct) for i in digital.indicators]
     assert got == want
     assert len(trusted[0].indicators) < len(want)  # what trusting the poor layer gave
+
+
+def test_page_modes_say_how_each_page_was_read():
+    from extractors.layout import Document
+
+    pdf = Document("x.pdf", "0", "pdf", [Page(1), Page(2, ocr=True), Page(3, ocr=True)],
+                   page_modes={3: "ocr-layer-rejected"})
+    assert page_modes(pdf) == {"1": "text", "2": "ocr", "3": "ocr-layer-rejected"}
+    text = Document("x.txt", "0", "text", [Page(1, ocr=True), Page(2, ocr=True)])
+    assert page_modes(text) == {"1": "ocr-text", "2": "ocr-text"}
+
+
+def test_plan_json_source_records_the_page_modes():
+    from pipeline.record import Source
+
+    src = Source(file="x.pdf", sha256="0", pages=2, page_modes={"1": "text", "2": "ocr-layer"})
+    assert Source.model_validate_json(src.model_dump_json()).page_modes == {"1": "text", "2": "ocr-layer"}
