@@ -65,6 +65,9 @@ class Document:
     sha256: str
     format: Literal["pdf", "docx", "text"]
     pages: list[Page] = field(default_factory=list)
+    #: How pages with a scanner's OCR layer were read ("ocr-layer", "ocr-layer-rejected"), by
+    #: page number; see :func:`extractors.textlayer.page_modes`.
+    page_modes: dict[int, str] = field(default_factory=dict)
 
     @property
     def ocr_pages(self) -> list[int]:

@@ -286,15 +286,26 @@ def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout
     doc = Document(path=path, sha256=sha256 or sha256_of(path), format="pdf")
     if ocr == "always":
         doc.pages = _ocr(path, list(range(1, n_pages + 1)), page_timeout, progress)
-        return doc
+        return _repair(doc)
     reads = _read_all(path, n_pages, workers or default_workers(), page_timeout, progress)
     pages = [r.page for r in reads]
     need = [r.page.number for r in reads if not r.usable] if ocr == "auto" else []
+    if ocr == "auto":  # a scanner's OCR layer is trusted only when it reads well
+        from extractors.textlayer import review_layers
+
+        redo, doc.page_modes = review_layers(path, pages, [r.usable for r in reads])
+        need = sorted(set(need) | set(redo))
     if need:
         by_number = {p.number: p for p in _ocr(path, need, page_timeout, progress)}
         pages = [by_number.get(p.number, p) for p in pages]
     doc.pages = pages
-    return doc
+    return _repair(doc)
+
+
+def _repair(doc: Document) -> Document:
+    from extractors.spelling import repair_ocr_pages  # OCR'd pages only
+
+    return repair_ocr_pages(doc)
 
 
 def _ocr(path: str, pages: list[int], page_timeout: float, progress=None) -> list[Page]:

@@ -54,8 +54,10 @@ def _has_plan_rules(plan: Plan) -> bool:
 
 
 def parse_source(doc: Document) -> Source:
+    from extractors.textlayer import page_modes
+
     return Source(file=Path(doc.path).name, sha256=doc.sha256, pages=len(doc.pages),
-                  ocr_pages=doc.ocr_pages, format=doc.format)
+                  ocr_pages=doc.ocr_pages, format=doc.format, page_modes=page_modes(doc))
 
 
 @with_fewer_gc_passes

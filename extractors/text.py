@@ -11,7 +11,8 @@ Without form feeds, **page numbers are section numbers**, not the printed pages:
 ``pages`` then say "the n-th section of the text". Lines carry no word boxes and ``x0``/``x1``
 are zero; ``top``/``bottom`` hold the line's row number in the file, so a gap between two lines
 marks a blank line (a paragraph break, which the card parser uses to tell table cells apart).
-``format`` is ``"text"``, so the card parser applies its OCR-tolerant rules.
+``format`` is ``"text"``, so the card parser applies its OCR-tolerant rules. OCR slips are
+repaired word by word (:mod:`extractors.spelling`).
 """
 
 from __future__ import annotations
@@ -75,4 +76,6 @@ def read_text(path: str) -> Document:
                 # top/bottom count text rows (not points): a jump in top marks a blank line
                 lines.append(Line(text=s.strip(), page=number, top=float(row), bottom=float(row) + 1.0))
         doc.pages.append(Page(number=number, lines=lines, ocr=True))
-    return doc
+    from extractors.spelling import repair_ocr_pages
+
+    return repair_ocr_pages(doc)

@@ -37,6 +37,10 @@ class Source(_Model):
     pages: int
     ocr_pages: list[int] = Field(default_factory=list, description="1-based pages read by OCR")
     format: Literal["pdf", "docx", "text"] | None = None
+    #: How each page was read, by page number: "text" (typed text layer), "ocr" (our OCR),
+    #: "ocr-layer" (a scanner's OCR layer, judged good), "ocr-layer-rejected" (a scanner's OCR
+    #: layer judged poor, page OCR'd again), "ocr-text" (an OCR text file's section).
+    page_modes: dict[str, str] = Field(default_factory=dict, description="how each page was read, by page number")
     #: The layout reader that read the objectives ("cards", "matrix", "list").
     layout: str | None = None
     #: Where the reading is uncertain (Italian, one per place): columns whose role is unknown,

@@ -3,7 +3,8 @@
 
 Each section lives in ``bench/<name>.py`` and exposes ``run() -> list[tuple[str, str]]``
 (label, figure). Sections: extract (piao run vs bare pdfplumber), ocr (OCR path vs plain
-tesseract, character error rate), flows (piao batch vs xargs piao run, flow overhead).
+tesseract, character error rate), flows (piao batch vs xargs piao run, flow overhead); on request
+only: inputs (field accuracy and CER per input kind: digital, scan, searchable scan, OCR text; long).
 
 Usage: python scripts/benchmark.py [section ...]
 """

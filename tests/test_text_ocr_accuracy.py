@@ -18,9 +18,9 @@ from tests.fieldcompare import OBJECTIVE_FIELDS, compare_objectives, load_expect
 OCR_TXT = Path(__file__).parent / "data" / "chiari-2025.ocr.txt"
 EXCLUDE: tuple[str, ...] = ()
 
-#: What the parser reaches today on this file (strict: 546/571), as a regression floor; above
-#: issue 2's 95% bar.
-FLOOR = 0.955
+#: What the parser reaches today on this file (strict: 548/571 with the OCR spelling repair of
+#: extractors/spelling.py, 546/571 without), as a regression floor; above issue 2's 95% bar.
+FLOOR = 0.959
 #: Card-level fields (number, scope, kind, title, timeframe, threshold, staff) must hold up.
 CARD_FIELDS_FLOOR = 0.97
 ISSUE_BAR = 0.98
@@ -64,7 +64,10 @@ def test_ocr_weights(ocr_cards):
 @pytest.mark.xfail(reason="issue 3's 98% bar (560/571) on this text is out of reach of parsing: "
                           "in 14 expected fields the OCR's own cell holds wrong characters "
                           "('impiantisca', 'seanalazioni', 'tuttii', 'banda', '÷' read '+', card 23's "
-                          "garbled cells...), a 557/571 = 97.5% ceiling without spelling correction",
+                          "garbled cells...), a 557/571 = 97.5% ceiling without spelling correction; "
+                          "the spelling repair mends 'impiantisca' and 'seanalazioni' (548/571) but "
+                          "cannot tell 'banda' from 'banca', and the other misses are cells the OCR "
+                          "interleaved",
                    strict=True)
 def test_ocr_text_issue_bar(ocr_cards):
     right, total, report = compare_objectives(ocr_cards, load_expected(), exclude=EXCLUDE)
