@@ -1,9 +1,12 @@
-"""Word XML pieces python-docx has no API for, shared by verifica.docx and allegato.docx."""
+"""Word pieces shared by the documents (verifica, allegato, relazione, confronto): XML python-docx
+has no API for, and charts as PNG bytes."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
+from typing import Any
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
@@ -44,3 +47,14 @@ def add_field(p: Paragraph, instr: str, cached: str, style_run: Callable[[Run], 
     run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="separate"/>')
     style_run(p.add_run(cached))
     run_with(f'<w:fldChar {nsdecls("w")} w:fldCharType="end"/>')
+
+
+def figure_png(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (laid out tight), the figure closed."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()

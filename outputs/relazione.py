@@ -26,7 +26,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from outputs.docx_common import add_field
+from outputs.docx_common import add_field, figure_png
 from outputs.verifica import _new_document, _para, _table, clean
 from pipeline.formatting import format_number as it_num
 from pipeline.formatting import format_eur
@@ -84,11 +84,7 @@ def achievement_chart(record: PlanRecord) -> bytes | None:
     handles.append(Line2D([], [], color="#1F3A5F", linewidth=1.6, label=w["chart_threshold"]))
     ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower center",
               bbox_to_anchor=(0.5, 1.0), ncol=len(handles))
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 def _header_footer(doc: DocxDocument, record: PlanRecord) -> None:

@@ -43,7 +43,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
-from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
+from outputs.docx_common import XML_BAD, add_field, cant_split, figure_png, repeat_header, shade
 from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.allocation_rules import printed_vs_computed
 from pipeline.checks.plan_rules import band_coverage, budget_balance
@@ -323,11 +323,7 @@ def findings_chart(record: PlanRecord) -> bytes | None:
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.legend(fontsize=7.5, frameon=False, loc="lower right")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 # --------------------------------------------------------------------------- sections
@@ -691,11 +687,7 @@ def amounts_chart(record: PlanRecord) -> bytes | None:
     ax.set_xlim(0, max(values) * 1.3 or 1)
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     ax.set_axisbelow(True)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 def _allocation(doc: DocxDocument, record: PlanRecord) -> None:
