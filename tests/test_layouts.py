@@ -287,3 +287,21 @@ def test_label_value_table_cards(tmp_path):
         (1, "Sportello unico digitale", "30/09/2026", 70, 3, [("Servizi attivati", 6, 60), ("Dipendenti formati", 10, 40)]),
         (2, "Censimento del verde", "31/12/2026", 70, 3, [("Servizi attivati", 6, 60), ("Dipendenti formati", 10, 40)]),
     ]
+
+
+def test_the_introduction_s_last_sentence_is_no_card_scope(tmp_path):
+    """A heading with nothing above it on its page: the sentence that ends the introduction
+    (the plan's payout rule, here) stays in the introduction, not the first card's scope."""
+    from extractors import parse_plan, read_document
+
+    doc = Docx()
+    _front(doc)
+    doc.add_paragraph("Al di sotto del 60% la quota non è erogata.")
+    doc.add_paragraph("OBIETTIVO N. 1")
+    doc.add_paragraph("Obiettivo: Riordino dell'archivio")
+    _table(doc, [("Indicatore", "Target", "Peso %"), ("Faldoni", "n. 40 faldoni", "100")])
+    path = tmp_path / "intro.docx"
+    doc.save(path)
+    record = parse_plan(read_document(str(path)))
+    assert record.objectives[0].scope_line is None
+    assert record.objectives[0].title == "Riordino dell'archivio"

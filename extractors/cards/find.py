@@ -50,7 +50,8 @@ def heading_of(text: str) -> tuple[int | None, str | None] | None:
     return None
 
 
-def _find_cards(texts: list[str]) -> list[_Card]:
+def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]:
+    """The cards of a document's lines (``pages``: each line's page, when known)."""
     p = patterns()
     cards: list[_Card] = []
     for i, t in enumerate(texts):
@@ -75,11 +76,14 @@ def _find_cards(texts: list[str]) -> list[_Card]:
         top = year_idx if year_idx is not None else banner
         if top is None:
             # no banner, no year: the scope is the non-empty line right above, when it is no
-            # field of the previous card (a label) and no heading of a group
+            # field of the previous card (a label), stands on the heading's page and is no
+            # sentence (the end of the introduction before the first card is not its scope)
             k = i - 1
             while k >= lo and not texts[k]:
                 k -= 1
-            scope = [k] if k >= lo and _label_of(texts[k], "other") is None else []
+            same_page = pages is None or k < 0 or pages[k] == pages[i]
+            sentence = k >= lo and texts[k].rstrip().endswith((".", ";", ":"))
+            scope = [k] if k >= lo and same_page and not sentence and _label_of(texts[k], "other") is None else []
             start = scope[0] if scope else i
         else:
             scope = [k for k in range(top + 1, i) if texts[k]]
@@ -101,5 +105,5 @@ def _find_cards(texts: list[str]) -> list[_Card]:
 def first_card_start(lines: list[Line]) -> int | None:
     """Index in ``lines`` of the first card's first line (its banner, year or scope line, as
     the card parser itself finds them), or None when there is no card."""
-    cards = _find_cards([_norm(ln.text) for ln in lines])
+    cards = _find_cards([_norm(ln.text) for ln in lines], [ln.page for ln in lines])
     return cards[0].start if cards else None

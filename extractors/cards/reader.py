@@ -61,7 +61,7 @@ def _read_cards(doc: Document, year: int | None, notes: list[str]) -> list[Objec
             lines.append(ln)
             ocr_flags.append(page.ocr or doc.format == "text")
     texts = _with_cell_labels([_norm(ln.text) for ln in lines], doc)
-    cards = _find_cards(texts)
+    cards = _find_cards(texts, [ln.page for ln in lines])
     heights = {p.number: p.height for p in doc.pages}
     all_tables = [t for p in doc.pages for t in p.tables if _is_indicator_table(t)]
     used: set[int] = set()
