@@ -532,6 +532,24 @@ def estimate_cards_page(record: PlanRecord) -> int:
     return 3 + 2 + max(1, -(-rows // 11))
 
 
+def regeneration_notes(record: PlanRecord) -> list[str]:
+    """Where the regenerated Allegato differs from its source, one Italian sentence each."""
+    t = _text()["regeneration"]
+    notes = [t["source"].format(file=record.source.file, sha=record.source.sha256[:16])]
+    notes += [t["number_supplied"].format(number=o.number) for o in record.objectives
+              if not o.number_printed and o.number is not None]
+    notes += [t["reading"].format(note=n.rstrip(".")) for n in record.source.reading_notes]
+    return notes
+
+
+def _regeneration_notes(doc: DocxDocument, record: PlanRecord) -> None:
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _page(section, landscape=False)
+    _para(doc, _text()["regeneration"]["heading"], bold=True, size=12)
+    for note in regeneration_notes(record):
+        _para(doc, note)
+
+
 def write_allegato(record: PlanRecord, path: str | Path) -> None:
     """Write the Allegato for ``record`` to ``path`` (.docx)."""
     plan = record.plan
@@ -553,6 +571,8 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
         cards.header.is_linked_to_previous = False  # the cards carry no running header, as in the plan
         for i, obj in enumerate(record.objectives):
             _card(doc, plan, obj, first=i == 0)
+
+    _regeneration_notes(doc, record)
 
     props = doc.core_properties
     props.title = " - ".join(x for x in (_text()["document_title"], _clean(plan.entity),

@@ -80,8 +80,9 @@ def test_cover_and_sections(written):
     assert texts[0] == "Allegato 2"  # the number comes from the plan's title
     assert "COMUNE DI CHIARI" in texts and "PROVINCIA DI BRESCIA" in texts
     assert "PIANO DELLA PERFORMANCE" in texts and f"ESERCIZIO {record.plan.period}" in texts
+    # introduction, summary (landscape), cards, the notes on the regeneration
     assert [s.orientation for s in doc.sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE,
-                                                      WD_ORIENT.PORTRAIT]
+                                                      WD_ORIENT.PORTRAIT, WD_ORIENT.PORTRAIT]
     assert doc.sections[1].page_width > doc.sections[1].page_height
     styles = {p.style.name for p in doc.paragraphs}
     assert {"Title", "Heading 1", "Heading 2"} <= styles
@@ -306,3 +307,16 @@ def test_document_properties_name_the_entity_and_the_real_date(written):
     assert props.author == record.plan.entity and record.plan.entity in props.title
     created = props.created.replace(tzinfo=props.created.tzinfo or timezone.utc)
     assert abs(datetime.now(timezone.utc) - created) < timedelta(hours=1)
+
+
+def test_last_section_says_where_the_regeneration_differs(written):
+    """Issue 14: a last section "Note sulla rigenerazione" names the source and every number the
+    reader supplied (the Chiari card printed as "OBIETTIVO N." is the 16th)."""
+    record, _, doc = written
+    texts = _texts(doc)
+    at = texts.index("Note sulla rigenerazione")
+    notes = texts[at + 1:]
+    assert any(record.source.file in n and record.source.sha256[:16] in n for n in notes)
+    supplied = [o.number for o in record.objectives if not o.number_printed]
+    assert supplied and all(any(f"Obiettivo n. {n}:" in x and "non riporta il numero" in x for x in notes)
+                            for n in supplied)

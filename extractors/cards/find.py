@@ -55,6 +55,9 @@ def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]
     p = patterns()
     cards: list[_Card] = []
     for i, t in enumerate(texts):
+        if cards and any(rx.match(t) for rx in p["cards_end"]):
+            cards[-1].end = i  # a closing section: it belongs to no card, and holds none
+            break
         head = heading_of(t)
         if head is None:
             continue
