@@ -49,4 +49,9 @@ def apply_plan_rules(record: PlanRecord) -> PlanRecord:
             if weight is not None:
                 update["objective_weight"] = weight
         objectives.append(o.model_copy(update=update) if update else o)
-    return record.model_copy(update={"objectives": objectives})
+    if plan.objective_weighting is None and not plan.strategic_weights and objectives \
+            and all(o.objective_weight is not None and o.strategic_level is None for o in objectives):
+        # the front part names no weighting, but every card prints its own points and none a
+        # level: the plan weights by points
+        plan = plan.model_copy(update={"objective_weighting": "points"})
+    return record.model_copy(update={"objectives": objectives, "plan": plan})

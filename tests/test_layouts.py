@@ -305,3 +305,37 @@ def test_the_introduction_s_last_sentence_is_no_card_scope(tmp_path):
     record = parse_plan(read_document(str(path)))
     assert record.objectives[0].scope_line is None
     assert record.objectives[0].title == "Riordino dell'archivio"
+
+
+def test_a_plan_in_yet_another_wording(tmp_path):
+    """'SCHEDA N.' headings, 'Denominazione:' / 'Termine:' / 'Risorse umane coinvolte:' /
+    'Punteggio:' labels, 'Valore obiettivo' / 'Peso indicatore' columns, the year only in the
+    title, the soglia in a sentence about the quota, points printed on every card."""
+    from extractors import parse_plan, read_document
+
+    doc = Docx()
+    doc.add_paragraph("COMUNE DI SASSOFERRO")
+    doc.add_paragraph("Piano della Performance 2026 – obiettivi di performance organizzativa")
+    doc.add_paragraph("Ogni obiettivo è pesato in punti; la quota è erogata se il risultato raggiunge almeno il 70%.")
+    cards = [("Revisione del regolamento dei tributi minori", "30/06/2026", "n. 2 istruttori amministrativi", 40,
+              [("Regolamento approvato", "Sì", "50"), ("Avvisi inviati", "n. 300 avvisi", "50")]),
+             ("Digitalizzazione delle pratiche cimiteriali", "31/12/2026",
+              "1 Istruttore direttivo cat. D, 3 Operai cat. B", 35,
+              [("Pratiche digitalizzate", "n. 450 pratiche", "60"), ("Tempo medio di rilascio", "≤ 15 giorni", "40")])]
+    for n, (title, due, staff, points, rows) in enumerate(cards, start=1):
+        doc.add_paragraph(f"SCHEDA N. {n}")
+        doc.add_paragraph(f"Denominazione: {title}")
+        doc.add_paragraph(f"Termine: {due}")
+        doc.add_paragraph(f"Risorse umane coinvolte: {staff}")
+        doc.add_paragraph(f"Punteggio: {points} punti")
+        _table(doc, [("Indicatore di performance", "Valore obiettivo", "Peso indicatore"), *rows])
+    path = tmp_path / "sassoferro.docx"
+    doc.save(path)
+    record = parse_plan(read_document(str(path)))
+    assert (record.plan.year, record.plan.objective_weighting, record.plan.threshold.default_pct) == (2026, "points", 70)
+    got = [(o.title, o.timeframe, o.threshold_pct, o.staff_count, o.objective_weight,
+            [(i.name, i.target_value, i.weight_pct) for i in o.indicators]) for o in record.objectives]
+    assert got == [
+        (cards[0][0], "30/06/2026", 70, 2, 40, [("Regolamento approvato", None, 50), ("Avvisi inviati", 300, 50)]),
+        (cards[1][0], "31/12/2026", 70, 4, 35, [("Pratiche digitalizzate", 450, 60), ("Tempo medio di rilascio", 15, 40)]),
+    ]
