@@ -172,14 +172,20 @@ def _table(doc, rows):
     return table
 
 
+def _parsed(doc, path):
+    """The record parse_plan reads from ``doc`` saved at ``path``."""
+    from extractors import parse_plan, read_document
+
+    doc.save(path)
+    return parse_plan(read_document(str(path)))
+
+
 def _front(doc, entity="COMUNE DI PRATOLUNGO"):
     doc.add_paragraph(entity)
     doc.add_paragraph("Piano della Performance 2026 – obiettivi di performance organizzativa")
 
 
 def test_numbering_restarting_per_service_gets_running_numbers(tmp_path):
-    from extractors import parse_plan, read_document
-
     doc = Docx()
     _front(doc)
     cards = [("Servizio Tributi", 1, "Bonifica della banca dati TARI"),
@@ -192,33 +198,25 @@ def test_numbering_restarting_per_service_gets_running_numbers(tmp_path):
         doc.add_paragraph("Soglia minima: 60%")
         doc.add_paragraph("Personale coinvolto: n. 2 istruttori")
         _table(doc, [("Indicatore", "Target 2026", "Peso %"), ("Pratiche concluse", "n. 50 pratiche", "100")])
-    path = tmp_path / "pratolungo.docx"
-    doc.save(path)
-    record = parse_plan(read_document(str(path)))
+    record = _parsed(doc, tmp_path / "pratolungo.docx")
     assert [o.number for o in record.objectives] == [1, 2, 3, 4]
     assert [o.printed_label for o in record.objectives] == [f"{s} – Obiettivo n. {n}" for s, n, _ in cards]
     assert [o.title for o in record.objectives] == [t for *_, t in cards]
 
 
 def test_a_number_printed_twice_is_no_restart(tmp_path):
-    from extractors import parse_plan, read_document
-
     doc = Docx()
     _front(doc)
     for n in (1, 2, 2, 3):
         doc.add_paragraph(f"OBIETTIVO N. {n}")
         doc.add_paragraph(f"Obiettivo: Titolo {n}")
         _table(doc, [("Indicatore", "Target", "Peso"), ("Atti", "n. 5 atti", "100")])
-    path = tmp_path / "doppio.docx"
-    doc.save(path)
-    record = parse_plan(read_document(str(path)))
+    record = _parsed(doc, tmp_path / "doppio.docx")
     assert [o.number for o in record.objectives] == [1, 2, 2, 3]
     assert all(o.printed_label is None for o in record.objectives)
 
 
 def test_list_of_objectives_with_gantt_grid_and_an_x_prerequisite(tmp_path):
-    from extractors import parse_plan, read_document
-
     doc = Docx()
     _front(doc)
     doc.add_paragraph("ANNO 2026")
@@ -234,9 +232,7 @@ def test_list_of_objectives_with_gantt_grid_and_an_x_prerequisite(tmp_path):
                  ("2", "Rispetto degli obblighi di pubblicazione in Amministrazione trasparente", "X",
                   "tutto il personale", *gantt(1, 12)),
                  ("3", "Archiviazione digitale delle delibere", "60", "n. 1 istruttore", *gantt(5, 5))])
-    path = tmp_path / "segreteria.docx"
-    doc.save(path)
-    record = parse_plan(read_document(str(path)))
+    record = _parsed(doc, tmp_path / "segreteria.docx")
     assert record.source.layout == "list"
     assert record.plan.prerequisites == ["Rispetto degli obblighi di pubblicazione in Amministrazione trasparente"]
     assert [(o.number, o.objective_weight, o.timeframe) for o in record.objectives] == [
@@ -264,8 +260,6 @@ def test_unknown_column_is_a_reading_uncertain_finding(tmp_path):
 
 def test_label_value_table_cards(tmp_path):
     """Each objective a two-column table: label | value rows, the indicators in a table after it."""
-    from extractors import parse_plan, read_document
-
     doc = Docx()
     _front(doc)
     for n, title, due in ((1, "Sportello unico digitale", "30/09/2026"), (2, "Censimento del verde", "31/12/2026")):
@@ -278,9 +272,7 @@ def test_label_value_table_cards(tmp_path):
         doc.add_paragraph("")
         _table(doc, [("Indicatore", "Valore atteso", "Peso"), ("Servizi attivati", "n. 6 servizi", "60"),
                      ("Dipendenti formati", "n. 10 dipendenti", "40")])
-    path = tmp_path / "labelvalue.docx"
-    doc.save(path)
-    record = parse_plan(read_document(str(path)))
+    record = _parsed(doc, tmp_path / "labelvalue.docx")
     got = [(o.number, o.title, o.timeframe, o.threshold_pct, o.staff_count,
             [(i.name, i.target_value, i.weight_pct) for i in o.indicators]) for o in record.objectives]
     assert got == [
@@ -292,17 +284,13 @@ def test_label_value_table_cards(tmp_path):
 def test_the_introduction_s_last_sentence_is_no_card_scope(tmp_path):
     """A heading with nothing above it on its page: the sentence that ends the introduction
     (the plan's payout rule, here) stays in the introduction, not the first card's scope."""
-    from extractors import parse_plan, read_document
-
     doc = Docx()
     _front(doc)
     doc.add_paragraph("Al di sotto del 60% la quota non è erogata.")
     doc.add_paragraph("OBIETTIVO N. 1")
     doc.add_paragraph("Obiettivo: Riordino dell'archivio")
     _table(doc, [("Indicatore", "Target", "Peso %"), ("Faldoni", "n. 40 faldoni", "100")])
-    path = tmp_path / "intro.docx"
-    doc.save(path)
-    record = parse_plan(read_document(str(path)))
+    record = _parsed(doc, tmp_path / "intro.docx")
     assert record.objectives[0].scope_line is None
     assert record.objectives[0].title == "Riordino dell'archivio"
 
@@ -311,8 +299,6 @@ def test_a_plan_in_yet_another_wording(tmp_path):
     """'SCHEDA N.' headings, 'Denominazione:' / 'Termine:' / 'Risorse umane coinvolte:' /
     'Punteggio:' labels, 'Valore obiettivo' / 'Peso indicatore' columns, the year only in the
     title, the soglia in a sentence about the quota, points printed on every card."""
-    from extractors import parse_plan, read_document
-
     doc = Docx()
     doc.add_paragraph("COMUNE DI SASSOFERRO")
     doc.add_paragraph("Piano della Performance 2026 – obiettivi di performance organizzativa")
@@ -329,9 +315,7 @@ def test_a_plan_in_yet_another_wording(tmp_path):
         doc.add_paragraph(f"Risorse umane coinvolte: {staff}")
         doc.add_paragraph(f"Punteggio: {points} punti")
         _table(doc, [("Indicatore di performance", "Valore obiettivo", "Peso indicatore"), *rows])
-    path = tmp_path / "sassoferro.docx"
-    doc.save(path)
-    record = parse_plan(read_document(str(path)))
+    record = _parsed(doc, tmp_path / "sassoferro.docx")
     assert (record.plan.year, record.plan.objective_weighting, record.plan.threshold.default_pct) == (2026, "points", 70)
     got = [(o.title, o.timeframe, o.threshold_pct, o.staff_count, o.objective_weight,
             [(i.name, i.target_value, i.weight_pct) for i in o.indicators]) for o in record.objectives]
