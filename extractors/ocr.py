@@ -42,6 +42,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
+from extractors.backends import ReadOptions
 from extractors.layout import Line, Page, Table, Word, line_of, words_to_lines
 from extractors.preprocess import DEFAULT_STEPS, Cell, Grid, Steps, prepare_page
 from pipeline.errors import InputError
@@ -495,7 +496,7 @@ def ocr_pdf_pages(
     path: str,
     pages: list[int],
     *,
-    page_timeout: float = 120.0,
+    page_timeout: float = ReadOptions().page_timeout,
     dpi: int = 300,
     options: OcrOptions | None = None,
     workers: int | None = None,

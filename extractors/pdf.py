@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from extractors.backends import ReadOptions
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
 from extractors import pdfguard
@@ -270,12 +271,15 @@ def count_pages(path: str) -> int:
         pdf.close()
 
 
-def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0,
-             sha256: str | None = None, workers: int | None = None, progress=None) -> Document:
-    """Read a PDF into a layout :class:`Document`. ``ocr``: auto | always | never.
+def read_pdf(path: str, options: ReadOptions | None = None, *, sha256: str | None = None, progress=None,
+             **values) -> Document:
+    """Read a PDF into a layout :class:`Document` as ``options`` say (single options may be given
+    as keywords on top: ``read_pdf(p, ocr="never")``; see :class:`extractors.backends.ReadOptions`).
 
     ``progress(stage, done, total)``: see :func:`extractors.read.read_document`."""
     path = str(path)
+    options = ReadOptions.resolve(path, options, **values)
+    ocr, max_pages, page_timeout, workers = options.ocr, options.max_pages, options.page_timeout, options.workers
     if Path(path).stat().st_size == 0:
         raise InputError(path, MESSAGES["empty"])
     n_pages = count_pages(path)

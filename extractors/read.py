@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
+from extractors.backends import Progress, ReadOptions, backend_for
 from extractors.layout import Document
 from pipeline.errors import InputError
 from pipeline.gc_tuning import with_fewer_gc_passes
@@ -17,7 +17,6 @@ MESSAGES = {
     "unreadable": "il file non si può leggere ({err})",
     "empty": "il file è vuoto",
     "unsupported": "formato non supportato: {what} (servono PDF, DOCX o testo OCR .txt)",
-    "bad_ocr": "valore di --ocr non valido: {value} (auto, always o never)",
 }
 
 #: What common non-plan files look like, to name them in the error line.
@@ -31,9 +30,6 @@ KNOWN_MAGIC = [
     (b"GIF8", "immagine GIF"),
 ]
 TEXT_SUFFIXES = {".txt", ".text"}
-OCR_MODES = {"auto", "always", "never"}
-#: ``progress(stage, done, total)``: pages read so far (see :func:`read_document`).
-Progress = Callable[[str, int, int], None]
 
 
 def sniff(path: str) -> str:
@@ -97,9 +93,14 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 @with_fewer_gc_passes
-def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeout: float = 120.0,
-                  progress: Progress | None = None) -> Document:
+def read_document(path: str, options: ReadOptions | None = None, progress: Progress | None = None,
+                  **values) -> Document:
     """Read a plan (PDF, DOCX or OCR text) into a layout :class:`Document`.
+
+    ``options`` (:class:`~extractors.backends.ReadOptions`, the defaults if omitted) says how;
+    single options may be given as keywords on top of it (``read_document(p, ocr="never")``),
+    an unknown name is a ``TypeError``. The file's format (by its bytes) and the options pick the
+    back-end (:func:`~extractors.backends.backend_for`).
 
     ``progress``, if given, is called as ``progress(stage, done, total)`` while a PDF is read:
     stage ``"read"`` (text layer) or ``"ocr"``, ``done`` of ``total`` pages (possibly from
@@ -108,26 +109,5 @@ def read_document(path: str, ocr: str = "auto", max_pages: int = 300, page_timeo
     Raises :class:`InputError` (with an Italian cause) for anything that cannot be read.
     """
     path = str(path)
-    if ocr not in OCR_MODES:
-        raise InputError(path, MESSAGES["bad_ocr"].format(value=ocr))
-    kind = sniff(path)
-    from extractors.layout import sha256_of
-
-    digest = sha256_of(path)
-    if kind == "pdf":
-        from extractors.pdf import read_pdf
-
-        return read_pdf(path, ocr=ocr, max_pages=max_pages, page_timeout=page_timeout, sha256=digest,
-                        progress=progress)
-    if kind == "docx":
-        from extractors.docx import read_docx
-
-        doc = read_docx(path, sha256=digest)
-    else:
-        from extractors.text import read_text
-
-        doc = read_text(path)
-        doc.sha256 = digest
-    if len(doc.pages) > max_pages:
-        raise InputError(path, f"il documento ha {len(doc.pages)} pagine, più del massimo consentito ({max_pages})")
-    return doc
+    options = ReadOptions.resolve(path, options, **values)
+    return backend_for(sniff(path), options).read(path, options, progress)
