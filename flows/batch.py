@@ -214,10 +214,7 @@ def exit_status(outcomes: Sequence[PlanOutcome], fail_on: str | None) -> int:
 
 def run_batch(args: argparse.Namespace) -> int:
     """The ``batch`` subcommand (see :mod:`flows.cli`). InputError before the run -> exit 2 there."""
-    options = RunOptions(ocr=args.ocr, classification=args.classification,
-                         max_pages=args.max_pages, page_timeout=args.page_timeout,
-                         timeout=getattr(args, "timeout", RunOptions.timeout),
-                         profile=getattr(args, "profile", None))
+    options = RunOptions.from_args(args)
     if options.profile:
         from extractors.cards.vocabulary import load_profile
 

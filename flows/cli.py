@@ -53,9 +53,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="FILE",
                    help="profilo YAML che estende il vocabolario delle schede (etichette, intestazioni, "
                    "colonne) per un'impaginazione non riconosciuta")
-    p.add_argument("--max-pages", type=_pages, default=300, metavar="N", help="rifiuta i piani con più pagine (predefinito 300)")
-    p.add_argument("--page-timeout", type=_seconds, default=120.0, metavar="S",
-                   help="secondi concessi per leggere una pagina (predefinito 120)")
+    from extractors.backends import ReadOptions
+
+    read = ReadOptions()  # the readers' defaults
+    p.add_argument("--max-pages", type=_pages, default=read.max_pages, metavar="N",
+                   help=f"rifiuta i piani con più pagine (predefinito {read.max_pages})")
+    p.add_argument("--page-timeout", type=_seconds, default=read.page_timeout, metavar="S",
+                   help=f"secondi concessi per leggere una pagina (predefinito {read.page_timeout:g})")
     p.add_argument("--timeout", type=_seconds, default=600.0, metavar="S",
                    help="secondi concessi per leggere un intero documento (predefinito 600)")
     p.add_argument("--quiet", action="store_true", help="stampa solo gli errori")
@@ -145,9 +149,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _options(args: argparse.Namespace):
     from flows.run import RunOptions
 
-    return RunOptions(ocr=args.ocr, classification=args.classification,
-                      max_pages=args.max_pages, page_timeout=args.page_timeout, timeout=args.timeout,
-                      profile=getattr(args, "profile", None))
+    return RunOptions.from_args(args)
 
 
 def _exit_for(findings, fail_on: str | None) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors import parse_plan, read_document
+from extractors.backends import ReadOptions
 from extractors.cards.vocabulary import load_profile
 from outputs import write_outputs
 from outputs.schema import load_plan
@@ -27,14 +28,33 @@ from pipeline.record import PlanRecord
 TIMEOUT_MESSAGE = "la lettura del documento richiede più di {seconds:g} secondi (limite --timeout)"
 
 
+#: The readers' defaults (written once, in :class:`extractors.backends.ReadOptions`).
+READ_DEFAULTS = ReadOptions()
+
+
 @dataclass(frozen=True)
 class RunOptions:
-    ocr: str = "auto"  # auto | always | never
+    """The options of one run, flat (CLI arguments, Prefect flow parameters, the cache key);
+    the reading ones become a :class:`ReadOptions` once, in :meth:`read`."""
+
+    ocr: str = READ_DEFAULTS.ocr  # auto | always | never
     classification: str | None = None
-    max_pages: int = 300
-    page_timeout: float = 120.0
+    max_pages: int = READ_DEFAULTS.max_pages
+    page_timeout: float = READ_DEFAULTS.page_timeout
     profile: str | None = None  # YAML extending the card vocabulary (--profile)
     timeout: float = LIMITS.timeout_s  # seconds for the whole document (read + parse)
+
+    @classmethod
+    def from_args(cls, args) -> RunOptions:
+        """From the parsed arguments of ``piao run`` / ``piao batch``."""
+        return cls(ocr=args.ocr, classification=args.classification, max_pages=args.max_pages,
+                   page_timeout=args.page_timeout, timeout=getattr(args, "timeout", cls.timeout),
+                   profile=getattr(args, "profile", None))
+
+    def read(self, path: str | Path) -> ReadOptions:
+        """The reading options (``InputError`` naming ``path`` for a bad value, e.g. ``ocr``)."""
+        return ReadOptions.resolve(str(path), None, **{name: getattr(self, name) for name in
+                                                      ReadOptions.model_fields if hasattr(self, name)})
 
 
 #: ``progress(stage, done, total)``: "read"/"ocr" with page counts while the file is read
@@ -50,10 +70,7 @@ def extract(path: str | Path, options: RunOptions = RunOptions(),
     ``InputError`` naming the file, in a batch as in a single run)."""
     with deadline(options.timeout) as expired:
         try:
-            doc = read_document(
-                str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout,
-                progress=progress,
-            )
+            doc = read_document(str(path), options.read(path), progress=progress)
             if progress is not None:
                 progress("parse", 0, 0)
             return parse_plan(doc, profile=options.profile)
