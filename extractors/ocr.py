@@ -461,7 +461,7 @@ def ocr_image(
     *,
     dpi: int,
     options: OcrOptions | None = None,
-    timeout: float = 120.0,
+    timeout: float = ReadOptions().page_timeout,
     path: str = "",
 ) -> Page:
     """Preprocess and OCR one rendered page image (``dpi`` = its rendering resolution), in the
