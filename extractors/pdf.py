@@ -19,6 +19,7 @@ from typing import Iterable
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
 from extractors import pdfguard
+from pipeline.deadline import check as deadline_check
 from pipeline.deadline import deadline
 from pipeline.errors import InputError
 from pipeline.forking import Forked, can_fork
@@ -175,6 +176,7 @@ def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None
     try:
         out = []
         for n in numbers:
+            deadline_check()  # a time limit that some library swallowed ends here
             pl_page = pdf.pages[n - 1]
             try:
                 with deadline(page_timeout) as expired:
