@@ -257,3 +257,62 @@ def slow_pdf(path: Path, pages: int = 50, operators_millions: int = 16) -> Path:
                _stream(data, b"/Filter /FlateDecode ")]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
     return pdf_from_objects(path, objects)
+
+
+# -- stream bombs beyond Flate: other filters, chains of them, row parameters ----------------------
+
+
+def filtered_stream_pdf(path: Path, data: bytes, filters: list[str], parms: bytes = b"") -> Path:
+    """One page whose content stream is ``data`` under ``/Filter [filters]`` (first applied first
+    when decoding) with optional ``/DecodeParms``."""
+    names = b" ".join(b"/" + f.encode() for f in filters)
+    extra = b"/Filter [%s] " % names + (b"/DecodeParms %s " % parms if parms else b"")
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>")
+    return _page_pdf(path, page, [_stream(data, extra), _FONT])
+
+
+def runlength_spaces(megabytes: int) -> bytes:
+    """RunLength data of ``megabytes`` MB of spaces: two bytes per 128 (length byte 129 repeats
+    the next byte 257 - 129 = 128 times)."""
+    return b"\x81 " * (megabytes * (1 << 20) // 128) + b"\x80"
+
+
+def lzw_spaces(megabytes: int) -> bytes:
+    """LZW data (PDF's, early change) of at least ``megabytes`` MB of spaces (7 MB at least): each new code is the
+    previous string plus one space, up to a 3,800-byte string, then that code over and over
+    (12 bits for 3,800 bytes)."""
+    bits: list[str] = []
+
+    def put(code: int, width: int) -> None:
+        bits.append(format(code, f"0{width}b"))
+
+    width, size = 9, 258
+    put(256, width)
+    put(32, width)
+    total, last = 1, 1
+    while size < 4096:
+        put(size, width)
+        size += 1
+        last += 1
+        total += last
+        width = {511: 10, 1023: 11, 2047: 12}.get(size, width)
+    while total < megabytes * (1 << 20):
+        put(4095, width)
+        total += 4095 - 257  # the string of code 4095 (one space per code since the first)
+    put(257, width)
+    stream = "".join(bits)
+    stream += "0" * (-len(stream) % 8)
+    return int(stream, 2).to_bytes(len(stream) // 8, "big")
+
+
+def many_streams_pdf(path: Path, streams: int = 9, inflated_mb: int = 60) -> Path:
+    """One page drawing ``streams`` content streams, each ~60 KB of Flate inflating to
+    ``inflated_mb`` MB of spaces: each under the one-stream limit, together over the document's."""
+    import zlib
+
+    data = zlib.compress(b" " * (inflated_mb << 20), 9)
+    refs = b" ".join(b"%d 0 R" % (5 + i) for i in range(streams))
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [%s] "
+            b"/Resources << /Font << /F1 4 0 R >> >> >>" % refs)
+    return _page_pdf(path, page, [_FONT] + [_stream(data, b"/Filter /FlateDecode ")] * streams)

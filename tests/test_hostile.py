@@ -8,6 +8,7 @@ code under test: the exit status, the line count and the absence of leftovers.
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import os
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,37 @@ HOSTILE = {
                              ("si espande", "limite")),
     "miliardo-di-risate.docx": (badfiles.billion_laughs_docx, (), ("dtd", "doctype")),
 }
+
+# Stream bombs past Flate: every filter pdfminer decodes, alone and chained (the chain multiplies
+# the factors: a 32 MiB Flate output under the limit feeds RunLength's 64 times).
+EXPANDS = ("si espande", "limite")
+HOSTILE.update({
+    "bomba-runlength.pdf": (lambda p: badfiles.filtered_stream_pdf(p, badfiles.runlength_spaces(100),
+                                                                   ["RunLengthDecode"]), (), EXPANDS),
+    "bomba-flate-runlength.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(badfiles.runlength_spaces(2048), 9), ["FlateDecode", "RunLengthDecode"]), (), EXPANDS),
+    "bomba-ascii85.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(b"z" * 20_000_000, 9), ["FlateDecode", "ASCII85Decode"]), (), EXPANDS),
+    "bomba-asciihex-catena.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(badfiles.runlength_spaces(2048), 9).hex().encode() + b">",
+        ["ASCIIHexDecode", "FlateDecode", "RunLengthDecode"]), (), EXPANDS),
+    "bomba-lzw.pdf": (lambda p: badfiles.filtered_stream_pdf(p, badfiles.lzw_spaces(200), ["LZWDecode"]),
+                      (), EXPANDS),
+    "colonne-ccitt.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, b"\x00" * 64, ["CCITTFaxDecode"], b"<< /K -1 /Columns 1000000000 >>"), (), EXPANDS),
+    "colonne-predittore.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(b"\x00" * 1000), ["FlateDecode"], b"<< /Predictor 12 /Columns 1000000000 >>"),
+        (), EXPANDS),
+    "molti-flussi.pdf": (badfiles.many_streams_pdf, (), ("in tutto",)),
+    "troppi-filtri.pdf": (lambda p: badfiles.filtered_stream_pdf(p, _hex_times(badfiles._TEXT, 9),
+                                                                 ["ASCIIHexDecode"] * 9), (), ("filtri",)),
+})
+
+
+def _hex_times(data: bytes, times: int) -> bytes:
+    for _ in range(times):
+        data = data.hex().encode() + b">"
+    return data
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
@@ -367,3 +400,42 @@ def test_deadlines_nest_and_the_outer_one_is_reported():
             while True:
                 pass
 
+
+
+# -- stream filters: bounded, and still decoding what real files hold ------------------------------
+
+
+def _runlength_literal(data: bytes) -> bytes:
+    """RunLength encoding by literal runs of up to 128 bytes (an oracle independent of the decoder)."""
+    out = bytearray()
+    for i in range(0, len(data), 128):
+        chunk = data[i:i + 128]
+        out += bytes([len(chunk) - 1]) + chunk
+    return bytes(out + b"\x80")
+
+
+def _png_up_rows(data: bytes, columns: int) -> bytes:
+    """PNG predictor rows of type 2 (Up): each byte minus the byte above it."""
+    rows = [data[i:i + columns].ljust(columns, b" ") for i in range(0, len(data), columns)]
+    out, above = bytearray(), bytes(columns)
+    for row in rows:
+        out += b"\x02" + bytes((b - a) & 255 for b, a in zip(row, above))
+        above = row
+    return bytes(out)
+
+
+@pytest.mark.parametrize("filters,encode,parms", [
+    (["ASCII85Decode", "FlateDecode"], lambda d: base64.a85encode(zlib.compress(d)) + b"~>", b""),
+    (["ASCIIHexDecode", "RunLengthDecode"], lambda d: _runlength_literal(d).hex().encode() + b">", b""),
+    (["FlateDecode"], lambda d: zlib.compress(_png_up_rows(d, 16)), b"<< /Predictor 12 /Columns 16 >>"),
+    (["ASCIIHexDecode"] * 8, lambda d: _hex_times(d, 8), b""),
+])
+def test_bounded_filters_still_decode_real_streams(filters, encode, parms, tmp_path):
+    import pdfplumber
+
+    from extractors import pdfguard
+
+    pdfguard.install()
+    plan = badfiles.filtered_stream_pdf(tmp_path / "filtri.pdf", encode(badfiles._TEXT), filters, parms)
+    with pdfplumber.open(plan) as pdf:
+        assert pdf.pages[0].extract_text().strip() == "Piano della performance"
