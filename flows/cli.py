@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from flows.cliparse import ItalianArgumentParser, version_text
-from pipeline.errors import InputError
+from pipeline.errors import InputError, one_line
 
 
 #: argparse's English phrases -> Italian, for the one line an invalid command line gets.
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return supervise.supervised(
                 lambda: _dispatch(args), timeout=args.timeout, out_dir=args.out,
-                on_timeout=lambda: f"{args.plan}: {TIMEOUT_MESSAGE.format(seconds=args.timeout)}")
+                on_timeout=lambda: one_line(f"{args.plan}: {TIMEOUT_MESSAGE.format(seconds=args.timeout)}"))
     return _dispatch(args)
 
 
@@ -267,7 +267,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print("piao: interrotto", file=sys.stderr)
         return 1
     except Exception as err:  # noqa: BLE001 - the contract wants one line, not a traceback
-        print(f"piao: errore interno: {type(err).__name__}: {err}", file=sys.stderr)
+        print(one_line(f"piao: errore interno: {type(err).__name__}: {err}"), file=sys.stderr)
         return 1
 
 
