@@ -18,7 +18,6 @@ from outputs.write import FILE_WRITERS
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
 from pipeline.classification import load_classification
-from pipeline.deadline import check as deadline_check
 from pipeline.deadline import deadline
 from pipeline.errors import InputError
 from pipeline.limits import LIMITS
@@ -56,7 +55,6 @@ def extract(path: str | Path, options: RunOptions = RunOptions(),
                 str(path), ocr=options.ocr, max_pages=options.max_pages, page_timeout=options.page_timeout,
                 progress=progress,
             )
-            deadline_check()  # a time limit that some library swallowed ends here
             if progress is not None:
                 progress("parse", 0, 0)
             return parse_plan(doc, profile=options.profile)
