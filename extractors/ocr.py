@@ -45,6 +45,7 @@ import pypdfium2.raw as pdfium_raw
 from extractors.backends import ReadOptions
 from extractors.layout import Line, Page, Table, Word, line_of, words_to_lines
 from extractors.preprocess import DEFAULT_STEPS, Cell, Grid, Steps, prepare_page
+from pipeline.deadline import check as deadline_check
 from pipeline.errors import InputError
 from pipeline.limits import LIMITS
 
@@ -548,6 +549,7 @@ def ocr_pdf_pages(
             report = _counter(progress, len(pages))
             try:
                 for k, number in enumerate(pages):  # render here (pdfium is single-threaded)
+                    deadline_check()  # a time limit that some library swallowed ends here
                     if k >= in_flight:
                         futures[k - in_flight].result()
                     use_dpi = plan[number]

@@ -20,6 +20,7 @@ from extractors.backends import ReadOptions
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
 from extractors import pdfguard
+from pipeline.deadline import check as deadline_check
 from pipeline.deadline import deadline
 from pipeline.errors import InputError
 from pipeline.forking import Forked, can_fork
@@ -52,6 +53,8 @@ MESSAGES = {
     "ocr_missing": "servirebbe l'OCR per {n} pagine senza testo, ma il modulo OCR non è disponibile",
     "stream_too_large": "un flusso del PDF si espande oltre il limite di {mb} MB (file anomalo o malevolo)",
     "page_too_large": "la pagina {page} misura {w:g} × {h:g} punti, oltre il limite di {max:g} punti per lato",
+    "streams_too_large": "i flussi del PDF si espandono in tutto oltre il limite di {mb} MB (file anomalo o malevolo)",
+    "too_many_filters": "un flusso del PDF applica {n} filtri in catena, più del massimo di {max} (file anomalo o malevolo)",
     "page_too_complex": "una pagina del PDF disegna più di {n} oggetti (file anomalo o malevolo)",
     "bad_page_box": "la pagina {page} ha dimensioni non valide",
 }
@@ -74,9 +77,15 @@ def _cause(err: BaseException) -> str:
     # pdfplumber wraps pdfminer's exception as an argument, not as the cause.
     chain += [a for e in chain for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
     names = {type(e).__name__ for e in chain}
+    in_all = next((e for e in chain if isinstance(e, pdfguard.StreamsTooLarge)), None)
+    if in_all is not None:
+        return MESSAGES["streams_too_large"].format(mb=in_all.limit // (1 << 20))
     too_large = next((e for e in chain if isinstance(e, pdfguard.StreamTooLarge)), None)
     if too_large is not None:
         return MESSAGES["stream_too_large"].format(mb=too_large.limit // (1 << 20))
+    too_many = next((e for e in chain if isinstance(e, pdfguard.TooManyFilters)), None)
+    if too_many is not None:
+        return MESSAGES["too_many_filters"].format(n=too_many.count, max=too_many.limit)
     too_complex = next((e for e in chain if isinstance(e, pdfguard.PageTooComplex)), None)
     if too_complex is not None:
         return MESSAGES["page_too_complex"].format(n=f"{too_complex.limit:,}".replace(",", "."))
@@ -157,7 +166,7 @@ def _read_page(pl_page, number: int) -> PageRead:
             rows = tuple(tuple(cell for cell in row) for row in t.extract())
             tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
     except Exception as err:  # table detection is a help, not a requirement: keep the text
-        if any(isinstance(e, (pdfguard.StreamTooLarge, pdfguard.PageTooComplex)) for e in _chain(err)):
+        if any(isinstance(e, pdfguard.REFUSALS) for e in _chain(err)):
             raise
         tables = []
     width, height = float(pl_page.width), float(pl_page.height)
@@ -172,10 +181,16 @@ def _read_page(pl_page, number: int) -> PageRead:
 def _read_pages(path: str, numbers: list[int], page_timeout: float | None = None,
                 progress=None) -> list[PageRead]:
     """Read the given 1-based pages of one PDF (runs in the parent or in a worker process)."""
+    with pdfguard.stream_budget():  # the document's streams, decoded and kept, in all
+        return _read_open_pages(path, numbers, page_timeout, progress)
+
+
+def _read_open_pages(path: str, numbers: list[int], page_timeout: float | None, progress) -> list[PageRead]:
     pdf = _open(path)
     try:
         out = []
         for n in numbers:
+            deadline_check()  # a time limit that some library swallowed ends here
             pl_page = pdf.pages[n - 1]
             try:
                 with deadline(page_timeout) as expired:
@@ -264,11 +279,12 @@ def check_page_box(path: str, pl_page, number: int) -> None:
 
 
 def count_pages(path: str) -> int:
-    pdf = _open(path)
-    try:
-        return len(pdf.pages)
-    finally:
-        pdf.close()
+    with pdfguard.stream_budget():
+        pdf = _open(path)
+        try:
+            return len(pdf.pages)
+        finally:
+            pdf.close()
 
 
 def read_pdf(path: str, options: ReadOptions | None = None, *, sha256: str | None = None, progress=None,

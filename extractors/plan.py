@@ -10,6 +10,7 @@ from extractors.intro import parse_intro
 from extractors.layout import Document
 from extractors.normalize import fold
 from extractors.summary import parse_summary
+from pipeline.deadline import check as deadline_check
 from pipeline.errors import InputError
 from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.plan_rules import apply_plan_rules
@@ -70,6 +71,7 @@ def parse_plan(doc: Document, profile: str | None = None) -> PlanRecord:
     Raises :class:`InputError` when the document has no text, is not a performance plan, or has
     an introduction but no objective cards (or the profile cannot be used).
     """
+    deadline_check()  # a time limit some library swallowed while the file was read ends here
     with using_profile(profile):
         return _parse_plan(doc)
 

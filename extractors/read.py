@@ -7,7 +7,7 @@ from pathlib import Path
 
 from extractors.backends import Progress, ReadOptions, backend_for
 from extractors.layout import Document
-from pipeline.errors import InputError
+from pipeline.errors import InputError, os_cause
 from pipeline.gc_tuning import with_fewer_gc_passes
 
 #: Italian causes for the CLI's one-line error.
@@ -43,7 +43,7 @@ def sniff(path: str) -> str:
         with open(p, "rb") as fh:
             head = fh.read(1024)
     except OSError as err:
-        raise InputError(path, MESSAGES["unreadable"].format(err=err.strerror or err)) from err
+        raise InputError(path, MESSAGES["unreadable"].format(err=os_cause(err))) from err
     if not head:
         raise InputError(path, MESSAGES["empty"])
     if b"%PDF-" in head:  # the header may follow some junk bytes

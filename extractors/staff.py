@@ -46,7 +46,9 @@ Counting rules (labels are those of the patterns file):
    (``Personale coinvolto: n. 1 Responsabile, n. 2 istruttori`` is 3). A marked number right after an unnumbered
    role is that role's count (``Operai n. 3``).
    A dash before an unnumbered role naming the profile of the group just counted is no separator
-   (``n. 1 Istruttore tecnico – geometra`` is 1; the role must agree in number with the count).
+   (``n. 1 Istruttore tecnico – geometra`` is 1; the role must agree in number with the count). After an
+   unnumbered singular role, an office with its unit is a second title of the same person (``Dirigente –
+   Responsabile del Settore`` is 1), while two bare ranks stay two people (``Comandante – Vicecomandante``).
 7. Whole-staff or indefinite words in a mention without quantity (``tutto il personale``, ``alcuni``),
    distributive words anywhere (``per ogni area``) and open lists (``ecc.``) make the text uncountable.
 8. Names: when no phrase holds a role, group or number, each phrase of 2-4 capitalised words (titles such as
@@ -391,11 +393,18 @@ def _appositions(units: list[_Unit]) -> list[_Unit]:
             ok = head.kind == "COLLECTIVE" or (value == 1) == (head.kind == "ROLE_SG")
         else:
             before = _role_head_before(units, i)
-            ok = before is not None and before.kind == "ROLE_SG" and head.kind == "ROLE_SG" and head.text[:1].islower()
+            ok = (before is not None and before.kind == "ROLE_SG" and head.kind == "ROLE_SG"
+                  and (head.text[:1].islower() or _office_of_a_unit(head, rest)))
         if ok:
             out[i] = _Unit("WORD", u.text, line_start=u.line_start)
             out[j] = _Unit("WORD", head.text, line_start=head.line_start)
     return out
+
+
+def _office_of_a_unit(head: _Unit, rest: list[_Unit]) -> bool:
+    """``Responsabile del Settore``, ``Coordinatore Area ...``: an office (a role with the ``office`` id)
+    followed by its unit or complement, a title a person holds besides the role before the dash."""
+    return head.tag == "office" and bool(rest) and rest[0].kind in ("SKIP", "UNIT")
 
 
 def _nest(units: Iterable[_Unit]) -> list[_Item]:

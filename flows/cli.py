@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from flows.cliparse import ItalianArgumentParser, version_text
-from pipeline.errors import InputError
+from pipeline.errors import InputError, one_line
 
 
 #: argparse's English phrases -> Italian, for the one line an invalid command line gets.
@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="usa un cluster Dask esistente (es. tcp://host:8786)")
     batch.add_argument("--refresh-cache", action="store_true",
                        help="rilegge ogni piano anche se già letto e non modificato")
-    render = sub.add_parser("render", help="rigenera allegato.docx e verifica.docx da un plan.json corretto")
+    render = sub.add_parser("render", help="rigenera allegato.docx e verifica.docx (e relazione.docx se ci sono "
+                                           "i risultati di fine anno) da un plan.json corretto")
     render.add_argument("plan_json", metavar="PLAN_JSON")
     render.add_argument("--out", required=True, metavar="DIR", help="cartella dei risultati")
     render.add_argument("--fail-on", choices=["error", "warning"],
@@ -190,14 +191,15 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from flows.run import RENDER_FILES, render_plan
+    from flows.run import RENDER_FILES, RESULTS_RENDER_FILES, render_plan
 
     record = render_plan(args.plan_json, args.out)
     if not args.quiet:
         from pipeline.formatting import plural
 
+        files = RENDER_FILES + (RESULTS_RENDER_FILES if record.results is not None else ())
         print(f"{Path(args.plan_json).name}: {plural(len(record.objectives), 'obiettivo', 'obiettivi')} -> "
-              f"{', '.join(RENDER_FILES)} in {args.out}")
+              f"{', '.join(files)} in {args.out}")
     return _exit_for(record.findings, args.fail_on)
 
 
@@ -247,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return supervise.supervised(
                 lambda: _dispatch(args), timeout=args.timeout, out_dir=args.out,
-                on_timeout=lambda: f"{args.plan}: {TIMEOUT_MESSAGE.format(seconds=args.timeout)}")
+                on_timeout=lambda: one_line(f"{args.plan}: {TIMEOUT_MESSAGE.format(seconds=args.timeout)}"))
     return _dispatch(args)
 
 
@@ -269,7 +271,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print("piao: interrotto", file=sys.stderr)
         return 1
     except Exception as err:  # noqa: BLE001 - the contract wants one line, not a traceback
-        print(f"piao: errore interno: {type(err).__name__}: {err}", file=sys.stderr)
+        print(one_line(f"piao: errore interno: {type(err).__name__}: {err}"), file=sys.stderr)
         return 1
 
 

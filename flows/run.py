@@ -23,6 +23,7 @@ from pipeline.deadline import deadline
 from pipeline.errors import InputError
 from pipeline.limits import LIMITS
 from pipeline.record import PlanRecord
+from pipeline.results import apply_results, stored_results
 
 #: The whole-document time limit's line (``--timeout``).
 TIMEOUT_MESSAGE = "la lettura del documento richiede più di {seconds:g} secondi (limite --timeout)"
@@ -102,6 +103,10 @@ def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOpt
 
 #: What ``piao render`` writes: the documents, regenerated from a record a user has corrected.
 RENDER_FILES = ("allegato.docx", "verifica.docx")
+#: ... and, when the record carries year-end results (``piao results``), the report on them.
+RESULTS_RENDER_FILES = ("relazione.docx",)
+#: ... and, when the record carries year-end results (``piao results``), the report on them.
+RESULTS_RENDER_FILES = ("relazione.docx",)
 
 
 def render_plan(json_path: str | Path, out_dir: str | Path) -> PlanRecord:
@@ -110,8 +115,25 @@ def render_plan(json_path: str | Path, out_dir: str | Path) -> PlanRecord:
     The file is validated against the published JSON Schema (a malformed one raises
     ``InputError`` naming the field's path); allocation and checks are redone on the record as
     corrected, so the report and the summary table agree with the edit; then allegato.docx and
-    verifica.docx land in ``out_dir`` (both or neither).
+    verifica.docx land in ``out_dir`` (both or neither). A record with year-end results gets them
+    applied again to the corrected plan (measured values judged against the targets as they now
+    read, payouts from the amounts as now allocated) and relazione.docx written with the others.
     """
     record = process(load_plan(json_path))
-    write_outputs(record, out_dir, writers={name: FILE_WRITERS[name] for name in RENDER_FILES})
+    writers = {name: FILE_WRITERS[name] for name in RENDER_FILES}
+    stored = stored_results(record)
+    if stored is not None:
+        from outputs.risultati import RESULTS_WRITERS
+
+        try:
+            record = apply_results(record, stored)
+        except InputError as err:
+            raise InputError(str(json_path), RESULTS_STALE.format(cause=err.cause)) from err
+        writers.update({name: RESULTS_WRITERS[name] for name in RESULTS_RENDER_FILES})
+    write_outputs(record, out_dir, writers=writers)
     return record
+
+
+#: The results a corrected record carries no longer fit it (an objective or indicator removed).
+RESULTS_STALE = ("i risultati di fine anno registrati non corrispondono più al piano corretto ({cause}): "
+                 "riapplicarli con piao results")

@@ -13,7 +13,6 @@ permission is lost while writing, ends as one Italian line (``InputError``), ``D
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import secrets
@@ -35,7 +34,7 @@ from outputs.data import (
 )
 from outputs.verifica import write_verifica
 from outputs.xlsx import write_xlsx
-from pipeline.errors import InputError, OutputWriteError
+from pipeline.errors import OS_CAUSES, InputError, OutputWriteError, os_cause
 from pipeline.forking import Forked, can_fork
 from pipeline.gc_tuning import with_fewer_gc_passes
 from pipeline.record import PlanRecord
@@ -64,14 +63,7 @@ STAGING_RE = re.compile(r"^\.(?P<name>.+)\.partial-(?:(?P<pid>\d+)-)?[0-9a-f]{16
 #: A staging folder without a process id is stale once this old (seconds).
 STALE_AFTER_S = 24 * 3600
 #: OSError numbers -> the Italian cause of a failed write.
-WRITE_CAUSES = {
-    errno.ENOSPC: "spazio su disco esaurito",
-    errno.EDQUOT: "quota del disco superata",
-    errno.EACCES: "permesso negato",
-    errno.EPERM: "permesso negato",
-    errno.EROFS: "file system in sola lettura",
-    errno.EIO: "errore di input/output del disco",
-}
+WRITE_CAUSES = OS_CAUSES
 
 
 def _alive(pid: int) -> bool:
@@ -111,7 +103,7 @@ def remove_stale_staging(parent: Path) -> list[Path]:
 
 
 def _write_failed(out: Path, err: OSError) -> OutputWriteError:
-    cause = WRITE_CAUSES.get(err.errno or 0) or (err.strerror or type(err).__name__)
+    cause = os_cause(err)
     return OutputWriteError(str(out), f"scrittura dei risultati non riuscita: {cause}; "
                                 "i risultati precedenti sono rimasti com'erano")
 
@@ -141,7 +133,7 @@ def write_outputs(
         staging = parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(8)}"
         staging.mkdir()
     except OSError as err:
-        raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
+        raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({os_cause(err)})") from err
     try:
         in_child = [n for n in writers if n in FORKED_WRITERS] if can_fork() else []
         forked = [Forked(writers[name], record, staging / name) for name in in_child]
@@ -173,7 +165,7 @@ def _commit(staging: Path, out: Path, names: list[str]) -> list[Path]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({err.strerror})") from err
+        raise InputError(str(out), f"la cartella di destinazione non è scrivibile ({os_cause(err)})") from err
     if not os.access(out, os.W_OK):
         raise InputError(str(out), "la cartella di destinazione non è scrivibile")
     for name in names:

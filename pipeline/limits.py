@@ -19,8 +19,18 @@ MIB = 1 << 20
 class Limits:
     #: Seconds to read and parse one document (``--timeout``).
     timeout_s: float = 600.0
-    #: Bytes one PDF stream may inflate to (Flate, LZW).
+    #: Bytes one PDF stream may decode to, after each filter of its chain (Flate, LZW,
+    #: RunLength, ASCII85, ASCIIHex, CCITTFax, predictors).
     max_stream_bytes: int = 64 * MIB
+    #: Bytes all the PDF streams of one document may decode to, in all (pdfminer keeps each
+    #: decoded stream for the document's life: 40 content streams of 60 MB each on one page took
+    #: 2.6 GB). Real plans decode under 1 MB.
+    max_document_stream_bytes: int = 512 * MIB
+    #: Filters one PDF stream may chain (real files use one or two: ASCII85 over Flate).
+    max_stream_filters: int = 8
+    #: Pixels in one row of a PDF stream's image data (CCITTFax and predictor /Columns x
+    #: /Colors): a 200-inch page side at 1,200 dpi is 240,000.
+    max_stream_row_pixels: int = 1 << 18
     #: Objects one PDF page may draw: characters, path segments, images, figures (a dense A4
     #: page of text draws about 6,000; each object costs a few KB once laid out).
     max_page_objects: int = 100_000

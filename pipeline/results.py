@@ -496,6 +496,31 @@ def apply_results(record: PlanRecord, results: ResultsFile) -> PlanRecord:
     return record.model_copy(update={"results": summary, "findings": findings})
 
 
+def stored_results(record: PlanRecord) -> ResultsFile | None:
+    """The results a record carries (``piao results`` put them there) as the rows of a results
+    file, so that they apply again to the record once corrected (``piao render``): the measured
+    values are judged anew against the targets, the payouts taken from the new amounts."""
+    res = record.results
+    if res is None:
+        return None
+    rows: list[ResultRow] = []
+    for o in res.objectives:
+        if o.objective is None:
+            continue
+        for r in o.indicators:
+            stated = parse_number(r.achieved_pct) if r.how == "raggiunto" else None
+            measured = parse_number(r.measured) if isinstance(r.measured, (int, float)) else r.measured
+            if measured is None and stated is None:
+                continue  # nothing was reported for it
+            rows.append(ResultRow(row=len(rows) + 1, objective=o.objective, indicator=r.indicator,
+                                  measured=measured, stated=stated, stated_text=r.stated))
+    for p in res.prerequisites:
+        if p.met is not None:
+            rows.append(ResultRow(row=len(rows) + 1, objective=None, indicator=p.prerequisite,
+                                  stated=Fraction(100 if p.met else 0), prerequisite=True))
+    return ResultsFile(path=res.file or "risultati", sha256=res.sha256 or "", rows=tuple(rows))
+
+
 def result_findings(record: PlanRecord) -> Iterable[Finding]:
     """The findings the year-end stage added."""
     return (f for f in record.findings if f.rule in RESULT_RULES)

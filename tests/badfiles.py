@@ -257,3 +257,165 @@ def slow_pdf(path: Path, pages: int = 50, operators_millions: int = 16) -> Path:
                _stream(data, b"/Filter /FlateDecode ")]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
     return pdf_from_objects(path, objects)
+
+
+# -- stream bombs beyond Flate: other filters, chains of them, row parameters ----------------------
+
+
+def filtered_stream_pdf(path: Path, data: bytes, filters: list[str], parms: bytes = b"") -> Path:
+    """One page whose content stream is ``data`` under ``/Filter [filters]`` (first applied first
+    when decoding) with optional ``/DecodeParms``."""
+    names = b" ".join(b"/" + f.encode() for f in filters)
+    extra = b"/Filter [%s] " % names + (b"/DecodeParms %s " % parms if parms else b"")
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>")
+    return _page_pdf(path, page, [_stream(data, extra), _FONT])
+
+
+def runlength_spaces(megabytes: int) -> bytes:
+    """RunLength data of ``megabytes`` MB of spaces: two bytes per 128 (length byte 129 repeats
+    the next byte 257 - 129 = 128 times)."""
+    return b"\x81 " * (megabytes * (1 << 20) // 128) + b"\x80"
+
+
+def lzw_spaces(megabytes: int) -> bytes:
+    """LZW data (PDF's, early change) of at least ``megabytes`` MB of spaces (7 MB at least): each new code is the
+    previous string plus one space, up to a 3,800-byte string, then that code over and over
+    (12 bits for 3,800 bytes)."""
+    bits: list[str] = []
+
+    def put(code: int, width: int) -> None:
+        bits.append(format(code, f"0{width}b"))
+
+    width, size = 9, 258
+    put(256, width)
+    put(32, width)
+    total, last = 1, 1
+    while size < 4096:
+        put(size, width)
+        size += 1
+        last += 1
+        total += last
+        width = {511: 10, 1023: 11, 2047: 12}.get(size, width)
+    while total < megabytes * (1 << 20):
+        put(4095, width)
+        total += 4095 - 257  # the string of code 4095 (one space per code since the first)
+    put(257, width)
+    stream = "".join(bits)
+    stream += "0" * (-len(stream) % 8)
+    return int(stream, 2).to_bytes(len(stream) // 8, "big")
+
+
+def many_streams_pdf(path: Path, streams: int = 9, inflated_mb: int = 60) -> Path:
+    """One page drawing ``streams`` content streams, each ~60 KB of Flate inflating to
+    ``inflated_mb`` MB of spaces: each under the one-stream limit, together over the document's."""
+    import zlib
+
+    data = zlib.compress(b" " * (inflated_mb << 20), 9)
+    refs = b" ".join(b"%d 0 R" % (5 + i) for i in range(streams))
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents [%s] "
+            b"/Resources << /Font << /F1 4 0 R >> >> >>" % refs)
+    return _page_pdf(path, page, [_FONT] + [_stream(data, b"/Filter /FlateDecode ")] * streams)
+
+
+# -- more hostile kinds: outlines, page trees, page counts, DOCX parts and external links -----------
+
+
+def owner_password_pdf(path: Path, first: int = 1, last: int = 8) -> Path:
+    """Pages first..last of the example plan, encrypted with an owner password only (no password
+    to open it, as offices publish plans "protected" against editing)."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(PLAN_PDF)
+    writer = PdfWriter()
+    for i in range(first - 1, last):
+        writer.add_page(reader.pages[i])
+    writer.encrypt(user_password="", owner_password="ufficio", algorithm="AES-128")
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def _one_page_with(catalog_extra: bytes, extra: list[bytes]) -> list[bytes]:
+    return [b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra,
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>", _stream(_TEXT), _FONT, *extra]
+
+
+def deep_outline_pdf(path: Path, depth: int = 50_000) -> Path:
+    """Bookmarks nested ``depth`` levels deep (each the only child of the one before)."""
+    first = 6
+    items = [b"<< /Title (Livello %d) /First %d 0 R /Last %d 0 R /Count 1 >>" % (i, first + i + 1, first + i + 1)
+             for i in range(depth - 1)]
+    items.append(b"<< /Title (Fondo) >>")
+    return pdf_from_objects(path, _one_page_with(b"/Outlines %d 0 R " % first, items))
+
+
+def outline_loop_pdf(path: Path) -> Path:
+    """A bookmark that is its own next sibling and whose first child is the outline root."""
+    return pdf_from_objects(path, _one_page_with(b"/Outlines 6 0 R ", [
+        b"<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>",
+        b"<< /Title (Ciclo) /Parent 6 0 R /Next 7 0 R /Prev 7 0 R /First 6 0 R /Last 6 0 R /Count 1 >>"]))
+
+
+def deep_page_tree_pdf(path: Path, depth: int = 100_000) -> Path:
+    """A page tree ``depth`` /Pages nodes deep above its one page."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    objects += [b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (3 + i) for i in range(depth)]
+    objects += [b"<< /Type /Page /MediaBox [0 0 595 842] /Contents %d 0 R >>" % (3 + depth + 1), _stream(_TEXT)]
+    return pdf_from_objects(path, objects)
+
+
+def claimed_pages_pdf(path: Path, claimed: int = 1_000_000) -> Path:
+    """One page under a page tree whose /Count claims ``claimed`` pages."""
+    return pdf_from_objects(path, [b"<< /Type /Catalog /Pages 2 0 R >>",
+                                   b"<< /Type /Pages /Kids [3 0 R] /Count %d >>" % claimed,
+                                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                                   _stream(_TEXT)])
+
+
+def many_parts_docx(path: Path, parts: int = 20_000) -> Path:
+    """A DOCX with ``parts`` empty entries beside its document (each a few dozen bytes)."""
+    import zipfile
+
+    docx_from_document_xml(path, [_para("Piano della performance")])
+    with zipfile.ZipFile(path, "a") as zf:
+        for i in range(parts):
+            zf.writestr(f"word/media/parte{i}.xml", b"")
+    return path
+
+
+def truncated_docx(path: Path, fraction: float = 0.9) -> Path:
+    data = (EXAMPLES / "chiari-2025.docx").read_bytes()
+    path.write_bytes(data[: int(len(data) * fraction)])
+    return path
+
+
+def external_links_docx(path: Path, url: str) -> Path:
+    """A DOCX whose relationships point outside the file at ``url``: a hyperlink, a linked
+    (not embedded) picture, an attached template and a sub-document, as Word writes them."""
+    import zipfile
+
+    rid = 'Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/%s" ' \
+          'Target="%s" TargetMode="External"'
+    doc_rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.'
+                'openxmlformats.org/package/2006/relationships">'
+                + "".join(f"<Relationship {rid % (i, kind, url + '/' + kind)}/>"
+                          for i, kind in enumerate(("hyperlink", "image", "subDocument", "oleObject"), start=1))
+                + '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                  'relationships/settings" Target="settings.xml"/></Relationships>')
+    settings_rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://'
+                     'schemas.openxmlformats.org/package/2006/relationships">'
+                     f"<Relationship {rid % (1, 'attachedTemplate', url + '/modello.dotx')}/></Relationships>")
+    settings = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings xmlns:w="http://schemas.'
+                'openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+                'officeDocument/2006/relationships"><w:attachedTemplate r:id="rId1"/></w:settings>')
+    a = (b'<w:p><w:hyperlink xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+         b'r:id="rId1"><w:r><w:t>Piano della performance</w:t></w:r></w:hyperlink></w:p>')
+    docx_from_document_xml(path, [a, _para("Obiettivo n. 1")])
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("word/_rels/document.xml.rels", doc_rels)
+        zf.writestr("word/settings.xml", settings)
+        zf.writestr("word/_rels/settings.xml.rels", settings_rels)
+    return path

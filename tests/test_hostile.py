@@ -8,6 +8,7 @@ code under test: the exit status, the line count and the absence of leftovers.
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import os
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -76,16 +78,60 @@ HOSTILE = {
     "miliardo-di-risate.docx": (badfiles.billion_laughs_docx, (), ("dtd", "doctype")),
 }
 
+# Stream bombs past Flate: every filter pdfminer decodes, alone and chained (the chain multiplies
+# the factors: a 32 MiB Flate output under the limit feeds RunLength's 64 times).
+EXPANDS = ("si espande", "limite")
+HOSTILE.update({
+    "bomba-runlength.pdf": (lambda p: badfiles.filtered_stream_pdf(p, badfiles.runlength_spaces(100),
+                                                                   ["RunLengthDecode"]), (), EXPANDS),
+    "bomba-flate-runlength.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(badfiles.runlength_spaces(2048), 9), ["FlateDecode", "RunLengthDecode"]), (), EXPANDS),
+    "bomba-ascii85.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(b"z" * 20_000_000, 9), ["FlateDecode", "ASCII85Decode"]), (), EXPANDS),
+    "bomba-asciihex-catena.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(badfiles.runlength_spaces(2048), 9).hex().encode() + b">",
+        ["ASCIIHexDecode", "FlateDecode", "RunLengthDecode"]), (), EXPANDS),
+    "bomba-lzw.pdf": (lambda p: badfiles.filtered_stream_pdf(p, badfiles.lzw_spaces(200), ["LZWDecode"]),
+                      (), EXPANDS),
+    "colonne-ccitt.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, b"\x00" * 64, ["CCITTFaxDecode"], b"<< /K -1 /Columns 1000000000 >>"), (), EXPANDS),
+    "colonne-predittore.pdf": (lambda p: badfiles.filtered_stream_pdf(
+        p, zlib.compress(b"\x00" * 1000), ["FlateDecode"], b"<< /Predictor 12 /Columns 1000000000 >>"),
+        (), EXPANDS),
+    "molti-flussi.pdf": (badfiles.many_streams_pdf, (), ("in tutto",)),
+    "protetto-rc4.pdf": (lambda p: badfiles.encrypted_pdf(p, "RC4-40"), (), ("password", "protett")),
+    "protetto-aes256.pdf": (lambda p: badfiles.encrypted_pdf(p, "AES-256"), (), ("password", "protett")),
+    "segnalibri-profondi.pdf": (badfiles.deep_outline_pdf, (), DAMAGED),
+    "segnalibri-ciclo.pdf": (badfiles.outline_loop_pdf, (), DAMAGED),
+    "albero-pagine-profondo.pdf": (badfiles.deep_page_tree_pdf, (), DAMAGED),
+    "milione-di-pagine.pdf": (badfiles.claimed_pages_pdf, (), DAMAGED),
+    "troncato.docx": (badfiles.truncated_docx, (), ("danneggiat",)),
+    "molte-parti.docx": (badfiles.many_parts_docx, (), ("parti", "massimo")),
+    "cartella.pdf": (lambda p: p.mkdir() or p, (), ("non è un file",)),
+    "troppi-filtri.pdf": (lambda p: badfiles.filtered_stream_pdf(p, _hex_times(badfiles._TEXT, 9),
+                                                                 ["ASCIIHexDecode"] * 9), (), ("filtri",)),
+})
+
+
+def _hex_times(data: bytes, times: int) -> bytes:
+    for _ in range(times):
+        data = data.hex().encode() + b">"
+    return data
+
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_file_ends_in_time_with_one_line(name, tmp_path):
     maker, options, causes = HOSTILE[name]
     plan = maker(tmp_path / name)
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("earlier run", encoding="utf-8")
     proc = _piao("run", str(plan), "--out", str(out), *options)
     _assert_refused(proc, name, *causes)
     assert proc.stdout == ""
-    _assert_no_leftovers(tmp_path, out)
+    assert [p.name for p in out.iterdir()] == ["plan.json"]
+    assert (out / "plan.json").read_text(encoding="utf-8") == "earlier run"
+    assert not [p for p in tmp_path.rglob("*") if ".partial-" in p.name]
 
 
 def test_page_drawing_millions_of_paths_is_refused(tmp_path):
@@ -367,3 +413,159 @@ def test_deadlines_nest_and_the_outer_one_is_reported():
             while True:
                 pass
 
+
+
+# -- stream filters: bounded, and still decoding what real files hold ------------------------------
+
+
+def _runlength_literal(data: bytes) -> bytes:
+    """RunLength encoding by literal runs of up to 128 bytes (an oracle independent of the decoder)."""
+    out = bytearray()
+    for i in range(0, len(data), 128):
+        chunk = data[i:i + 128]
+        out += bytes([len(chunk) - 1]) + chunk
+    return bytes(out + b"\x80")
+
+
+def _png_up_rows(data: bytes, columns: int) -> bytes:
+    """PNG predictor rows of type 2 (Up): each byte minus the byte above it."""
+    rows = [data[i:i + columns].ljust(columns, b" ") for i in range(0, len(data), columns)]
+    out, above = bytearray(), bytes(columns)
+    for row in rows:
+        out += b"\x02" + bytes((b - a) & 255 for b, a in zip(row, above))
+        above = row
+    return bytes(out)
+
+
+@pytest.mark.parametrize("filters,encode,parms", [
+    (["ASCII85Decode", "FlateDecode"], lambda d: base64.a85encode(zlib.compress(d)) + b"~>", b""),
+    (["ASCIIHexDecode", "RunLengthDecode"], lambda d: _runlength_literal(d).hex().encode() + b">", b""),
+    (["FlateDecode"], lambda d: zlib.compress(_png_up_rows(d, 16)), b"<< /Predictor 12 /Columns 16 >>"),
+    (["ASCIIHexDecode"] * 8, lambda d: _hex_times(d, 8), b""),
+])
+def test_bounded_filters_still_decode_real_streams(filters, encode, parms, tmp_path):
+    import pdfplumber
+
+    from extractors import pdfguard
+
+    pdfguard.install()
+    plan = badfiles.filtered_stream_pdf(tmp_path / "filtri.pdf", encode(badfiles._TEXT), filters, parms)
+    with pdfplumber.open(plan) as pdf:
+        assert pdf.pages[0].extract_text().strip() == "Piano della performance"
+
+
+# -- more hostile kinds: names, permissions, external links, owner-only encryption ------------------
+
+
+@pytest.mark.parametrize("name", ["piano\nseconda riga.pdf", "piano\r.pdf", "piano\x1b[31mrosso.pdf",
+                                  "piàno città €.pdf"])
+def test_a_file_name_with_control_characters_stays_one_line(name, tmp_path):
+    plan = badfiles.random_bytes(tmp_path / name)
+    plan.write_bytes(b"%PDF-1.4\n" + plan.read_bytes())
+    proc = _piao("run", str(plan), "--out", str(tmp_path / "out"))
+    line = _assert_refused(proc, name.encode("unicode_escape").decode("ascii") if not name.isprintable() else name,
+                           *DAMAGED)
+    assert "\x1b" not in line
+    _assert_no_leftovers(tmp_path, tmp_path / "out")
+
+
+#: Linux capabilities that let root read and write through any permission bits.
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _PR_CAPBSET_DROP = 1, 2, 24
+
+
+def _without_override() -> None:
+    """Before exec: as root, drop the capabilities that ignore permission bits (from the bounding
+    set, so the executed program never has them), so a file mode 000 is unreadable as for anyone."""
+    _caps()
+    if os.geteuid() == 0:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+            if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+                os._exit(77)  # cannot drop them: the test is skipped
+
+
+@pytest.fixture
+def open_dir():
+    """A folder anyone may enter (pytest's own is the owner's only), removed afterwards."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="piao-permessi-"))
+    path.chmod(0o777)
+    yield path
+    for p in path.rglob("*"):
+        p.chmod(0o777)
+    shutil.rmtree(path)
+
+
+def _piao_unprivileged(*argv: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", *argv], capture_output=True, text=True, cwd=ROOT,
+                          timeout=WALL_CAP, preexec_fn=_without_override)
+    if proc.returncode == 77:
+        pytest.skip("cannot drop the capabilities that bypass file permissions")
+    return proc
+
+
+def test_an_unreadable_plan_is_one_line(open_dir):
+    plan = open_dir / "riservato.pdf"
+    plan.write_bytes(badfiles.PLAN_PDF.read_bytes())
+    plan.chmod(0)
+    proc = _piao_unprivileged("run", str(plan), "--out", str(open_dir / "out"))
+    line = _assert_refused(proc, "riservato.pdf", "non si può leggere")
+    assert "permesso negato" in line and "Permission" not in line
+    assert not (open_dir / "out").exists()
+
+
+def test_an_output_folder_without_write_permission_is_one_line_and_keeps_what_it_holds(open_dir):
+    plan = open_dir / "piano.pdf"
+    plan.write_bytes(badfiles.pages_of_plan(open_dir / "x.pdf", 1, 3).read_bytes())
+    out = open_dir / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("earlier run", encoding="utf-8")
+    out.chmod(0o555)
+    open_dir.chmod(0o555)  # nor a staging folder beside it
+    proc = _piao_unprivileged("run", str(badfiles.PLAN_PDF), "--out", str(out), "--ocr", "never")
+    line = _assert_refused(proc, "out", "scrivibile")
+    assert "permesso negato" in line and "Permission" not in line
+    assert [p.name for p in out.iterdir()] == ["plan.json"]
+    assert (out / "plan.json").read_text(encoding="utf-8") == "earlier run"
+    open_dir.chmod(0o777)
+
+
+def test_external_relationships_of_a_docx_are_never_fetched(tmp_path):
+    """Hyperlink, linked picture, sub-document, OLE object and attached template all point at a
+    server this test listens on: reading the file must not connect to it."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.5)
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        plan = badfiles.external_links_docx(tmp_path / "collegamenti.docx", url)
+        proc = _piao("run", str(plan), "--out", str(tmp_path / "out"))
+        assert proc.returncode in (0, 2) and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert len(proc.stderr.splitlines()) <= 1, proc.stderr
+        with pytest.raises(socket.timeout):
+            server.accept()  # nobody came
+    finally:
+        server.close()
+
+
+def test_a_pdf_protected_only_against_editing_is_read(tmp_path):
+    """An owner password without a password to open (plans published "protected") reads like
+    the same pages unprotected: the same words on the same pages."""
+    from extractors import read_document
+
+    def words(path):
+        doc = read_document(str(path), ocr="never")
+        return [(w.page, w.text) for page in doc.pages for line in page.lines for w in line.words]
+
+    protected = badfiles.owner_password_pdf(tmp_path / "protetto-modifica.pdf")
+    plain = badfiles.pages_of_plan(tmp_path / "libero.pdf", 1, 8)
+    assert b"/Encrypt" in protected.read_bytes()
+    got = words(protected)
+    assert len(got) > 500 and got == words(plain)

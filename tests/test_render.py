@@ -97,3 +97,67 @@ def test_a_head_count_corrected_in_plan_json_completes_the_allocation(tmp_path):
     cents = [round(a.amount_eur * 100) for a in rendered.allocations]
     assert sum(cents) == round(record.plan.budget.allocated * 100)
     assert (tmp_path / "out" / "allegato.docx").exists()
+
+
+# -- a record with year-end results: relazione.docx is rewritten from the corrected record ---------
+
+
+def _payout_row(relazione: Path, objective: int) -> list[str]:
+    doc = Document(str(relazione))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "N." and t.rows[0].cells[-1].text == "Economia")
+    return next([c.text for c in row.cells] for row in table.rows if row.cells[0].text == str(objective))
+
+
+def _results_then_edit(tmp_path: Path, edit) -> Path:
+    from tests.results_records import valmorena_record, write_csv
+    from tests.test_results import valmorena_rows
+
+    plan = tmp_path / "piano.json"
+    plan.write_text(valmorena_record().to_json(), encoding="utf-8")
+    year_end = tmp_path / "fine-anno"
+    assert main(["results", str(plan), str(write_csv(tmp_path / "r.csv", valmorena_rows())), "--out",
+                 str(year_end), "--quiet"]) == 0
+    # Objective 7 (own soglia 80%): 70 points met, "≥ 85%" measured 80% not met -> 70% < 80%: nothing.
+    assert _payout_row(year_end / "relazione.docx", 7)[:4] == ["7", "70%", "80%", "0%"]
+    data = json.loads((year_end / "plan.json").read_text(encoding="utf-8"))
+    edit(data)
+    edited = tmp_path / "plan.json"
+    edited.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return edited
+
+
+def _objective(data, number):
+    return next(o for o in data["objectives"] if o["number"] == number)
+
+
+def test_render_rewrites_relazione_when_the_record_has_results(tmp_path, capsys):
+    def lower_the_target(data):  # the Segretario corrects the printed target: 80% now meets it
+        _objective(data, 7)["indicators"][1]["target"] = "≥ 75%"
+
+    plan = _results_then_edit(tmp_path, lower_the_target)
+    out = tmp_path / "out"
+    assert main(["render", str(plan), "--out", str(out)]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["allegato.docx", "relazione.docx", "verifica.docx"]
+    assert "relazione.docx" in capsys.readouterr().out
+    # 70 + 30 = 100% achieved, over the 80% soglia: paid in full.
+    assert _payout_row(out / "relazione.docx", 7)[:4] == ["7", "100%", "80%", "100%"]
+
+
+def test_render_without_results_writes_no_relazione(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["render", str(_plan_json(tmp_path)), "--out", str(out)]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["allegato.docx", "verifica.docx"]
+
+
+def test_render_refuses_results_that_no_longer_fit_the_record(tmp_path, capsys):
+    def drop_an_indicator(data):  # the results name indicator 2 of objective 7, now gone
+        ind = _objective(data, 7)["indicators"]
+        ind[0]["weight_pct"] = 100
+        del ind[1]
+
+    plan = _results_then_edit(tmp_path, drop_an_indicator)
+    out = tmp_path / "out"
+    assert main(["render", str(plan), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "plan.json" in err and "piao results" in err, err
+    assert not out.exists()

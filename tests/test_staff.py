@@ -312,6 +312,14 @@ def test_normalize_splits_glued_tokens_and_keeps_line_starts():
         ("n. 2 Istruttori tecnici – geometri, n. 1 operaio", 3),
         ("n. 1 Funzionario amministrativo-contabile, n. 2 Istruttori", 3),
         ("Comandante – Vicecomandante", 2),
+        # one person with two titles: a role, then the office held with its unit
+        ("Dirigente – Responsabile del Settore", 1),
+        ("Dirigente - Responsabile del Settore Tecnico", 1),
+        ("Funzionario – Responsabile dell'Ufficio Tributi", 1),
+        ("Istruttore direttivo – Coordinatore del Servizio", 1),
+        ("Dirigente – Responsabile del Settore + n. 2 istruttori", 3),
+        ("Dirigente – Responsabile", 2),  # no office named: two people, as two ranks
+        ("Responsabile del Settore – Dirigente", 2),
         ("n. 2 istruttori – Responsabile", 3),
         ("n.3 operai – squadra esterna", 3),
         ("n. 1 Istruttore Direttivo – Responsabile del procedimento", 1),
