@@ -229,3 +229,33 @@ def test_document_without_objectives_is_refused(built, tmp_path, capsys, name, f
     assert len(err.splitlines()) == 1
     assert "nessuna scheda obiettivo trovata" in err or "non sembra un Piano della Performance" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+# --- indicator tables without ruling lines -----------------------------------------------------
+
+@pytest.mark.parametrize("layout", pm.UNRULED)
+def test_unruled_table_reads_from_pdf_as_from_docx(built, tmp_path, layout):
+    """The indicator tables have no ruling lines, so pdfplumber finds no table holding them: the
+    PDF's indicators come from positioned words alone, and must score what the DOCX (whose
+    tables are tables whatever their borders) scores, field for field."""
+    with pdfplumber.open(built.pdf(layout)) as pdf:
+        ruled = [" ".join(c or "" for row in t.extract() for c in row)
+                 for page in pdf.pages for t in page.find_tables()]
+    assert not any("Indicatore" in text for text in ruled)
+    figures = {}
+    for fmt in ("docx", "pdf"):
+        got = _run(built.path(layout, fmt), tmp_path / fmt)
+        pct, tally = _score(built.expected[layout], got)
+        print(_report(f"{layout} {fmt}", pct, tally))
+        figures[fmt] = (tally.ok, tally.total, tally.misses)
+    assert figures["pdf"] == figures["docx"]
+
+
+def test_unruled_table_crosses_a_page_break(built):
+    """The page-break layout really breaks a borderless table: a page opens with the repeated
+    header row while the page before ends on one of the table's rows (its weight cell)."""
+    with pdfplumber.open(built.pdf("unruled-pagebreak")) as pdf:
+        pages = [(p.extract_text() or "").strip().splitlines() for p in pdf.pages]
+    header = "Indicatore Formula di calcolo Target Peso"
+    assert any(pages[k] and pages[k][0] == header and pages[k - 1] and re.search(r"\d+%$", pages[k - 1][-1])
+               for k in range(1, len(pages)))

@@ -157,11 +157,11 @@ def _fill_numbers(objectives: list[Objective]) -> None:
 
 def _explains(rows: list[_Row] | None) -> tuple[bool, int, int]:
     """How well a reading of an indicator region explains it: weights that add up to 100, rows
-    with a name and a weight, rows with a name."""
+    with a name and a weight, fewest rows left without a weight (a cell cut in two)."""
     rows = rows or []
     weights = [r.weight for r in rows if r.weight is not None]
     return (bool(weights) and abs(sum(weights) - 100) < 0.01,
-            sum(1 for r in rows if r.name and r.weight is not None), sum(1 for r in rows if r.name))
+            sum(1 for r in rows if r.name and r.weight is not None), -sum(1 for r in rows if r.weight is None))
 
 
 def _best_rows(by_position: list[_Row] | None, unruled: list[_Row] | None) -> list[_Row] | None:

@@ -128,6 +128,26 @@ def _find_header(lines: list[Line], gap: float, line_h: float,
     return best[2], best[1], best[3]
 
 
+def _header_depth(lines: list[Line], start: int, k: int, anchor: _Cell, s: ReaderSettings) -> int:
+    """The header block's lines, with the wrapped words under it ("Indicatore di" / "risultato")
+    that name no column of their own: a line with nothing under the anchor column's header that
+    stands closer to the header than to the first row's anchor line below it."""
+    def in_anchor(ln: Line) -> bool:
+        return any(w.x1 > anchor.x0 and w.x0 < anchor.x1 for w in ln.words)
+
+    while k < s.max_header_lines:
+        j = start + k
+        if j >= len(lines) or lines[j].page != lines[start].page or in_anchor(lines[j]):
+            break
+        nxt = next((m for m in range(j + 1, len(lines)) if in_anchor(lines[m])), None)
+        if nxt is None or lines[nxt].page != lines[j].page:
+            break
+        if lines[j].top - lines[j - 1].bottom >= lines[nxt].top - lines[j].bottom:
+            break
+        k += 1
+    return k
+
+
 def _borders(cells: list[_Cell], body: list[Word]) -> list[float]:
     """One x border between each two neighbouring header cells: the middle of the widest band
     no body word covers between the end of the left header cell and the start of the right one
@@ -193,6 +213,7 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
         return []
     a_col = roles[anchor]
     header_roles = set(roles)
+    k = _header_depth(lines, start, k, cells[a_col], s)
     # the body: up to the first line that reads as prose across the columns
     body: list[Line] = []
     i = start + k
