@@ -19,8 +19,12 @@ raggiungimento X% obiettivo)" line, the quantity is the "n.1 azione"-like token)
 
 General rules only: nothing here knows one plan's titles, numbers or pages.
 
-This module wires the stages: :mod:`.find` -> :mod:`.fields` -> :mod:`.tables` or :mod:`.lines`
--> :mod:`.values`."""
+Without a ruled table but with word boxes, the borderless table is rebuilt from the words
+(:mod:`.unruled`) beside the fixed three-column reading (:mod:`.lines`); the reading that explains
+the region best wins (:func:`_best_rows`).
+
+This module wires the stages: :mod:`.find` -> :mod:`.fields` -> :mod:`.tables`, :mod:`.unruled`
+or :mod:`.lines` -> :mod:`.values`."""
 
 from __future__ import annotations
 
