@@ -118,11 +118,9 @@ def _report(name: str, pct: float, t: score.Tally) -> str:
 
 # Measured on the reader of commit 8ea5b66 (the generalised extractors/cards package), same
 # figure from PDF and DOCX unless both are given. Remove an entry when its case XPASSes.
-KNOWN_FAILURES = {
-    # The PDF's table cells carry no paragraph or font information: a title cell whose italic
-    # description paragraph sits under the title (no description column) reads as one title.
-    ("matrix-nocode", "pdf"): "94.2% (146/155): title takes the italic description under it in the "
-                              "same cell (PDF only; the DOCX keeps the paragraphs apart)",
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    # ("matrix-nocode", "pdf") read 94.2% (146/155) until the PDF back-end marked the change of
+    # type inside a cell (bold title, italic description under it): now 155/155.
 }
 
 
