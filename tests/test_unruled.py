@@ -116,3 +116,25 @@ def test_no_indicator_header_no_table():
     ])
     assert tables_from_lines(lines) == []
     assert rows_from_unruled(lines) is None
+
+
+# --- a change of type inside a ruled PDF cell ---------------------------------------------------
+
+def _chars(text: str, top: float, font: str, size: float, x: float = 10.0) -> list[dict]:
+    return [{"text": ch, "top": top, "bottom": top + size, "x0": x + k * 4, "x1": x + k * 4 + 4,
+             "fontname": font, "size": size} for k, ch in enumerate(text)]
+
+
+def test_a_font_change_between_a_cell_s_lines_is_marked_with_a_blank_line():
+    from extractors.pdf import _mark_style_breaks
+
+    chars = (_chars("Titolo in", 100, "BAAAAA+Sans-Bold", 10) + _chars("grassetto", 112, "BAAAAA+Sans-Bold", 10)
+             + _chars("descrizione", 124, "DAAAAA+Sans-Italic", 8.5) + _chars("in corsivo", 134, "DAAAAA+Sans-Italic", 8.5))
+    chars.sort(key=lambda c: c["top"])
+    cell = "Titolo in\ngrassetto\ndescrizione\nin corsivo"
+    box = (5.0, 98.0, 200.0, 150.0)
+    assert _mark_style_breaks(cell, box, chars) == "Titolo in\ngrassetto\n\ndescrizione\nin corsivo"
+    # one type throughout, or lines that do not pair with the characters: the text as it was
+    same = [dict(c, fontname="BAAAAA+Sans-Bold", size=10) for c in chars]
+    assert _mark_style_breaks(cell, box, same) == cell
+    assert _mark_style_breaks("Titolo in grassetto\ndescrizione", box, chars) == "Titolo in grassetto\ndescrizione"
