@@ -219,19 +219,16 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
     i = start + k
     while i < len(lines):
         ln = lines[i]
+        last_page = body[-1].page if body else lines[start].page
+        if ln.page != last_page:
+            # the header printed again on the new page (a repeated header row): skipped
+            again = _find_header(lines[i:i + s.max_header_lines], gap, line_h, s)
+            if again and again[0] == 0 and \
+                    set(_header_columns(tuple(c.text for c in again[2])) or {}) == header_roles:
+                i += again[1]  # not deepened: the lines under it may be a row cut by the break
+                continue
         if _crosses(ln, cells, gap):
-            # the header printed again on a new page (a repeated header row) is no prose
-            again = _find_header(lines[i:i + s.max_header_lines], gap, line_h, s)
-            if again and again[0] == 0 and ln.page != (body[-1].page if body else lines[start].page) \
-                    and set(_header_columns(tuple(c.text for c in again[2])) or {}) == header_roles:
-                i += again[1]
-                continue
             break
-        if body and ln.page != body[-1].page:
-            again = _find_header(lines[i:i + s.max_header_lines], gap, line_h, s)
-            if again and again[0] == 0 and set(_header_columns(tuple(c.text for c in again[2])) or {}) == header_roles:
-                i += again[1]
-                continue
         body.append(ln)
         i += 1
     if not body:
