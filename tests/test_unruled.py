@@ -138,3 +138,15 @@ def test_a_font_change_between_a_cell_s_lines_is_marked_with_a_blank_line():
     same = [dict(c, fontname="BAAAAA+Sans-Bold", size=10) for c in chars]
     assert _mark_style_breaks(cell, box, same) == cell
     assert _mark_style_breaks("Titolo in grassetto\ndescrizione", box, chars) == "Titolo in grassetto\ndescrizione"
+
+
+def test_ocr_boxes_a_point_apart_keep_the_header_words_in_reading_order():
+    # Tesseract's boxes of one line differ by a point or two ("Peso" a point lower than
+    # "indicatore"): the header cell still reads "Peso indicatore", so its role is the weight
+    header = _page([HEADER])[0]
+    words = [Word(w.text, w.page, w.x0, w.top + (1.0 if w.text == "Peso" else 0.0), w.x1, w.bottom + 1.0)
+             for w in header.words]
+    body = _page([[(90, "Regolamento approvato"), (240, "Sì"), (380, "50")]], top=100.0 + PITCH + 6)
+    tables = tables_from_lines([line_of(words), *body])
+    assert tables[0].rows[0] == ("Indicatore di performance", "Valore obiettivo", "Peso indicatore")
+    assert _cells(rows_from_unruled([line_of(words), *body])) == [(["Regolamento approvato"], ["Sì"], 50)]

@@ -50,11 +50,14 @@ class _Cell:
     x0: float
     x1: float
     words: list[Word]
+    #: the line of the block each word stands on (its reading order with ``x0``)
+    rows: list[int] | None = None
 
     @property
     def text(self) -> str:
-        words = sorted(self.words, key=lambda w: (round(w.top), w.x0))
-        return " ".join(w.text for w in words)
+        rows = self.rows or [0] * len(self.words)
+        order = sorted(range(len(self.words)), key=lambda k: (rows[k], self.words[k].x0))
+        return " ".join(self.words[k].text for k in order)
 
 
 def _y(page: int, y: float) -> float:
@@ -87,11 +90,17 @@ def _runs(words: list[Word] | tuple[Word, ...], gap: float) -> list[_Cell]:
 def _header_cells(block: list[Line], gap: float) -> list[_Cell]:
     """The cells of a header block: runs of its lines merged where they overlap horizontally
     (a header cell wrapped over two lines, centred or not)."""
-    runs = sorted((r for ln in block for r in _runs(ln.words, gap)), key=lambda r: r.x0)
+    runs = []
+    for n, ln in enumerate(block):
+        for r in _runs(ln.words, gap):
+            r.rows = [n] * len(r.words)
+            runs.append(r)
+    runs.sort(key=lambda r: r.x0)
     cells: list[_Cell] = []
     for r in runs:
         if cells and r.x0 < cells[-1].x1 + gap and r.x1 > cells[-1].x0 - gap:
             cells[-1].words += r.words
+            cells[-1].rows = (cells[-1].rows or []) + (r.rows or [])
             cells[-1].x0, cells[-1].x1 = min(cells[-1].x0, r.x0), max(cells[-1].x1, r.x1)
         else:
             cells.append(r)
