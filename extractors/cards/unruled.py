@@ -215,8 +215,7 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
         return []
     start, k, cells = found
     header = tuple(c.text for c in cells)
-    roles = _header_columns(header)
-    assert roles is not None
+    roles = _header_columns(header) or {}
     anchor = "weight" if "weight" in roles else "target" if "target" in roles else None
     if anchor is None:
         return []
