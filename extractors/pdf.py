@@ -9,9 +9,11 @@ layer is missing or garbage are handed to the OCR back-end (``--ocr auto``), or 
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -156,14 +158,53 @@ def text_layer_usable(words: list[Word], page_area: float = 0.0, image_area: flo
     return letters >= MIN_LETTER_SHARE * len(text)
 
 
+def _style(char: dict) -> tuple[str, float]:
+    """A character's font without its subset prefix ("BAAAAA+LiberationSans-Bold"), and size."""
+    return char["fontname"].split("+", 1)[-1], round(float(char["size"]), 1)
+
+
+def _mark_style_breaks(cell: str | None, box: tuple | None, chars: list[dict]) -> str | None:
+    """A table cell's text with a blank line where the font changes from one line to the next
+    (a bold title and the italic description under it in one cell): the PDF keeps no
+    paragraphs in cells, the change of type is what tells them apart. Readers that want plain
+    lines drop blank ones (``columns._cell_lines``)."""
+    if not cell or "\n" not in cell or box is None:
+        return cell
+    x0, top, x1, bottom = box
+    tops = [c["top"] for c in chars]
+    lo, hi = bisect.bisect_left(tops, top - 50), bisect.bisect_right(tops, bottom)
+    inside = [c for c in chars[lo:hi] if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+              and top <= (c["top"] + c["bottom"]) / 2 <= bottom and c["text"].strip()]
+    lines: list[list[dict]] = []
+    for c in inside:  # sorted by top: a new line where the top moves by half a character
+        if lines and c["top"] - lines[-1][0]["top"] <= 0.5 * float(c["size"]):
+            lines[-1].append(c)
+        else:
+            lines.append([c])
+    texts = [t for t in cell.split("\n")]
+    if len(lines) != len(texts) or len(lines) < 2:
+        return cell  # the cell's lines and the characters' lines do not pair up: leave it
+    styles = [Counter(_style(c) for c in ln).most_common(1)[0][0] for ln in lines]
+    out = [texts[0]]
+    for k in range(1, len(texts)):
+        if styles[k] != styles[k - 1]:
+            out.append("")
+        out.append(texts[k])
+    return "\n".join(out)
+
+
 def _read_page(pl_page, number: int) -> PageRead:
     raw = pl_page.extract_words()
     words = [Word(w["text"], number, float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
              for w in raw]
     tables = []
     try:
+        styled = None
         for t in pl_page.find_tables():
-            rows = tuple(tuple(cell for cell in row) for row in t.extract())
+            if styled is None:
+                styled = sorted(pl_page.chars, key=lambda c: c["top"])
+            rows = tuple(tuple(_mark_style_breaks(cell, box, styled) for cell, box in zip(row, cells.cells))
+                         for row, cells in zip(t.extract(), t.rows))
             tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
     except Exception as err:  # table detection is a help, not a requirement: keep the text
         if any(isinstance(e, pdfguard.REFUSALS) for e in _chain(err)):

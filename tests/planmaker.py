@@ -380,13 +380,17 @@ def _repeat_header(row) -> None:
 
 
 def _table(container, header: list[str], rows: list[list[str]], widths_cm: list[float] | None = None,
-           size: float | None = None, header_bold: bool = True):
+           size: float | None = None, header_bold: bool = True, ruled: bool = True,
+           repeat_header: bool = True):
+    """A table; ``ruled=False`` keeps python-docx's default table style: no borders at all."""
     t = container.add_table(rows=1 + len(rows), cols=len(header))
-    t.style = "Table Grid"
+    if ruled:
+        t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     for j, h in enumerate(header):
         _cell_text(t.rows[0].cells[j], h, bold=header_bold, size=size)
-    _repeat_header(t.rows[0])
+    if repeat_header:
+        _repeat_header(t.rows[0])
     for i, row in enumerate(rows, 1):
         for j, v in enumerate(row):
             _cell_text(t.rows[i].cells[j], v, size=size)
@@ -624,6 +628,83 @@ def _write_restart(plan: Plan, path: Path) -> dict:
     return expected(plan, printed_labels=labels)
 
 
+# --- layouts 6-8: indicator tables with no ruling lines (python-docx's default table) ---------
+
+def _write_unruled_scheda(plan: Plan, path: Path) -> dict:
+    """"SCHEDA N. 3" cards flowing on, "Denominazione:" / "Termine:" / "Risorse umane coinvolte:"
+    / "Punteggio: 40 punti", a borderless "Indicatore di performance | Valore obiettivo | Peso
+    indicatore" table with bare weights, its header not repeated after a page break."""
+    doc = _new_document("Liberation Sans", 11, margins_cm=2.5)
+    _front(doc, plan, bands_as="list")
+    for n, o in enumerate(plan.objectives, 1):
+        _p(doc, f"SCHEDA N. {n}", bold=True, size=12)
+        _p(doc, o.title, label="Denominazione:")
+        _p(doc, _scope(o), label="Settore:")
+        _p(doc, o.description, label="Descrizione:", align="justify")
+        _p(doc, o.timeframe, label="Termine:")
+        _p(doc, o.staff_text, label="Risorse umane coinvolte:")
+        _p(doc, f"{o.points} punti", label="Punteggio:")
+        _table(doc, ["Indicatore di performance", "Valore obiettivo", "Peso indicatore"],
+               [[i.name, i.target, str(i.weight)] for i in o.indicators], [9.0, 4.0, 2.8],
+               ruled=False, repeat_header=False)
+        _p(doc, f"{_threshold(plan, o)}%", label="Soglia di raggiungimento:")
+    doc.save(str(path))
+    return expected(plan)
+
+
+def _write_unruled_weight_first(plan: Plan, path: Path) -> dict:
+    """"OBIETTIVO SPECIFICO N. 3" cards, one per page, strategicità levels, and a borderless
+    table whose weight column comes first and whose header cells wrap: "Peso (%) | Indicatore di
+    risultato | Valore atteso 2026 | Valore di partenza"."""
+    doc = _new_document("DejaVu Sans", 10, margins_cm=2.0)
+    _front(doc, plan, bands_as="table", levels_as="table")
+    for n, o in enumerate(plan.objectives, 1):
+        _p(doc, f"OBIETTIVO SPECIFICO N. {n}", bold=True, align="center", page_break_before=True)
+        _p(doc, o.title, label="Obiettivo:")
+        _p(doc, _scope(o), label="Area:")
+        _p(doc, o.description, label="Finalità:", align="justify")
+        _p(doc, o.timeframe, label="Scadenza:")
+        _p(doc, o.level.capitalize(), label="Grado di strategicità:")
+        _table(doc, ["Peso (%)", "Indicatore di risultato", f"Valore atteso {plan.year}",
+                     "Valore di partenza"],
+               [[f"{i.weight}%", i.name, i.target, i.baseline or ""] for i in o.indicators],
+               [1.5, 8.5, 3.2, 3.0], ruled=False)
+        _p(doc, f"{_threshold(plan, o)}%", label="Soglia minima di raggiungimento:")
+        _p(doc, o.staff_text, label="Personale coinvolto:")
+    doc.save(str(path))
+    return expected(plan)
+
+
+def _write_unruled_pagebreak(plan: Plan, path: Path) -> dict:
+    """Cards flowing on with long borderless tables ("Indicatore | Formula di calcolo | Target |
+    Peso"), formulas wrapping over lines, the header row repeated after a page break: the
+    tables cross page breaks, some rows split by them."""
+    doc = _new_document("Liberation Serif", 12, margins_cm=2.5)
+    _front(doc, plan, bands_as="list")
+    for n, o in enumerate(plan.objectives, 1):
+        _p(doc, f"Obiettivo n. {n} – {o.title}", bold=True, size=13)
+        _p(doc, _scope(o), label="Settore:")
+        _p(doc, o.description, label="Descrizione:", align="justify")
+        _p(doc, o.timeframe, label="Tempi di realizzazione:")
+        _p(doc, f"{o.points}/100", label="Peso dell'obiettivo:")
+        _table(doc, ["Indicatore", "Formula di calcolo", "Target", "Peso"],
+               [[i.name, f"{i.formula} – dati dai registri del servizio, verifica trimestrale",
+                 i.target, f"{i.weight}%"] for i in o.indicators], [5.4, 5.6, 3.0, 1.8],
+               ruled=False)
+        _p(doc, f"{_threshold(plan, o)}%", label="Soglia minima di risultato:")
+        _p(doc, o.staff_text, label="Personale coinvolto:")
+    doc.save(str(path))
+    gold = expected(plan)
+    for o in gold["objectives"]:  # the formula as printed, with its source note
+        for i in o["indicators"]:
+            i["formula"] = f"{i['formula']} – dati dai registri del servizio, verifica trimestrale"
+    return gold
+
+
+#: the layouts whose indicator tables have no ruling lines
+UNRULED = ("unruled-scheda", "unruled-weight-first", "unruled-pagebreak")
+
+
 #: layout name -> (plan factory, writer). Each writer saves the DOCX and returns its expected record.
 LAYOUTS = {
     "labelvalue": (lambda: sample_plan("points"), _write_labelvalue),
@@ -631,6 +712,9 @@ LAYOUTS = {
     "matrix-nocode": (lambda: sample_plan("equal", default_threshold=60, card_thresholds=False),
                       _write_matrix),
     "restart": (lambda: sample_plan("points"), _write_restart),
+    "unruled-scheda": (lambda: sample_plan("points"), _write_unruled_scheda),
+    "unruled-weight-first": (lambda: sample_plan("levels"), _write_unruled_weight_first),
+    "unruled-pagebreak": (lambda: sample_plan("points"), _write_unruled_pagebreak),
 }
 
 

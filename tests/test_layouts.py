@@ -19,6 +19,7 @@ from flows.cli import main
 from flows.run import RunOptions, extract, process
 from pipeline.classification import load_classification
 from tests import acceptance_score as score
+from tests import planmaker as pm
 
 DATA = Path(__file__).parent / "data"
 PLANS = ["montecaldo-2025", "valmorena-2025"]
@@ -295,10 +296,9 @@ def test_the_introduction_s_last_sentence_is_no_card_scope(tmp_path):
     assert record.objectives[0].title == "Riordino dell'archivio"
 
 
-def test_a_plan_in_yet_another_wording(tmp_path):
-    """'SCHEDA N.' headings, 'Denominazione:' / 'Termine:' / 'Risorse umane coinvolte:' /
-    'Punteggio:' labels, 'Valore obiettivo' / 'Peso indicatore' columns, the year only in the
-    title, the soglia in a sentence about the quota, points printed on every card."""
+def _sassoferro(path: Path):
+    """The 'SCHEDA N.' plan of issue #12 saved at ``path`` (its tables have no borders:
+    python-docx's default table style), and the readings it must give."""
     doc = Docx()
     doc.add_paragraph("COMUNE DI SASSOFERRO")
     doc.add_paragraph("Piano della Performance 2026 – obiettivi di performance organizzativa")
@@ -315,11 +315,42 @@ def test_a_plan_in_yet_another_wording(tmp_path):
         doc.add_paragraph(f"Risorse umane coinvolte: {staff}")
         doc.add_paragraph(f"Punteggio: {points} punti")
         _table(doc, [("Indicatore di performance", "Valore obiettivo", "Peso indicatore"), *rows])
-    record = _parsed(doc, tmp_path / "sassoferro.docx")
-    assert (record.plan.year, record.plan.objective_weighting, record.plan.threshold.default_pct) == (2026, "points", 70)
-    got = [(o.title, o.timeframe, o.threshold_pct, o.staff_count, o.objective_weight,
-            [(i.name, i.target_value, i.weight_pct) for i in o.indicators]) for o in record.objectives]
-    assert got == [
-        (cards[0][0], "30/06/2026", 70, 2, 40, [("Regolamento approvato", None, 50), ("Avvisi inviati", 300, 50)]),
-        (cards[1][0], "31/12/2026", 70, 4, 35, [("Pratiche digitalizzate", 450, 60), ("Tempo medio di rilascio", 15, 40)]),
+    doc.save(path)
+    want = [
+        (cards[0][0], None, "30/06/2026", 70, 2, 40, [("Regolamento approvato", None, 50), ("Avvisi inviati", 300, 50)]),
+        (cards[1][0], None, "31/12/2026", 70, 4, 35, [("Pratiche digitalizzate", 450, 60), ("Tempo medio di rilascio", 15, 40)]),
     ]
+    return want
+
+
+def _readings(record):
+    return [(o.title, o.scope_line, o.timeframe, o.threshold_pct, o.staff_count, o.objective_weight,
+             [(i.name, i.target_value, i.weight_pct) for i in o.indicators]) for o in record.objectives]
+
+
+def test_a_plan_in_yet_another_wording(tmp_path):
+    """'SCHEDA N.' headings, 'Denominazione:' / 'Termine:' / 'Risorse umane coinvolte:' /
+    'Punteggio:' labels, 'Valore obiettivo' / 'Peso indicatore' columns, the year only in the
+    title, the soglia in a sentence about the quota, points printed on every card. The last row
+    of a card's table is no scope line of the next card."""
+    from extractors import parse_plan, read_document
+
+    want = _sassoferro(tmp_path / "sassoferro.docx")
+    record = parse_plan(read_document(str(tmp_path / "sassoferro.docx")))
+    assert (record.plan.year, record.plan.objective_weighting, record.plan.threshold.default_pct) == (2026, "points", 70)
+    assert _readings(record) == want
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(pm.soffice() is None, reason="LibreOffice not installed")
+def test_the_same_plan_from_its_pdf_without_ruling_lines(tmp_path):
+    """The same plan exported by LibreOffice: its tables have no ruling lines, pdfplumber finds
+    none, and the indicators are read from the words' positions alone, as from the DOCX."""
+    from extractors import parse_plan, read_document
+
+    want = _sassoferro(tmp_path / "sassoferro.docx")
+    pdf = pm.to_pdf(tmp_path / "sassoferro.docx", tmp_path, tmp_path / "lo-profile")
+    doc = read_document(str(pdf))
+    assert not any(p.tables for p in doc.pages)
+    record = parse_plan(doc)
+    assert _readings(record) == want

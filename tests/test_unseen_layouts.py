@@ -118,11 +118,9 @@ def _report(name: str, pct: float, t: score.Tally) -> str:
 
 # Measured on the reader of commit 8ea5b66 (the generalised extractors/cards package), same
 # figure from PDF and DOCX unless both are given. Remove an entry when its case XPASSes.
-KNOWN_FAILURES = {
-    # The PDF's table cells carry no paragraph or font information: a title cell whose italic
-    # description paragraph sits under the title (no description column) reads as one title.
-    ("matrix-nocode", "pdf"): "94.2% (146/155): title takes the italic description under it in the "
-                              "same cell (PDF only; the DOCX keeps the paragraphs apart)",
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    # ("matrix-nocode", "pdf") read 94.2% (146/155) until the PDF back-end marked the change of
+    # type inside a cell (bold title, italic description under it): now 155/155.
 }
 
 
@@ -229,3 +227,33 @@ def test_document_without_objectives_is_refused(built, tmp_path, capsys, name, f
     assert len(err.splitlines()) == 1
     assert "nessuna scheda obiettivo trovata" in err or "non sembra un Piano della Performance" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+# --- indicator tables without ruling lines -----------------------------------------------------
+
+@pytest.mark.parametrize("layout", pm.UNRULED)
+def test_unruled_table_reads_from_pdf_as_from_docx(built, tmp_path, layout):
+    """The indicator tables have no ruling lines, so pdfplumber finds no table holding them: the
+    PDF's indicators come from positioned words alone, and must score what the DOCX (whose
+    tables are tables whatever their borders) scores, field for field."""
+    with pdfplumber.open(built.pdf(layout)) as pdf:
+        ruled = [" ".join(c or "" for row in t.extract() for c in row)
+                 for page in pdf.pages for t in page.find_tables()]
+    assert not any("Indicatore" in text for text in ruled)
+    figures = {}
+    for fmt in ("docx", "pdf"):
+        got = _run(built.path(layout, fmt), tmp_path / fmt)
+        pct, tally = _score(built.expected[layout], got)
+        print(_report(f"{layout} {fmt}", pct, tally))
+        figures[fmt] = (tally.ok, tally.total, tally.misses)
+    assert figures["pdf"] == figures["docx"]
+
+
+def test_unruled_table_crosses_a_page_break(built):
+    """The page-break layout really breaks a borderless table: a page opens with the repeated
+    header row while the page before ends on one of the table's rows (its weight cell)."""
+    with pdfplumber.open(built.pdf("unruled-pagebreak")) as pdf:
+        pages = [(p.extract_text() or "").strip().splitlines() for p in pdf.pages]
+    header = "Indicatore Formula di calcolo Target Peso"
+    assert any(pages[k] and pages[k][0] == header and pages[k - 1] and re.search(r"\d+%$", pages[k - 1][-1])
+               for k in range(1, len(pages)))

@@ -45,12 +45,28 @@ def is_table_header_line(text: str) -> bool:
     if len(f) > 160:
         return False
     roles = patterns()["column_roles"]
+    columns = {"target", "weight", "baseline", "formula", "activity"}
     first = next((rx for rx in roles["name"] if rx.match(f)), None)
     if first is None:
-        return False
+        # another column first ("Peso % Indicatore di risultato Valore atteso 2026"): the line
+        # opens with a column synonym and names the indicator column as a word of its own
+        lead = {role for role in columns for rx in roles[role] if rx.match(f)}
+        if not lead or len(f) > 100 or re.search(r"[:;.]\s|[:;.]$", f) or not any(
+                m.start() > 0 for rx in roles["name"] for m in re.finditer(r"\b" + rx.pattern, f)):
+            return False
+        # a header row is made of column names: at most two longer words that are none (prose
+        # naming a target and a weight has its verbs and nouns left over)
+        rest = f
+        for variants in roles.values():
+            for rx in variants:
+                rest = re.sub(r"\b" + rx.pattern + r"\w*", " ", rest)
+        if sum(1 for w in re.findall(r"[a-z]{4,}", rest) if w not in ("della", "delle", "degli")) > 2:
+            return False
     hits = {role for role, variants in roles.items() if role != "name"
             for rx in variants if rx.search(f, 1)}
-    return len(hits & {"target", "weight", "baseline", "formula", "activity"}) >= 2
+    if first is None:
+        hits |= {role for role in columns for rx in roles[role] if rx.match(f)}
+    return len(hits & columns) >= 2
 
 
 def _header_columns(row: tuple[str | None, ...]) -> dict[str, int] | None:

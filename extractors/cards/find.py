@@ -3,6 +3,7 @@ OBIETTIVO n. 3", "Obiettivo n. 3 – titolo"), with the banner, year and scope l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from extractors.cards.fields import _label_of
@@ -86,7 +87,9 @@ def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]
                 k -= 1
             same_page = pages is None or k < 0 or pages[k] == pages[i]
             sentence = k >= lo and texts[k].rstrip().endswith((".", ";", ":"))
-            scope = [k] if k >= lo and same_page and not sentence and _label_of(texts[k], "other") is None else []
+            row = k >= lo and _table_row_above(texts, lo, k)
+            scope = [k] if k >= lo and same_page and not sentence and not row \
+                and _label_of(texts[k], "other") is None else []
             start = scope[0] if scope else i
         else:
             scope = [k for k in range(top + 1, i) if texts[k]]
@@ -100,6 +103,19 @@ def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]
         cards.append(_Card(start=start, number_line=i, end=len(texts), number=number,
                            scope_lines=scope, year=year, heading_title=rest, heading=t))
     return cards
+
+
+def _table_row_above(texts: list[str], lo: int, k: int) -> bool:
+    """Line ``k`` is a row of the previous card's indicator table, not the next card's scope: the
+    last label above it opens the indicator region, and it ends with a figure, as a row ending
+    in its target or weight cell does ("Avvisi inviati ai contribuenti n. 300 avvisi 50")."""
+    last = None
+    for j in range(lo, k):
+        lab = _label_of(texts[j], None) if texts[j] else None
+        if lab is not None:
+            last = lab[0]
+    return last == "indicators" and len(texts[k].split()) > 3 \
+        and re.search(r"\d\s*(?:%|punti)?\W*$", texts[k]) is not None
 
 
 # -- the parser ----------------------------------------------------------------------------------

@@ -106,7 +106,20 @@ def _scope_before(doc: Document, table: Table, header: tuple[str | None, ...]) -
 
 
 def _cells(row: tuple[str | None, ...], roles: dict[str, int], wanted: tuple[str, ...]) -> dict[str, list[str]]:
-    return {r: _cell_lines(row[roles[r]]) for r in wanted if r in roles and roles[r] < len(row)}
+    return {r: (_paragraph_lines if r == "title" else _cell_lines)(row[roles[r]])
+            for r in wanted if r in roles and roles[r] < len(row)}
+
+
+def _paragraph_lines(cell: str | None) -> list[str]:
+    """A cell's lines, with one "" where a blank line parts two of its paragraphs (the PDF
+    back-end marks so a change of type inside a cell: a title and its description)."""
+    out: list[str] = []
+    for ln in (cell or "").split("\n"):
+        if ln.strip():
+            out.append(ln)
+        elif out and out[-1]:
+            out.append("")
+    return out[:-1] if out and not out[-1] else out
 
 
 def _objective_rows(doc: Document) -> list[_Group]:
@@ -249,6 +262,13 @@ def _objective(g: _Group, position: int, start: str | None, year: int | None,
                paragraph_cells: bool = False) -> Objective:
     code, number = _code_and_number(g.cells.get("code", []))
     title_lines, description_lines = g.cells.get("title", []), g.cells.get("description", [])
+    if not paragraph_cells and not description_lines and "" in title_lines:
+        # no description column, and the title cell changes type (bold title, italic text):
+        # the lines after the change describe the objective
+        k = title_lines.index("")
+        title_lines, description_lines = title_lines[:k], title_lines[k + 1:]
+    title_lines = [ln for ln in title_lines if ln]
+    description_lines = [ln for ln in description_lines if ln]
     if paragraph_cells and not description_lines and len(title_lines) > 1:
         # no description column: the title cell's first paragraph is the title, the paragraphs
         # under it describe the objective (cells of a DOCX keep their paragraphs)

@@ -19,8 +19,12 @@ raggiungimento X% obiettivo)" line, the quantity is the "n.1 azione"-like token)
 
 General rules only: nothing here knows one plan's titles, numbers or pages.
 
-This module wires the stages: :mod:`.find` -> :mod:`.fields` -> :mod:`.tables` or :mod:`.lines`
--> :mod:`.values`."""
+Without a ruled table but with word boxes, the borderless table is rebuilt from the words
+(:mod:`.unruled`) beside the fixed three-column reading (:mod:`.lines`); the reading that explains
+the region best wins (:func:`_best_rows`).
+
+This module wires the stages: :mod:`.find` -> :mod:`.fields` -> :mod:`.tables`, :mod:`.unruled`
+or :mod:`.lines` -> :mod:`.values`."""
 
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ from extractors.cards.fields import SHORT_FIELDS, FIELDS, _first_paragraph, _lab
 from extractors.cards.find import _Card, _find_cards, heading_of
 from extractors.cards.lines import _has_boxes, _rows_from_boxed_lines, _rows_from_plain_lines
 from extractors.cards.settings import DEFAULT as S
-from extractors.cards.tables import _indicator_from_row, _rows_from_tables, _tables_for_card
+from extractors.cards.tables import _Row, _indicator_from_row, _rows_from_tables, _tables_for_card
+from extractors.cards.unruled import rows_from_unruled
 from extractors.cards.values import _count_staff, _norm, _to_number, join_lines, kind_of, ocr_fix
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Line, Table
@@ -154,6 +159,26 @@ def _fill_numbers(objectives: list[Objective]) -> None:
             o.number = nxt[1] - (nxt[0] - i) if nxt else i + 1
 
 
+def _explains(rows: list[_Row] | None) -> tuple[bool, int, int]:
+    """How well a reading of an indicator region explains it: weights that add up to 100, rows
+    with a name and a weight, fewest rows left without a weight (a cell cut in two)."""
+    rows = rows or []
+    weights = [r.weight for r in rows if r.weight is not None]
+    return (bool(weights) and abs(sum(weights) - 100) < 0.01,
+            sum(1 for r in rows if r.name and r.weight is not None), -sum(1 for r in rows if r.weight is None))
+
+
+def _best_rows(by_position: list[_Row] | None, unruled: list[_Row] | None) -> list[_Row] | None:
+    """Evidence decides between the two readings of a region without a ruled table: the three
+    fixed columns of the interleaved template (weights inside the activity cells) and the
+    generic unruled table; the former keeps a tie (the template it was made for)."""
+    if unruled is None:
+        return by_position
+    if by_position is None or _explains(unruled) > _explains(by_position):
+        return unruled
+    return by_position
+
+
 def _is_footer(line: Line, height: float) -> bool:
     """A page number printed in the footer (only recognisable with geometry)."""
     return bool(height) and line.top > S.footer_band * height and re.fullmatch(r"\W*\d{1,3}\W*", line.text or "") is not None
@@ -258,7 +283,7 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
                       for i in buckets["indicators"]]
         rows = None
         if _has_boxes(region):
-            rows = _rows_from_boxed_lines(region)
+            rows = _best_rows(_rows_from_boxed_lines(region), rows_from_unruled(region))
         if rows is None:
             rows = _rows_from_plain_lines(region_txt)
     indicators = [_indicator_from_row(r, ocr) for r in rows if r.name or r.target or r.weight is not None]

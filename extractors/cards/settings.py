@@ -33,6 +33,14 @@ class ReaderSettings:
     footer_band: float = 0.9
     #: Line height assumed when a region has no measurable word (points).
     fallback_line_height: float = 10.0
+    #: Unruled tables: two words this many typical spaces apart stand in different cells...
+    column_gap_spaces: float = 2.5
+    #: ... and never closer than this share of the line height.
+    min_column_gap: float = 0.5
+    #: Unruled tables: the header row is looked for in this many first lines of the region...
+    header_search_lines: int = 4
+    #: ... and may wrap over this many lines.
+    max_header_lines: int = 3
 
     # -- without geometry (plain OCR text): characters ---------------------------------------
     #: Width of the indicator-name column when no line of the card tells better.

@@ -1,0 +1,301 @@
+"""Unruled (borderless) indicator tables read from positioned words.
+
+A table printed without ruling lines (python-docx's default table, many Word templates, most
+OCR'd pages) gives pdfplumber no table at all: only words with boxes. This stage rebuilds the
+table from them, in the spirit of pdfplumber's ``text`` strategy and camelot's "stream"
+(Nurminen) reading, but anchored on what an indicator table must have:
+
+1. **header** — the first block of one to three lines whose horizontal word runs, taken as
+   cells, map to column roles through the vocabulary (``columns.column_roles``: never by
+   position): an indicator column plus a target, weight or activity column;
+2. **column bands** — between two header cells, the border is the widest x band no body word
+   covers (the whitespace gap of the rows below), searched between the end of the left header
+   cell and the start of the right one;
+3. **end** — the table ends at the first line after the header with a run of words that crosses
+   a border between two header cells (a paragraph, not a row); labels and headings already end
+   the card's indicator region before this stage sees it;
+4. **rows** — anchored on a column holding one value per row (the weight, else the target): each
+   anchor cell starts a row unless it visibly continues the one above (a weight's "%" alone, a
+   target's wrapped words); the lines of the other columns are cut into one contiguous group
+   per row by :func:`extractors.cards.lines._segment` (top-aligned or centred cells), so wrapped
+   lines of a cell join their row whatever the line spacing;
+5. **pages** — the header repeated on the next page is dropped, a row split by the page break
+   is joined (the continuation lines above the next page's first anchor join the row above).
+
+The result is a list of :class:`~extractors.layout.Table` fragments, one per page, each
+opening with the header row, that the ruled-table reader (``tables._rows_from_tables``) turns into indicator rows: one
+reading of cells by role for ruled and unruled tables alike. Tolerances are shares of spaces and
+line heights measured on the region (``settings.py``), never points fixed on one plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.cards.columns import _header_columns, column_roles, weight_cell
+from extractors.cards.lines import _segment
+from extractors.cards.settings import DEFAULT as S
+from extractors.cards.settings import ReaderSettings
+from extractors.cards.tables import _Row, _rows_from_tables
+from extractors.cards.values import _norm, _open_end
+from extractors.layout import Line, Table, Word
+
+#: (page, y) -> one vertical coordinate, pages stacked
+_PAGE_SPAN = 100000.0
+
+
+@dataclass
+class _Cell:
+    x0: float
+    x1: float
+    words: list[Word]
+    #: the line of the block each word stands on (its reading order with ``x0``)
+    rows: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        rows = self.rows or [0] * len(self.words)
+        order = sorted(range(len(self.words)), key=lambda k: (rows[k], self.words[k].x0))
+        return " ".join(self.words[k].text for k in order)
+
+
+def _y(page: int, y: float) -> float:
+    return page * _PAGE_SPAN + y
+
+
+def _measures(lines: list[Line], s: ReaderSettings) -> tuple[float, float]:
+    """(line height, column gap) measured on the region: the median word height, and the gap
+    between words that separates cells (``column_gap_spaces`` times the median space between
+    consecutive words of a line)."""
+    heights = sorted(w.bottom - w.top for ln in lines for w in ln.words if w.bottom > w.top)
+    line_h = heights[len(heights) // 2] if heights else s.fallback_line_height
+    spaces = sorted(b.x0 - a.x1 for ln in lines for a, b in zip(ln.words, ln.words[1:]) if b.x0 > a.x1)
+    space = spaces[len(spaces) // 4] if spaces else 0.25 * line_h  # the typical (lower) space
+    return line_h, max(s.column_gap_spaces * space, s.min_column_gap * line_h)
+
+
+def _runs(words: list[Word] | tuple[Word, ...], gap: float) -> list[_Cell]:
+    """A line's words cut into runs wherever two consecutive words stand ``gap`` or more apart."""
+    out: list[_Cell] = []
+    for w in sorted(words, key=lambda w: w.x0):
+        if out and w.x0 - out[-1].x1 < gap:
+            out[-1].words.append(w)
+            out[-1].x1 = max(out[-1].x1, w.x1)
+        else:
+            out.append(_Cell(w.x0, w.x1, [w]))
+    return out
+
+
+def _header_cells(block: list[Line], gap: float) -> list[_Cell]:
+    """The cells of a header block: runs of its lines merged where they overlap horizontally
+    (a header cell wrapped over two lines, centred or not)."""
+    runs = []
+    for n, ln in enumerate(block):
+        for r in _runs(ln.words, gap):
+            r.rows = [n] * len(r.words)
+            runs.append(r)
+    runs.sort(key=lambda r: r.x0)
+    cells: list[_Cell] = []
+    for r in runs:
+        if cells and r.x0 < cells[-1].x1 + gap and r.x1 > cells[-1].x0 - gap:
+            cells[-1].words += r.words
+            cells[-1].rows = (cells[-1].rows or []) + (r.rows or [])
+            cells[-1].x0, cells[-1].x1 = min(cells[-1].x0, r.x0), max(cells[-1].x1, r.x1)
+        else:
+            cells.append(r)
+    return cells
+
+
+def _find_header(lines: list[Line], gap: float, line_h: float,
+                 s: ReaderSettings) -> tuple[int, int, list[_Cell]] | None:
+    """(first line, number of lines, cells) of the indicator header: the block of one to
+    ``max_header_lines`` consecutive lines on one page whose cells name the most column roles
+    (an indicator header), the shorter block on a tie."""
+    best: tuple[int, int, int, list[_Cell]] | None = None  # (-roles, k, start, cells)
+    for start in range(min(len(lines), s.header_search_lines)):
+        for k in range(1, s.max_header_lines + 1):
+            block = lines[start:start + k]
+            if len(block) < k or any(b.page != block[0].page for b in block):
+                break
+            if k > 1 and block[-1].top - block[-2].bottom > s.paragraph_gap * line_h:
+                break
+            cells = _header_cells(block, gap)
+            if len(cells) < 2:
+                continue
+            roles = _header_columns(tuple(c.text for c in cells))
+            if roles is None:
+                continue
+            named = len(column_roles([c.text for c in cells]))
+            key = (-named, k, start, cells)
+            if best is None or key[:3] < best[:3]:
+                best = key
+        if best is not None and best[2] == start:
+            break  # the first header found wins over a later one
+    if best is None:
+        return None
+    return best[2], best[1], best[3]
+
+
+def _header_depth(lines: list[Line], start: int, k: int, anchor: _Cell, s: ReaderSettings) -> int:
+    """The header block's lines, with the wrapped words under it ("Indicatore di" / "risultato")
+    that name no column of their own: a line with nothing under the anchor column's header that
+    stands closer to the header than to the first row's anchor line below it."""
+    def in_anchor(ln: Line) -> bool:
+        return any(w.x1 > anchor.x0 and w.x0 < anchor.x1 for w in ln.words)
+
+    while k < s.max_header_lines:
+        j = start + k
+        if j >= len(lines) or lines[j].page != lines[start].page or in_anchor(lines[j]):
+            break
+        nxt = next((m for m in range(j + 1, len(lines)) if in_anchor(lines[m])), None)
+        if nxt is None or lines[nxt].page != lines[j].page:
+            break
+        if lines[j].top - lines[j - 1].bottom >= lines[nxt].top - lines[j].bottom:
+            break
+        k += 1
+    return k
+
+
+def _borders(cells: list[_Cell], body: list[Word]) -> list[float]:
+    """One x border between each two neighbouring header cells: the middle of the widest band
+    no body word covers between the end of the left header cell and the start of the right one
+    (the table's whitespace column); the middle of the header gap when words cover it all."""
+    out = []
+    for left, right in zip(cells, cells[1:]):
+        lo, hi = left.x1, right.x0
+        spans = sorted((max(w.x0, lo), min(w.x1, hi)) for w in body if w.x1 > lo and w.x0 < hi)
+        free, x = [], lo
+        for a, b in spans:
+            if a > x:
+                free.append((x, a))
+            x = max(x, b)
+        if hi > x:
+            free.append((x, hi))
+        if free:
+            a, b = max(free, key=lambda f: f[1] - f[0])
+            out.append((a + b) / 2)
+        else:
+            out.append((lo + hi) / 2)
+    return out
+
+
+def _crosses(line: Line, cells: list[_Cell], gap: float) -> bool:
+    """A run of the line's words spans the gap between two header cells: prose, not a row."""
+    for run in _runs(line.words, gap):
+        for left, right in zip(cells, cells[1:]):
+            if run.x0 < left.x1 and run.x1 > right.x0:
+                return True
+    return False
+
+
+def _column_of(w: Word, borders: list[float]) -> int:
+    mid = (w.x0 + w.x1) / 2
+    return sum(1 for b in borders if mid > b)
+
+
+def _continues(prev: str, text: str, anchor: str) -> bool:
+    """An anchor cell's line that goes on from the one above instead of opening a row."""
+    if anchor == "weight":
+        return weight_cell(text) is None  # "%", "punti" alone on their line
+    if _open_end().search(prev):
+        return True  # "entro il" / "30/06/2026"
+    return not re.search(r"\d", text) and text[:1].islower()  # "n. 300" / "avvisi"
+
+
+def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
+    """The unruled indicator table in a card's indicator region (lines with word boxes), as
+    ruled-table fragments (one per page, header row first); ``[]`` when no header is found."""
+    lines = [ln for ln in lines if ln.words]
+    if not lines:
+        return []
+    line_h, gap = _measures(lines, s)
+    found = _find_header(lines, gap, line_h, s)
+    if found is None:
+        return []
+    start, k, cells = found
+    header = tuple(c.text for c in cells)
+    roles = _header_columns(header) or {}
+    anchor = "weight" if "weight" in roles else "target" if "target" in roles else None
+    if anchor is None:
+        return []
+    a_col = roles[anchor]
+    header_roles = set(roles)
+    k = _header_depth(lines, start, k, cells[a_col], s)
+    # the body: up to the first line that reads as prose across the columns
+    body: list[Line] = []
+    i = start + k
+    while i < len(lines):
+        ln = lines[i]
+        last_page = body[-1].page if body else lines[start].page
+        if ln.page != last_page:
+            # the header printed again on the new page (a repeated header row): skipped
+            again = _find_header(lines[i:i + s.max_header_lines], gap, line_h, s)
+            if again and again[0] == 0 and \
+                    set(_header_columns(tuple(c.text for c in again[2])) or {}) == header_roles:
+                i += again[1]  # not deepened: the lines under it may be a row cut by the break
+                continue
+        if _crosses(ln, cells, gap):
+            break
+        body.append(ln)
+        i += 1
+    if not body:
+        return []
+    borders = _borders(cells, [w for ln in body for w in ln.words])
+    # per column: (y top, y bottom, text, page) of each line's part
+    cols: list[list[tuple[float, float, str, int]]] = [[] for _ in cells]
+    for ln in body:
+        parts: list[list[Word]] = [[] for _ in cells]
+        for w in ln.words:
+            if w.bottom - w.top < s.min_word_height * line_h:
+                continue  # a speck flatter than the text
+            parts[_column_of(w, borders)].append(w)
+        for c, ws in enumerate(parts):
+            if ws:
+                ws.sort(key=lambda w: w.x0)
+                cols[c].append((_y(ln.page, min(w.top for w in ws)), _y(ln.page, max(w.bottom for w in ws)),
+                                " ".join(w.text for w in ws), ln.page))
+    # rows: one per anchor cell
+    bands: list[list[float]] = []
+    anchor_text: list[list[str]] = []
+    pages: list[int] = []
+    for top, bottom, text, page in cols[a_col]:
+        if bands and _continues(anchor_text[-1][-1], _norm(text), anchor):
+            bands[-1][1] = bottom
+            anchor_text[-1].append(text)
+            continue
+        bands.append([top, bottom])
+        anchor_text.append([text])
+        pages.append(page)
+    if not bands:
+        return []
+    cell_text: list[list[str]] = [["" for _ in cells] for _ in bands]
+    spans = [(b[0], b[1]) for b in bands]
+    for c, col in enumerate(cols):
+        if c == a_col:
+            for r, parts in enumerate(anchor_text):
+                cell_text[r][c] = "\n".join(parts)
+            continue
+        if not col:
+            continue
+        empty = 1e6 if c == roles.get("name") else (s.empty_cell_cost * line_h) ** 2
+        for r, group in enumerate(_segment([(a, b, t) for a, b, t, _ in col], spans, empty)):
+            cell_text[r][c] = "\n".join(group)
+    # one fragment per page, each with the header row; a row belongs to its anchor's page
+    out: list[Table] = []
+    for r, row in enumerate(cell_text):
+        page = pages[r]
+        if not out or out[-1].page != page:
+            out.append(Table(page=page, rows=(header,), bbox=(cells[0].x0, 0.0, cells[-1].x1, 0.0)))
+        t = out[-1]
+        out[-1] = Table(page=t.page, rows=t.rows + (tuple(row),), bbox=t.bbox)
+    return out
+
+
+def rows_from_unruled(lines: list[Line], s: ReaderSettings = S) -> list[_Row] | None:
+    """Indicator rows of the unruled table in ``lines``; ``None`` when there is none. Rows split
+    by a page break are already joined here, so each page's fragment is read on its own."""
+    tables = tables_from_lines(lines, s)
+    if not tables:
+        return None
+    return [row for t in tables for row in _rows_from_tables([t])]

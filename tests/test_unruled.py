@@ -1,0 +1,152 @@
+"""The unruled-table stage (``extractors/cards/unruled.py``) on positioned words.
+
+The pages are laid out here word by word, as a PDF's text layer or Tesseract gives them: cells
+side by side with no ruling lines. The expected rows are written by hand from the layout, never
+computed by the code under test. The same stage on real LibreOffice PDFs is scored in
+``tests/test_unseen_layouts.py`` (the ``unruled-*`` layouts).
+"""
+
+from __future__ import annotations
+
+from extractors.cards.unruled import rows_from_unruled, tables_from_lines
+from extractors.layout import Line, Word, line_of
+
+CHAR, SPACE, HEIGHT, PITCH = 5.0, 2.8, 11.0, 14.0
+
+
+def _words(text: str, x: float, top: float, page: int) -> list[Word]:
+    out = []
+    for token in text.split(" "):
+        w = len(token) * CHAR
+        out.append(Word(token, page, x, top, x + w, top + HEIGHT))
+        x += w + SPACE
+    return out
+
+
+def _page(rows: list[list[tuple[float, str]]], page: int = 1, top: float = 100.0,
+          gaps: list[float] | None = None) -> list[Line]:
+    """Lines from cells: each line a list of (x, text); ``gaps`` extra space above each line."""
+    lines = []
+    y = top
+    for k, cells in enumerate(rows):
+        y += (gaps[k] if gaps else 0.0)
+        words = [w for x, text in cells for w in _words(text, x, y, page)]
+        lines.append(line_of(words))
+        y += PITCH
+    return lines
+
+
+# columns at x = 90 (name), 240 (target), 380 (weight), as in a three-column Word table
+HEADER = [(90, "Indicatore di performance"), (240, "Valore obiettivo"), (380, "Peso indicatore")]
+
+
+def _cells(rows):
+    return [(list(r.name), list(r.target), r.weight) for r in rows]
+
+
+def test_three_columns_with_a_wrapped_name_and_target():
+    lines = _page([
+        HEADER,
+        [(90, "Regolamento approvato dal"), (240, "Sì"), (380, "50")],
+        [(90, "Consiglio comunale")],
+        [(90, "Avvisi inviati ai"), (240, "n. 300"), (380, "50")],
+        [(90, "contribuenti"), (240, "avvisi")],
+    ], gaps=[0, 4, 0, 4, 0])
+    rows = rows_from_unruled(lines)
+    assert _cells(rows) == [
+        (["Regolamento approvato dal", "Consiglio comunale"], ["Sì"], 50),
+        (["Avvisi inviati ai", "contribuenti"], ["n. 300", "avvisi"], 50),
+    ]
+
+
+def test_the_table_ends_at_a_line_of_prose_across_the_columns():
+    lines = _page([
+        HEADER,
+        [(90, "Pratiche digitalizzate"), (240, "n. 450 pratiche"), (380, "60")],
+        [(90, "Tempo medio di rilascio"), (240, "≤ 15 giorni"), (380, "40")],
+        [(90, "Il responsabile verifica ogni trimestre lo stato di avanzamento degli indicatori")],
+    ])
+    rows = rows_from_unruled(lines)
+    assert _cells(rows) == [(["Pratiche digitalizzate"], ["n. 450 pratiche"], 60),
+                            (["Tempo medio di rilascio"], ["≤ 15 giorni"], 40)]
+
+
+def test_weight_column_first_and_a_header_over_two_lines():
+    # "Peso (%)" and "Indicatore di / risultato" wrap in their header cells; the weight column
+    # comes first: roles come from the header words, never from the position
+    lines = _page([
+        [(62, "Peso (%)"), (120, "Indicatore di"), (300, "Valore atteso 2026"), (420, "Valore di partenza")],
+        [(120, "risultato")],
+        [(62, "40%"), (120, "Registri di stato civile"), (300, "n. 120 registri"), (420, "n. 35 registri")],
+        [(120, "digitalizzati")],
+        [(62, "60%"), (120, "Certificati on-line"), (300, "≥ 60%"), (420, "22%")],
+    ], gaps=[0, 0, 4, 0, 4])
+    rows = rows_from_unruled(lines)
+    assert _cells(rows) == [(["Registri di stato civile", "digitalizzati"], ["n. 120 registri"], 40),
+                            (["Certificati on-line"], ["≥ 60%"], 60)]
+    assert [r.baseline for r in rows] == [["n. 35 registri"], ["22%"]]
+
+
+def test_a_row_split_by_a_page_break_is_joined_header_repeated_or_not():
+    for repeat in (False, True):
+        page1 = _page([
+            HEADER,
+            [(90, "Servizi serali e festivi"), (240, "n. 40 servizi"), (380, "40")],
+            [(90, "Controlli della velocità con"), (240, "n. 60"), (380, "30")],
+        ], page=1, top=700.0)
+        page2 = _page(([HEADER] if repeat else []) + [
+            [(90, "apparecchiature omologate"), (240, "controlli")],
+            [(90, "Incontri di educazione"), (240, "almeno n. 8"), (380, "30")],
+        ], page=2, top=60.0)
+        tables = tables_from_lines(page1 + page2)
+        assert [t.page for t in tables] == [1, 2]
+        rows = rows_from_unruled(page1 + page2)
+        assert _cells(rows) == [
+            (["Servizi serali e festivi"], ["n. 40 servizi"], 40),
+            (["Controlli della velocità con", "apparecchiature omologate"], ["n. 60", "controlli"], 30),
+            (["Incontri di educazione"], ["almeno n. 8"], 30),
+        ], f"header repeated: {repeat}"
+        assert [r.page for r in rows] == [1, 1, 2]
+
+
+def test_no_indicator_header_no_table():
+    lines = _page([
+        [(90, "Voce"), (300, "Importo")],
+        [(90, "Fondo cassa"), (300, "2.105.448,20")],
+    ])
+    assert tables_from_lines(lines) == []
+    assert rows_from_unruled(lines) is None
+
+
+# --- a change of type inside a ruled PDF cell ---------------------------------------------------
+
+def _chars(text: str, top: float, font: str, size: float, x: float = 10.0) -> list[dict]:
+    return [{"text": ch, "top": top, "bottom": top + size, "x0": x + k * 4, "x1": x + k * 4 + 4,
+             "fontname": font, "size": size} for k, ch in enumerate(text)]
+
+
+def test_a_font_change_between_a_cell_s_lines_is_marked_with_a_blank_line():
+    from extractors.pdf import _mark_style_breaks
+
+    chars = (_chars("Titolo in", 100, "BAAAAA+Sans-Bold", 10) + _chars("grassetto", 112, "BAAAAA+Sans-Bold", 10)
+             + _chars("descrizione", 124, "DAAAAA+Sans-Italic", 8.5) + _chars("in corsivo", 134, "DAAAAA+Sans-Italic", 8.5))
+    chars.sort(key=lambda c: c["top"])
+    cell = "Titolo in\ngrassetto\ndescrizione\nin corsivo"
+    box = (5.0, 98.0, 200.0, 150.0)
+    assert _mark_style_breaks(cell, box, chars) == "Titolo in\ngrassetto\n\ndescrizione\nin corsivo"
+    # one type throughout, or lines that do not pair with the characters: the text as it was
+    same = [dict(c, fontname="BAAAAA+Sans-Bold", size=10) for c in chars]
+    assert _mark_style_breaks(cell, box, same) == cell
+    assert _mark_style_breaks("Titolo in grassetto\ndescrizione", box, chars) == "Titolo in grassetto\ndescrizione"
+
+
+def test_ocr_boxes_a_point_apart_keep_the_header_words_in_reading_order():
+    # Tesseract's boxes of one line differ by a point or two ("Peso" a point lower than
+    # "indicatore"): the header cell still reads "Peso indicatore", so its role is the weight
+    header = _page([HEADER])[0]
+    words = [Word(w.text, w.page, w.x0, w.top + (1.0 if w.text == "Peso" else 0.0), w.x1, w.bottom + 1.0)
+             for w in header.words]
+    body = _page([[(90, "Regolamento approvato"), (240, "Sì"), (380, "50")]], top=100.0 + PITCH + 6)
+    tables = tables_from_lines([line_of(words), *body])
+    assert tables[0].rows[0] == ("Indicatore di performance", "Valore obiettivo", "Peso indicatore")
+    assert _cells(rows_from_unruled([line_of(words), *body])) == [(["Regolamento approvato"], ["Sì"], 50)]
