@@ -103,3 +103,21 @@ def test_a_searchable_scan_made_by_ocrmypdf_reads_as_the_digital_pdf(tmp_path):
     assert card.threshold_pct == gold["threshold_pct"]
     assert [i.weight_pct for i in card.indicators] == [i["weight_pct"] for i in gold["indicators"]]
     assert [i.target_value for i in card.indicators] == [i["target_value"] for i in gold["indicators"]]
+
+
+def test_a_kept_ocr_layer_is_regrouped_into_visual_rows_by_word_centres():
+    """An OCR layer over a skewed scan (OCRmyPDF over a 150 dpi scan, Chiari card 10) keeps the
+    skew in its word boxes: along one printed line the tops drift 5 pt, more than the typed-text
+    tolerance, so grouped by tops the line fell in two, out of order, and the card's title was
+    cut. Grouped by centres it stays one row, left to right; the next printed line stays apart."""
+    from extractors.layout import Page, Word
+    from extractors.pdf import words_to_lines
+    from extractors.textlayer import regroup_layer_rows
+
+    words = [Word("OBIETTIVO:", 1, 54, 165.5, 118, 180.2), Word("Formazione", 1, 123, 164.8, 178, 179.4),
+             Word("straordinaria", 1, 182, 163.0, 244, 177.6), Word("per", 1, 500, 160.5, 520, 175.0),
+             Word("mantenimento", 1, 54, 179.5, 130, 194.0), Word("della", 1, 134, 178.8, 160, 193.3)]
+    page = Page(number=1, width=595, height=842, lines=words_to_lines(words))
+    assert len(page.lines) > 2  # grouped by tops, as typed text is: the first line falls apart
+    regroup_layer_rows(page)
+    assert [ln.text for ln in page.lines] == ["OBIETTIVO: Formazione straordinaria per", "mantenimento della"]
