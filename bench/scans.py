@@ -23,10 +23,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,16 +48,9 @@ def _timed(cmd: list[str]) -> float:
 
 def _timed_cpu(cmd: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and all its children: Tesseract included)."""
-    import resource
+    from bench.extract import _time
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])}... exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return _time(cmd)
 
 
 def piao_run(pdf: Path, out: Path) -> float:
