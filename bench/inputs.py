@@ -4,9 +4,13 @@ The same plan (Chiari 2025) as four kinds of input, each through ``read_document
 auto``) and the card reader:
 
 - **digital**: the typed PDF;
-- **scan**: the PDF printed and scanned (tests/scansim.py: 200 dpi JPEG, skew, noise), no layer;
-- **searchable scan**: page images with a scanner's invisible OCR layer of poor quality
-  (tests/searchable.py), which the reader must judge and re-read;
+- **scan 200 dpi / scan 150 dpi**: the PDF printed and scanned (tests/scansim.py: gray JPEG,
+  skew, noise), no layer; the 150 dpi one with stronger JPEG compression (quality 60) and skew
+  (0.7 degrees);
+- **searchable scan, poor layer**: page images with a scanner's invisible OCR layer of poor
+  quality (tests/searchable.py), which the reader must judge and re-read;
+- **searchable scan, OCRmyPDF**: the 200 dpi scan through ``ocrmypdf -l ita`` (a real searchable
+  scan; skipped with a message when OCRmyPDF is not installed);
 - **OCR text**: the plan's published OCR text file (tests/data/chiari-2025.ocr.txt).
 
 Field accuracy counts the expected fields of the cards on the pages read (tests/fieldcompare.py,
@@ -61,6 +65,24 @@ def _accuracy(doc, numbers: set[int] | None) -> tuple[str, set[int]]:
     return f"{right}/{total} ({100 * right / max(1, total):.1f}%)", {c.number for c in cards}
 
 
+class _Skipped(Exception):
+    pass
+
+
+def _ocrmypdf(scan: Path, dst: Path) -> Path:
+    """``dst``: ``scan`` made searchable by OCRmyPDF (Italian, two jobs, plain PDF output)."""
+    import subprocess
+
+    from bench.scans import ocrmypdf_command
+
+    command = ocrmypdf_command()
+    if command is None:
+        raise _Skipped("ocrmypdf is not installed (pip install ocrmypdf, or the dev extra)")
+    subprocess.run([*command, "-q", "-l", "ita", "--jobs", "2", "--output-type", "pdf", str(scan), str(dst)],
+                   check=True, capture_output=True)
+    return dst
+
+
 def run() -> list[tuple[str, str]]:
     import pypdfium2 as pdfium
 
@@ -82,9 +104,16 @@ def run() -> list[tuple[str, str]]:
         figure, _ = _accuracy(typed, numbers)
         out.append((f"digital PDF, pages {pages[0]}-{pages[-1]}: fields", f"{figure}  ({time.perf_counter() - t0:.0f} s)"))
         kinds = [("scan 200 dpi (scansim)", lambda p: simulate_scan(digital, p)),
-                 ("searchable scan, poor layer", lambda p: make_searchable(digital, p, list(range(1, len(pages) + 1))))]
+                 ("scan 150 dpi (scansim, JPEG q60, 0.7 deg)",
+                  lambda p: simulate_scan(digital, p, dpi=150, jpeg_quality=60, angle=0.7, seed=7)),
+                 ("searchable scan, poor layer", lambda p: make_searchable(digital, p, list(range(1, len(pages) + 1)))),
+                 ("searchable scan, OCRmyPDF", lambda p: _ocrmypdf(simulate_scan(digital, tmp / "scan.pdf"), p))]
         for label, make in kinds:
-            path = make(tmp / "input.pdf")
+            try:
+                path = make(tmp / "input.pdf")
+            except _Skipped as why:
+                out.append((f"{label}: skipped", str(why)))
+                continue
             t0 = time.perf_counter()
             doc = read_document(str(path))
             seconds = time.perf_counter() - t0

@@ -530,7 +530,14 @@ def find_weighting(lines: list[Line], weights: dict[str, int | float]) -> tuple[
     return None, None
 
 
+_BOUND_LOOKALIKES = str.maketrans({"l": "1", "I": "1", "|": "1", "O": "0", "o": "0"})
+
+
 def _digit(text: str | None) -> int | None:
+    """A band bound: digits, or digits OCR read as lookalikes ("dala2" for "da 1 a 2": "l" is 1)."""
+    if text and not text.isdigit() and re.fullmatch(r"[\dlI|Oo]+", text) and (
+            re.search(r"\d", text) or text in ("l", "I", "|")):
+        text = text.translate(_BOUND_LOOKALIKES)
     return int(text) if text and text.isdigit() else None
 
 

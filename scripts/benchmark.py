@@ -3,8 +3,10 @@
 
 Each section lives in ``bench/<name>.py`` and exposes ``run() -> list[tuple[str, str]]``
 (label, figure). Sections: extract (piao run vs bare pdfplumber), ocr (OCR path vs plain
-tesseract, character error rate), flows (piao batch vs xargs piao run, flow overhead); on request
-only: inputs (field accuracy and CER per input kind: digital, scan, searchable scan, OCR text; long).
+tesseract, character error rate), flows (piao batch vs xargs piao run, flow overhead), scans (the
+whole piao run on a 49-page scan vs OCRmyPDF on the same file; skipped without ocrmypdf); on
+request only: inputs (field accuracy and CER per input kind: digital, scan 200 and 150 dpi,
+searchable scans, OCR text; long).
 
 Usage: python scripts/benchmark.py [section ...]
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SECTIONS = ["extract", "ocr", "flows"]
+SECTIONS = ["extract", "ocr", "flows", "scans"]
 
 
 def main(argv: list[str]) -> int:

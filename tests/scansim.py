@@ -6,7 +6,7 @@ introduction, summary, cards 1-3). To measure the OCR path on all 27 cards, the 
 angle, light blur and noise, JPEG-compressed, no text layer. Deterministic (seeded), so a test
 that reads it always sees the same pixels.
 
-``python -m tests.scansim IN.pdf OUT.pdf`` writes one by hand.
+``python -m tests.scansim IN.pdf OUT.pdf [DPI]`` writes one by hand.
 """
 
 from __future__ import annotations
@@ -36,25 +36,28 @@ def scan_page(image: Image.Image, rng: np.random.Generator, angle: float = ANGLE
 
 
 def simulate_scan(src: str | Path, dst: str | Path, pages: list[int] | None = None,
-                  seed: int = 2025) -> Path:
-    """Write ``dst``: pages of ``src`` (1-based, all by default) as a scan with no text layer."""
+                  seed: int = 2025, dpi: int = DPI, jpeg_quality: int = JPEG_QUALITY,
+                  angle: float = ANGLE) -> Path:
+    """Write ``dst``: pages of ``src`` (1-based, all by default) as a scan with no text layer,
+    at ``dpi`` (150 and 200 are the usual office settings), ``jpeg_quality``, pages rotated by
+    ``angle`` degrees alternately clockwise and counter-clockwise."""
     rng = np.random.default_rng(seed)
     pdf = pdfium.PdfDocument(str(src))
     try:
         numbers = pages or list(range(1, len(pdf) + 1))
         scanned = []
         for k, number in enumerate(numbers):
-            bitmap = pdf[number - 1].render(scale=DPI / 72, grayscale=True)
-            page = scan_page(bitmap.to_pil(), rng, ANGLE if k % 2 == 0 else -ANGLE)
+            bitmap = pdf[number - 1].render(scale=dpi / 72, grayscale=True)
+            page = scan_page(bitmap.to_pil(), rng, angle if k % 2 == 0 else -angle)
             buffer = io.BytesIO()  # JPEG round trip: the compression artefacts of a real scanner
-            page.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+            page.save(buffer, format="JPEG", quality=jpeg_quality)
             scanned.append(Image.open(io.BytesIO(buffer.getvalue())))
     finally:
         pdf.close()
     dst = Path(dst)
-    scanned[0].save(dst, format="PDF", save_all=True, append_images=scanned[1:], resolution=DPI)
+    scanned[0].save(dst, format="PDF", save_all=True, append_images=scanned[1:], resolution=dpi)
     return dst
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
-    print(simulate_scan(sys.argv[1], sys.argv[2]))
+    print(simulate_scan(sys.argv[1], sys.argv[2], dpi=int(sys.argv[3]) if len(sys.argv) > 3 else DPI))

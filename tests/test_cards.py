@@ -188,6 +188,10 @@ def test_weight_spellings(text, weight):
     ("Almeno il 60% delle rilevazioni", 60), ("n.120 nominativi circa (350 sul triennio)", 120),
     ("nA20 nominativi", 120), ("n. azioni", None), ("Continua", None), ("19", 19),
     ("n.1.500 libri", 1500), (None, None),
+    # a lone "1" after "n." that OCR read as a lookalike (a 150 dpi JPEG scan); "la" is a word
+    ("n.] azione", 1), ("n. l azioni", 1), ("n.I azione", 1), ("n. la azione", None),
+    # "≥ 85%" whose "≥" OCR read as a 2; "2 persone" and "250%" are left as printed
+    ("2 85%", 85), ("2 persone", 2), ("250%", 250),
 ])
 def test_target_value(target, value):
     assert target_value(target) == value

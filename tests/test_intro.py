@@ -236,6 +236,8 @@ def test_budget_with_ocr_euro_signs_and_missing_parts():
     ("Fino a 3", ("upto", 1, 3)),
     ("Tutto il personale dipendente", ("all", None, None)),
     ("Peso", None),
+    # a 1 that OCR read as a lookalike (Valmorena's "da 1 a 2 dipendenti", scanned); "o" alone is no 0
+    ("dala2 dipendenti", ("range", 1, 2)), ("Da 5 a l0", ("range", 5, 10)), ("da o a 2", ("range", None, 2)),
 ])
 def test_band_labels(label, parsed):
     assert parse_band_label(label) == parsed

@@ -43,11 +43,15 @@ def ocr_fix(text: str) -> str:
 
 def quantity_fix(text: str) -> str:
     """OCR slips in quantity cells: "nA20" -> "n.120", "n.1azione" -> "n.1 azione", "n-12" -> "n.12",
-    "nazioni"/"no azioni" -> "n. azioni", ".1 azione" -> "n.1 azione", "n.s" -> "n.5"."""
+    "nazioni"/"no azioni" -> "n. azioni", ".1 azione" -> "n.1 azione", "n.s" -> "n.5",
+    "n.] azione"/"n. l azioni" -> "n.1 ...", "2 85%" -> "≥ 85%"."""
     t = text
     t = re.sub(r"\bnA(\d*)\b", r"n.1\1", t)
     t = re.sub(r"\bn[-·,]\s?(\d)", r"n.\1", t)
     t = re.sub(r"\bn\.s\b", "n.5", t)
+    t = re.sub(r"\bn\.\s?[\]|lI!](?=\s|$)", "n.1", t)  # "n.]", "n. l": a lone 1 read as a lookalike
+    # "≥ 85%" read as "2 85%" from a low-resolution scan: a lone 2 before a percentage is no quantity
+    t = re.sub(r"^\s*2\s+(?=\d{1,3}(?:[.,]\d+)?\s?%)", "≥ ", t)
     t = re.sub(r"\bazion[t1l]\b", "azioni", t)
     t = re.sub(r"\bn\s*°\s*(\d)", r"n°\1", t)
     t = re.sub(r"\b(?:no\s+|n)(azion[ei])\b", r"n. \1", t)
