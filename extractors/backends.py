@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from extractors.layout import Document
 from pipeline.errors import InputError
@@ -37,11 +37,11 @@ class ReadOptions(BaseModel):
     #: auto: OCR only the pages without a usable text layer; always: every page; never: none.
     ocr: Literal["auto", "always", "never"] = "auto"
     #: A document with more pages is refused.
-    max_pages: int = 300
+    max_pages: int = Field(300, ge=1)
     #: Seconds allowed to read (or OCR) one page.
-    page_timeout: float = 120.0
+    page_timeout: float = Field(120.0, gt=0, allow_inf_nan=False)
     #: Processes reading a PDF's text layer (None: as many as there are idle cores).
-    workers: int | None = None
+    workers: int | None = Field(None, ge=1)
 
     @classmethod
     def resolve(cls, path: str, options: ReadOptions | None = None, /, **values) -> ReadOptions:

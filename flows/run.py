@@ -105,8 +105,6 @@ def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOpt
 RENDER_FILES = ("allegato.docx", "verifica.docx")
 #: ... and, when the record carries year-end results (``piao results``), the report on them.
 RESULTS_RENDER_FILES = ("relazione.docx",)
-#: ... and, when the record carries year-end results (``piao results``), the report on them.
-RESULTS_RENDER_FILES = ("relazione.docx",)
 
 
 def render_plan(json_path: str | Path, out_dir: str | Path) -> PlanRecord:

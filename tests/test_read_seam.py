@@ -78,6 +78,21 @@ def test_bad_value_is_an_italian_input_error_naming_the_file():
         RunOptions(ocr="bogus").read("piano.pdf")
 
 
+@pytest.mark.parametrize("name, value", [("max_pages", 0), ("max_pages", -1), ("page_timeout", 0),
+                                         ("page_timeout", float("nan")), ("workers", -3)])
+def test_out_of_range_values_are_refused_not_read_as_no_limit(name, value):
+    # A Prefect flow parameter skips the CLI's checks: a zero or NaN page_timeout would mean no
+    # page limit at all, a negative max_pages no page read; the reader refuses them in Italian.
+    with pytest.raises(InputError, match=f"opzione di lettura {name}"):
+        ReadOptions.resolve("piano.pdf", **{name: value})
+
+
+@pytest.mark.parametrize("name, value", [("max_pages", 0), ("page_timeout", float("nan"))])
+def test_out_of_range_flow_parameters_are_refused_when_read(name, value):
+    with pytest.raises(InputError, match=f"opzione di lettura {name}"):
+        RunOptions(**{name: value}).read("piano.pdf")
+
+
 def test_run_options_hand_their_reading_part_over_once():
     read = RunOptions(ocr="never", max_pages=12, page_timeout=3.5, classification="c.csv").read("p.pdf")
     assert read == ReadOptions(ocr="never", max_pages=12, page_timeout=3.5)
