@@ -208,9 +208,12 @@ def _watchdog_deadline(seconds: float, expired: type[Expired]) -> Iterator[None]
     try:
         yield
     finally:
-        with lock:
-            closed.set()
-            if state.fired:
-                # A raise that has not been delivered yet must not land after the block.
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
+        try:
+            with lock:
+                closed.set()
+                if state.fired:
+                    # A raise that has not been delivered yet must not land after the block.
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
+        except expired:
+            pass  # delivered as the block was closing: the block is over, it has nothing to end
         _unregister(expired)
