@@ -119,14 +119,15 @@ def render_plan(json_path: str | Path, out_dir: str | Path) -> PlanRecord:
     """
     record = process(load_plan(json_path))
     writers = {name: FILE_WRITERS[name] for name in RENDER_FILES}
-    stored = stored_results(record)
+    try:
+        stored = stored_results(record)
+        if stored is not None:
+            record = apply_results(record, stored)
+    except InputError as err:
+        raise InputError(str(json_path), RESULTS_STALE.format(cause=err.cause)) from err
     if stored is not None:
         from outputs.risultati import RESULTS_WRITERS
 
-        try:
-            record = apply_results(record, stored)
-        except InputError as err:
-            raise InputError(str(json_path), RESULTS_STALE.format(cause=err.cause)) from err
         writers.update({name: RESULTS_WRITERS[name] for name in RESULTS_RENDER_FILES})
     write_outputs(record, out_dir, writers=writers)
     return record

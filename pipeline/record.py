@@ -246,6 +246,9 @@ class IndicatorResult(_Model):
     stated: str | None = None
     #: Which way the target was read: "more" (more is better), "less", "yes" (Sì/No target).
     direction: Literal["more", "less", "yes"] | None = None
+    #: The indicator's name as the card printed it when the result was applied: a later
+    #: ``piao render`` of a corrected plan matches the stored result to the indicator by it.
+    name: str | None = None
 
 
 class ObjectiveResult(_Model):

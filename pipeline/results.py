@@ -312,7 +312,8 @@ def _show(value: Fraction | Decimal | Any) -> str:
 
 @dataclass(frozen=True)
 class ResultRow:
-    """One row of a results file, cells already typed; ``row`` is its line/row in the file."""
+    """One row of a results file, cells already typed; ``row`` is its line/row in the file
+    (0 for a result a record carries, which has no row: messages then name what it is for)."""
 
     row: int
     objective: int | None
@@ -348,7 +349,7 @@ def check_results_file(record: PlanRecord, results: ResultsFile) -> None:
         raise InputError(path, f"è per un altro anno ({results.year}, il piano è del {record.plan.year})")
     seen: dict[tuple[bool, int | None, int], int] = {}
     for r in results.rows:
-        where = f"riga {r.row}"
+        where = _where(r)
         if r.prerequisite:
             n = len(record.plan.prerequisites)
             if not 1 <= r.indicator <= n:
@@ -363,7 +364,8 @@ def check_results_file(record: PlanRecord, results: ResultsFile) -> None:
         key = (r.prerequisite, r.objective, r.indicator)
         if key in seen:
             what = f"prerequisito {r.indicator}" if r.prerequisite else f"obiettivo {r.objective}, indicatore {r.indicator}"
-            raise InputError(path, f"{where}: risultato ripetuto ({what}, già alla riga {seen[key]})")
+            raise InputError(path, f"{where}: risultato ripetuto ({what}, "
+                                   f"{f'già alla riga {seen[key]}' if seen[key] else 'già registrato'})")
         seen[key] = r.row
 
 
@@ -381,15 +383,16 @@ def _indicator_result(objective: Objective, position: int, row: ResultRow | None
     shown = _json_number(measured) if isinstance(measured, Fraction) else measured
     if row is not None and row.stated is not None:
         rule = target_rule(indicator)
-        return IndicatorResult(indicator=position, measured=shown, achieved_pct=_json_number(row.stated),
-                               how="raggiunto", stated=row.stated_text,
+        return IndicatorResult(indicator=position, name=indicator.name, measured=shown,
+                               achieved_pct=_json_number(row.stated), how="raggiunto", stated=row.stated_text,
                                direction=rule.direction if rule else None), None
     try:
         share, direction, unclear = judge(indicator, measured)
     except NeedsNumber as err:
-        raise InputError(path, f"riga {row.row if row else '?'}: {err}") from err
-    result = IndicatorResult(indicator=position, measured=shown, achieved_pct=_json_number(share),
-                             how="valore" if share is not None else None, direction=direction)
+        raise InputError(path, f"{_where(row) if row else 'riga ?'}: {err}") from err
+    result = IndicatorResult(indicator=position, name=indicator.name, measured=shown,
+                             achieved_pct=_json_number(share), how="valore" if share is not None else None,
+                             direction=direction)
     message = None
     if unclear:
         message = _message(unclear, indicator=position, target=indicator.target or "",
@@ -418,7 +421,7 @@ def apply_results(record: PlanRecord, results: ResultsFile) -> PlanRecord:
                 Fraction(100) if isinstance(row.measured, str) and is_yes(row.measured) else
                 Fraction(0) if isinstance(row.measured, str) and is_no(row.measured) else None)
             if share is None:
-                raise InputError(results.path, f"riga {row.row}: per un prerequisito serve sì o no")
+                raise InputError(results.path, f"{_where(row)}: per un prerequisito serve sì o no")
             met = share == 100
         prerequisites.append(PrerequisiteResult(prerequisite=n, text=text, met=met))
         if met is False:
@@ -496,6 +499,31 @@ def apply_results(record: PlanRecord, results: ResultsFile) -> PlanRecord:
     return record.model_copy(update={"results": summary, "findings": findings})
 
 
+def _where(row: ResultRow) -> str:
+    """Where a result came from, for a message: its row in the file, or what it is for."""
+    if row.row > 0:
+        return f"riga {row.row}"
+    if row.prerequisite:
+        return f"prerequisito {row.indicator}"
+    return f"obiettivo {row.objective}, indicatore {row.indicator}"
+
+
+def _stored_position(record: PlanRecord, objective: int, stored: IndicatorResult, path: str) -> int:
+    """The position, in the record as it now reads, of the indicator a stored result was for.
+
+    The result stays with the indicator of the same name: indicators reordered in a corrected
+    plan keep their results; a renamed or removed one is refused rather than paired by position."""
+    card = record.objective(objective)
+    if stored.name is None or card is None:
+        return stored.indicator  # results stored before names were kept: by position
+    names = [i.name for i in card.indicators]
+    if 1 <= stored.indicator <= len(names) and names[stored.indicator - 1] == stored.name:
+        return stored.indicator
+    if names.count(stored.name) == 1:
+        return names.index(stored.name) + 1
+    raise InputError(path, f"obiettivo {objective}: l'indicatore «{stored.name}» non è più nel piano")
+
+
 def stored_results(record: PlanRecord) -> ResultsFile | None:
     """The results a record carries (``piao results`` put them there) as the rows of a results
     file, so that they apply again to the record once corrected (``piao render``): the measured
@@ -512,11 +540,12 @@ def stored_results(record: PlanRecord) -> ResultsFile | None:
             measured = parse_number(r.measured) if isinstance(r.measured, (int, float)) else r.measured
             if measured is None and stated is None:
                 continue  # nothing was reported for it
-            rows.append(ResultRow(row=len(rows) + 1, objective=o.objective, indicator=r.indicator,
+            position = _stored_position(record, o.objective, r, res.file or "risultati")
+            rows.append(ResultRow(row=0, objective=o.objective, indicator=position,
                                   measured=measured, stated=stated, stated_text=r.stated))
     for p in res.prerequisites:
         if p.met is not None:
-            rows.append(ResultRow(row=len(rows) + 1, objective=None, indicator=p.prerequisite,
+            rows.append(ResultRow(row=0, objective=None, indicator=p.prerequisite,
                                   stated=Fraction(100 if p.met else 0), prerequisite=True))
     return ResultsFile(path=res.file or "risultati", sha256=res.sha256 or "", rows=tuple(rows))
 

@@ -161,3 +161,35 @@ def test_render_refuses_results_that_no_longer_fit_the_record(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "plan.json" in err and "piao results" in err, err
     assert not out.exists()
+
+
+def test_render_keeps_each_result_with_its_indicator_when_the_card_is_reordered(tmp_path, capsys):
+    def reverse_the_indicators(data):  # same indicators, same weights, printed in the other order
+        card = _objective(data, 7)
+        card["indicators"].reverse()
+        assert all(r["name"] for r in next(o for o in data["results"]["objectives"]
+                                           if o["objective"] == 7)["indicators"])
+
+    plan = _results_then_edit(tmp_path, reverse_the_indicators)
+    out = tmp_path / "out"
+    assert main(["render", str(plan), "--out", str(out)]) == 0, capsys.readouterr().err
+    # Paired by position, the 80% measured against "≥ 85%" would land on the other indicator and the
+    # 70 points would change hands; paired by name the objective reads as before: 70%, nothing paid.
+    assert _payout_row(out / "relazione.docx", 7)[:4] == ["7", "70%", "80%", "0%"]
+
+
+def test_render_refuses_a_result_whose_indicator_was_renamed(tmp_path, capsys):
+    old_name = {}
+
+    def rename(data):
+        ind = _objective(data, 7)["indicators"][1]
+        old_name["name"] = ind["name"]
+        ind["name"] = "Un altro indicatore"
+
+    plan = _results_then_edit(tmp_path, rename)
+    out = tmp_path / "out"
+    assert main(["render", str(plan), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and f"«{old_name['name']}»" in err and "obiettivo 7" in err, err
+    assert "riga" not in err  # the stored results have no rows a user could look for
+    assert not out.exists()

@@ -279,7 +279,8 @@ def test_semicolon_csv_with_italian_decimals(valmorena, tmp_path):
     assert run_results(valmorena, results, out) == 0
     first = json.loads((out / "plan.json").read_text(encoding="utf-8"))["results"]["objectives"][0]
     assert first["indicators"][0] == {"indicator": 1, "measured": 9.5, "achieved_pct": 100, "how": "valore",
-                                      "stated": None, "direction": "less"}
+                                      "stated": None, "direction": "less",
+                                      "name": "Tempo medio di attesa per l'appuntamento CIE"}
     assert first["indicators"][1]["achieved_pct"] == 80.5
 
 
