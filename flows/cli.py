@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "e scrive plan.json, CSV, piano.xlsx, verifica.docx e allegato.docx.",
     )
     parser.add_argument("--version", action="version", version=version_text("piao"))
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,batch,render}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
     run = sub.add_parser("run", help="elabora un piano: lettura, estrazione, verifiche, ripartizione, documenti")
     run.add_argument("plan", metavar="PLAN")
     _common(run)

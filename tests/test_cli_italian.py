@@ -23,13 +23,23 @@ def _piao(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["batch", "--help"], ["render", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["batch", "--help"], ["render", "--help"],
+                                  ["results", "--help"], ["load", "--help"], ["compare", "--help"]])
 def test_help_has_no_english_argparse_text(args):
     proc = _piao(*args)
     assert proc.returncode == 0
     assert proc.stdout.startswith("uso: piao") and "opzioni:" in proc.stdout
     assert "mostra questo aiuto ed esce" in proc.stdout
     assert not ENGLISH.search(proc.stdout), ENGLISH.search(proc.stdout)
+
+
+def test_usage_line_names_no_partial_command_list():
+    # The usage line once listed {run,batch,render} while results, load and compare existed too.
+    usage = _piao("--help").stdout.splitlines()[0]
+    assert usage == "uso: piao [-h] [--version] COMANDO ...", usage
+    listed = _piao("--help").stdout
+    for command in ("run", "batch", "render", "results", "load", "compare"):
+        assert re.search(rf"^    {command}\s+\S", listed, re.MULTILINE), command
 
 
 @pytest.mark.parametrize("args, italian", [
