@@ -247,6 +247,8 @@ class _Reader:
         self.section_sects = self._section_properties()
         self.section = 0
         self.section_of: list[int] = []
+        #: Top-level body elements with the index of their first block (for the blocks).
+        self.elements: list[tuple[object, int]] = []
 
     def _section_properties(self) -> list:
         body = self.docx.element.body
@@ -409,6 +411,8 @@ class _Reader:
     def walk(self, container) -> None:
         for child in container:
             tag = child.tag
+            if tag in (_q("p"), _q("tbl")):
+                self.elements.append((child, len(self.state.blocks)))
             if tag == _q("p"):
                 self._add(self.add_paragraph, child, self.geometry().body_width)
                 if child.find(f"{_q('pPr')}/{_q('sectPr')}") is not None:
@@ -558,7 +562,34 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
     for p in pages.values():
         if not p.width:
             p.width, p.height = geometries[0].width, geometries[0].height
-    return Document(path=path, sha256=sha256, format="docx", pages=list(pages.values()))
+    return Document(path=path, sha256=sha256, format="docx", pages=list(pages.values()),
+                    blocks=_blocks(d, reader, n_pages))
+
+
+def _blocks(d, reader: "_Reader", n_pages: int) -> list:
+    """The document's blocks (:mod:`extractors.docx_blocks`), each with its first line's page."""
+    from extractors import docx_blocks as db
+    from pipeline.record import Block
+
+    numbering = db.Numbering(d)
+    state = reader.state
+    sects = reader.section_sects
+
+    def text_of(el) -> list[str]:
+        return _para_text(el)[0]
+
+    out = [Block(kind="section", landscape=db.landscape(sects[0]), page=1)]
+    section = 0
+    for el, first in reader.elements:
+        page = min(state.blocks[first].page, n_pages) if first < len(state.blocks) else n_pages
+        if el.tag == _q("tbl"):
+            out.append(db.table_block(el, page, text_of))
+            continue
+        out.extend(db.paragraph_blocks(el, d._body, numbering, page, text_of))
+        if el.find(f"{_q('pPr')}/{_q('sectPr')}") is not None and section + 1 < len(sects):
+            section += 1
+            out.append(Block(kind="section", landscape=db.landscape(sects[section]), page=page))
+    return out
 
 
 def check_archive(path: str, zf: zipfile.ZipFile) -> None:

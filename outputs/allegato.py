@@ -35,7 +35,8 @@ from docx.text.paragraph import Paragraph
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.formatting import format_eur, format_number, format_pct
 from pipeline.money import from_cents, to_cents, to_decimal
-from pipeline.record import Objective, Plan, PlanRecord
+from pipeline.blocks import corrected
+from pipeline.record import Block, Cell, Objective, Plan, PlanRecord
 
 FONT = "Liberation Serif"
 BODY_PT = 11
@@ -538,6 +539,9 @@ def regeneration_notes(record: PlanRecord) -> list[str]:
     notes = [t["source"].format(file=record.source.file, sha=record.source.sha256[:16])]
     notes += [t["number_supplied"].format(number=o.number) for o in record.objectives
               if not o.number_printed and o.number is not None]
+    if uses_blocks(record):
+        notes += [_text()["blocks"]["corrected"].format(number=o.number) for o in record.objectives
+                  if corrected(o) or (not o.blocks and record_has_card_blocks(record))]
     notes += [t["reading"].format(note=n.rstrip(".")) for n in record.source.reading_notes]
     return notes
 
@@ -551,8 +555,14 @@ def _regeneration_notes(doc: DocxDocument, record: PlanRecord) -> None:
 
 
 def write_allegato(record: PlanRecord, path: str | Path) -> None:
-    """Write the Allegato for ``record`` to ``path`` (.docx)."""
+    """Write the Allegato for ``record`` to ``path`` (.docx): word for word from the document's
+    own blocks when the record has them (:func:`_from_blocks`), else rebuilt from its fields."""
     plan = record.plan
+    if uses_blocks(record):
+        doc = _from_blocks(record)
+        _properties(doc, plan)
+        doc.save(str(path))
+        return
     doc = _new_document()
     _header_footer(doc, allegato_label(plan))
     _cover(doc, plan, allegato_label(plan))
@@ -573,11 +583,240 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
             _card(doc, plan, obj, first=i == 0)
 
     _regeneration_notes(doc, record)
+    _properties(doc, plan)
+    doc.save(str(path))
 
+
+def _properties(doc: DocxDocument, plan: Plan) -> None:
     props = doc.core_properties
     props.title = " - ".join(x for x in (_text()["document_title"], _clean(plan.entity),
                                          _clean(plan.period)) if x)
     props.author = props.last_modified_by = _clean(plan.entity) or "piao-pipeline"
     props.created = props.modified = datetime.now(timezone.utc).replace(microsecond=0)
     props.language = "it-IT"
-    doc.save(str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# Word for word: the document's own blocks (issue #14)
+# --------------------------------------------------------------------------------------------
+
+_ALIGNS = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+#: A typed or numbered enumerator: its counter and the text around it ("1)", "a.", "(iv)").
+_ENUMERATOR = re.compile(r"^(\W*)(\d+|[a-zA-Z])(\W*)$")
+
+
+def record_has_card_blocks(record: PlanRecord) -> bool:
+    return any(o.blocks for o in record.objectives)
+
+
+def uses_blocks(record: PlanRecord) -> bool:
+    """Whether the record keeps the document's blocks (records made before issue #14 do not)."""
+    return bool(record.plan.blocks) or record_has_card_blocks(record)
+
+
+def _xml_text(text: str | None) -> str:
+    return XML_BAD.sub("", text or "")
+
+
+class _BlockWriter:
+    """Writes blocks into a python-docx document, one Word list per run of numbered items."""
+
+    def __init__(self, doc: DocxDocument) -> None:
+        self.doc = doc
+        self.first_section = True
+        self.break_pending = False
+        self.list_num: dict[tuple[str, int], int] = {}
+        self.last_list: tuple[str, int] | None = None
+        self.notes: list[str] = []
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def _num_id(self, marker: str, level: int) -> int:
+        """A Word list for ``marker``: a bullet of that glyph, or a counter in its format starting
+        at its number; a run of items with the same format shares one list."""
+        m = _ENUMERATOR.match(marker)
+        key = ("enum:" + (m.group(1) + "#" + m.group(3) + ("a" if m.group(2).isalpha() else "1"))
+               if m else "bullet:" + marker, level)
+        if self.last_list == key and key in self.list_num:
+            return self.list_num[key]
+        numbering = self.doc.part.numbering_part.element
+        aid = max((int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))),
+                  default=-1) + 1
+        indent = 720 + 360 * level
+        if m:
+            counter = m.group(2)
+            fmt = ("lowerLetter" if counter.islower() else "upperLetter") if counter.isalpha() else "decimal"
+            start = (ord(counter.lower()) - ord("a") + 1) if counter.isalpha() else int(counter)
+            text = (m.group(1) + f"%{level + 1}" + m.group(3)).replace("&", "&amp;").replace('"', "&quot;")
+            rpr = ""
+        else:
+            fmt, start, text = "bullet", 1, marker.replace("&", "&amp;").replace('"', "&quot;")
+            font = _text()["blocks"]["bullet_fonts"].get(marker)
+            rpr = (f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
+                   if font else "")
+        lvls = "".join(
+            f'<w:lvl w:ilvl="{k}"><w:start w:val="{start if k == level else 1}"/>'
+            f'<w:numFmt w:val="{fmt if k == level else "decimal"}"/>'
+            f'<w:lvlText w:val="{text if k == level else ""}"/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{720 + 360 * k}" w:hanging="360"/></w:pPr>'
+            f'{rpr if k == level else ""}</w:lvl>' for k in range(max(level + 1, 1)))
+        abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
+                             f'<w:multiLevelType w:val="hybridMultilevel"/>{lvls}</w:abstractNum>')
+        nums = numbering.findall(qn("w:num"))
+        if nums:
+            nums[0].addprevious(abstract)
+        else:
+            numbering.append(abstract)
+        num_id = numbering.add_num(aid).numId
+        self.list_num[key] = num_id
+        del indent
+        return num_id
+
+    # -- paragraphs and tables -----------------------------------------------------------------
+
+    def paragraph(self, container, b: Block, text: str | None = None) -> Paragraph:
+        p = container.add_paragraph()
+        value = _xml_text(b.text if text is None else text)
+        if value:
+            run = p.add_run(value)
+            if b.bold:
+                run.bold = True
+        if b.kind == "heading":
+            run_size = {0: 20, 1: 14, 2: 12}.get(b.level or 1, 11)
+            for r in p.runs:
+                r.font.size, r.bold = Pt(run_size), True
+        if b.align in _ALIGNS:
+            p.alignment = _ALIGNS[b.align]
+        _spacing(p, 0, 4)
+        if b.kind == "list_item" and b.numbered and b.marker:
+            level = b.level or 0
+            num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = self._num_id(b.marker, level)
+            m = _ENUMERATOR.match(b.marker)
+            self.last_list = ((("enum:" + m.group(1) + "#" + m.group(3) + ("a" if m.group(2).isalpha() else "1"))
+                               if m else "bullet:" + b.marker), level)
+        elif b.kind == "list_item":
+            p.paragraph_format.left_indent = Cm(0.63 * ((b.level or 0) + 1))
+        if b.kind != "list_item":
+            self.last_list = None
+        if self.break_pending:
+            p.paragraph_format.page_break_before = True
+            self.break_pending = False
+        return p
+
+    def table(self, b: Block) -> None:
+        if not b.rows or not b.rows[0]:
+            return
+        if self.break_pending:
+            self.doc.add_paragraph().paragraph_format.page_break_before = True
+            self.break_pending = False
+        n_cols = max(len(r) for r in b.rows)
+        table = self.doc.add_table(rows=len(b.rows), cols=n_cols)
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for r, row in enumerate(b.rows):
+            for c, cell in enumerate(row):
+                self._fill_cell(table.cell(r, c), cell, bold=r < b.header_rows)
+        for r in range(min(b.header_rows, len(table.rows))):
+            table.rows[r]._tr.get_or_add_trPr().append(
+                parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+        self._merge(table, b.rows)
+        self.last_list = None
+
+    @staticmethod
+    def _fill_cell(target: _Cell, cell: Cell, bold: bool) -> None:
+        for i, text in enumerate(cell.paragraphs or [""]):
+            p = target.paragraphs[0] if i == 0 else target.add_paragraph()
+            value = _xml_text(text)
+            if value:
+                run = p.add_run(value)
+                run.font.size = Pt(TABLE_PT)
+                if bold:
+                    run.bold = True
+            _spacing(p, 1, 1)
+
+    @staticmethod
+    def _merge(table: Table, rows: list[list[Cell]]) -> None:
+        """Merge what the original merged: first across (a "left" cell joins its left
+        neighbour), then down (an "up" cell joins the cell above)."""
+        n_rows = len(rows)
+        for r, row in enumerate(rows):
+            c = 0
+            while c < len(row):
+                end = c
+                while end + 1 < len(row) and row[end + 1].merged == "left":
+                    end += 1
+                if end > c:
+                    try:
+                        table.cell(r, c).merge(table.cell(r, end))
+                    except Exception:  # noqa: BLE001 - an irregular grid: keep the cells apart
+                        pass
+                c = end + 1
+        for c in range(max(len(r) for r in rows)):
+            r = 0
+            while r < n_rows:
+                end = r
+                while end + 1 < n_rows and c < len(rows[end + 1]) and rows[end + 1][c].merged == "up":
+                    end += 1
+                if end > r and rows[r][c].merged != "left":
+                    try:
+                        merged = table.cell(r, c).merge(table.cell(end, c))
+                        for extra in merged.paragraphs[1:]:
+                            if not extra.text and len(merged.paragraphs) > 1:
+                                extra._p.getparent().remove(extra._p)
+                    except Exception:  # noqa: BLE001
+                        pass
+                r = end + 1
+
+    def section(self, b: Block) -> None:
+        if self.first_section:
+            _page(self.doc.sections[0], landscape=bool(b.landscape))
+            self.first_section = False
+            return
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        _page(section, landscape=bool(b.landscape))
+        self.break_pending = False
+
+    def write(self, blocks: list[Block], heading_text=None) -> None:
+        for b in blocks:
+            if b.kind == "section":
+                self.section(b)
+            elif b.kind == "page_break":
+                self.break_pending = True
+            elif b.kind == "table":
+                self.table(b)
+            else:
+                text = heading_text(b) if heading_text is not None else None
+                self.paragraph(self.doc, b, text)
+            if b.kind != "section":
+                self.first_section = False
+
+
+def _from_blocks(record: PlanRecord) -> DocxDocument:
+    """The Allegato as the original prints it: its blocks in order, card by card; a card whose
+    fields were corrected after reading (``piao render``) is rebuilt from the record instead; a
+    heading printed without its number gets it; "Note sulla rigenerazione" closes it."""
+    plan = record.plan
+    doc = _new_document()
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_field(footer, "PAGE", "1", lambda r: _set_run_font(r, 10))
+    writer = _BlockWriter(doc)
+    writer.write(plan.blocks)
+    card_blocks = record_has_card_blocks(record)
+    for i, obj in enumerate(record.objectives):
+        if not card_blocks:
+            break
+        if obj.blocks and not corrected(obj):
+            def heading_text(b: Block, obj: Objective = obj) -> str | None:
+                if b.role == "card_heading" and not obj.number_printed and obj.number is not None:
+                    return (b.text or "").rstrip() + f" {obj.number}"
+                return None
+            writer.write(obj.blocks, heading_text)
+        else:
+            writer.break_pending = False
+            _card(doc, plan, obj, first=False)
+    _regeneration_notes(doc, record)
+    return doc
