@@ -117,6 +117,18 @@ def _bold(p: Paragraph) -> bool | None:
     return True if all(r.bold for r in runs) else None
 
 
+def _size(p: Paragraph) -> float | None:
+    for r in p.runs:
+        if r.text.strip() and r.font.size is not None:
+            return r.font.size.pt
+    return None
+
+
+def _space_after(p: Paragraph) -> float | None:
+    value = p.paragraph_format.space_after
+    return value.pt if value is not None else None
+
+
 def paragraph_blocks(el, parent, numbering: Numbering, page: int, text_of) -> list[Block]:
     """A body paragraph as blocks: a page break before it when it asks for one, then the
     paragraph itself (split where it holds an explicit page break)."""
@@ -146,7 +158,8 @@ def paragraph_blocks(el, parent, numbering: Numbering, page: int, text_of) -> li
             out.append(Block(kind="page_break", page=page + k))
         if part.strip() or len(parts) == 1:
             out.append(Block(kind=kind, text=part, level=level, marker=marker,
-                             numbered=marker is not None, page=page + k, align=align, bold=bold))
+                             numbered=marker is not None, page=page + k, align=align, bold=bold,
+                             size=_size(p), space_after=_space_after(p)))
     return out
 
 
@@ -179,7 +192,20 @@ def table_block(tbl, page: int, text_of) -> Block:
     width = max((len(r) for r in rows), default=0)
     for r in rows:
         r.extend(Cell() for _ in range(width - len(r)))
-    return Block(kind="table", rows=rows, header_rows=header, page=page)
+    widths = []
+    for col in tbl.iter(_q("gridCol")):
+        try:
+            widths.append(round(float(col.get(_q("w"))) / 20.0, 1))
+        except (TypeError, ValueError):
+            widths = []
+            break
+    size = None
+    for sz in tbl.iter(_q("sz")):
+        if sz.getparent() is not None and sz.getparent().tag == _q("rPr"):
+            size = float(sz.get(_q("val"))) / 2.0
+            break
+    return Block(kind="table", rows=rows, header_rows=header, page=page,
+                 widths=widths if len(widths) == width else [], size=size)
 
 
 def landscape(sect) -> bool:

@@ -154,7 +154,9 @@ def _read_page(pl_page, number: int) -> PageRead:
     try:
         for t in pl_page.find_tables():
             rows = tuple(tuple(cell for cell in row) for row in t.extract())
-            tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
+            cells = tuple(tuple(tuple(float(v) for v in c) if c is not None else None for c in row.cells)
+                          for row in t.rows)
+            tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox), cells=cells))
     except Exception as err:  # table detection is a help, not a requirement: keep the text
         if any(isinstance(e, (pdfguard.StreamTooLarge, pdfguard.PageTooComplex)) for e in _chain(err)):
             raise
@@ -303,9 +305,12 @@ def read_pdf(path: str, *, ocr: str = "auto", max_pages: int = 300, page_timeout
 
 
 def _repair(doc: Document) -> Document:
+    from extractors.pageblocks import page_blocks
     from extractors.spelling import repair_ocr_pages  # OCR'd pages only
 
-    return repair_ocr_pages(doc)
+    doc = repair_ocr_pages(doc)
+    doc.blocks = page_blocks(doc)
+    return doc
 
 
 def _ocr(path: str, pages: list[int], page_timeout: float, progress=None) -> list[Page]:

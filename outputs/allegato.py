@@ -629,6 +629,22 @@ class _BlockWriter:
         self.list_num: dict[tuple[str, int], int] = {}
         self.last_list: tuple[str, int] | None = None
         self.notes: list[str] = []
+        self.page: int | None = None
+
+    def _turns_page(self, b: Block) -> bool:
+        """Whether ``b`` was printed on a later page than the block before it."""
+        turned = b.page is not None and self.page is not None and b.page > self.page
+        if b.page is not None:
+            self.page = b.page
+        return turned
+
+    @staticmethod
+    def _mark_page(p: Paragraph) -> None:
+        """Record where the original's pages broke (``w:lastRenderedPageBreak``, the mark a word
+        processor leaves where its layout broke the page): readers paginate as the original."""
+        run = p.runs[0] if p.runs else p.add_run()
+        run._r.insert(1 if run._r.rPr is not None else 0,
+                      parse_xml(f'<w:lastRenderedPageBreak {nsdecls("w")}/>'))
 
     # -- lists ---------------------------------------------------------------------------------
 
@@ -682,13 +698,15 @@ class _BlockWriter:
             run = p.add_run(value)
             if b.bold:
                 run.bold = True
-        if b.kind == "heading":
-            run_size = {0: 20, 1: 14, 2: 12}.get(b.level or 1, 11)
-            for r in p.runs:
-                r.font.size, r.bold = Pt(run_size), True
+        size = b.size or ({0: 20, 1: 14, 2: 12}.get(b.level or 1, BODY_PT) if b.kind == "heading" else None)
+        for r in p.runs:
+            if size and abs(size - BODY_PT) > 0.2:
+                r.font.size = Pt(size)
+            if b.kind == "heading":
+                r.bold = True
         if b.align in _ALIGNS:
             p.alignment = _ALIGNS[b.align]
-        _spacing(p, 0, 4)
+        _spacing(p, 0, b.space_after if b.space_after is not None else 0)
         if b.kind == "list_item" and b.numbered and b.marker:
             level = b.level or 0
             num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
@@ -704,6 +722,8 @@ class _BlockWriter:
         if self.break_pending:
             p.paragraph_format.page_break_before = True
             self.break_pending = False
+        if self._turns_page(b):
+            self._mark_page(p)
         return p
 
     def table(self, b: Block) -> None:
@@ -716,26 +736,36 @@ class _BlockWriter:
         table = self.doc.add_table(rows=len(b.rows), cols=n_cols)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        size = b.size or TABLE_PT
+        if len(b.widths) == n_cols:
+            table.autofit = False
+            for col, w in zip(table.columns, b.widths):
+                col.width = Pt(w)
         for r, row in enumerate(b.rows):
             for c, cell in enumerate(row):
-                self._fill_cell(table.cell(r, c), cell, bold=r < b.header_rows)
+                target = table.cell(r, c)
+                if len(b.widths) == n_cols:
+                    target.width = Pt(b.widths[c])
+                self._fill_cell(target, cell, bold=r < b.header_rows, size=size)
         for r in range(min(b.header_rows, len(table.rows))):
             table.rows[r]._tr.get_or_add_trPr().append(
                 parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
         self._merge(table, b.rows)
+        if self._turns_page(b):
+            self._mark_page(table.cell(0, 0).paragraphs[0])
         self.last_list = None
 
     @staticmethod
-    def _fill_cell(target: _Cell, cell: Cell, bold: bool) -> None:
+    def _fill_cell(target: _Cell, cell: Cell, bold: bool, size: float) -> None:
         for i, text in enumerate(cell.paragraphs or [""]):
             p = target.paragraphs[0] if i == 0 else target.add_paragraph()
             value = _xml_text(text)
             if value:
                 run = p.add_run(value)
-                run.font.size = Pt(TABLE_PT)
+                run.font.size = Pt(size)
                 if bold:
                     run.bold = True
-            _spacing(p, 1, 1)
+            _spacing(p, 0, 0)
 
     @staticmethod
     def _merge(table: Table, rows: list[list[Cell]]) -> None:

@@ -63,10 +63,16 @@ class Block(_Model):
     page: int | None = None
     align: Align | None = None
     bold: bool | None = None
+    #: Font size (points) of the block's text, when known.
+    size: float | None = None
+    #: Space after the paragraph (points), when known.
+    space_after: float | None = None
     #: A table's rows of cells (every row as many grid cells as the table has columns).
     rows: list[list[Cell]] = Field(default_factory=list)
     #: How many leading rows are the table's header (repeated on each page).
     header_rows: int = 0
+    #: A table's column widths (points), as printed.
+    widths: list[float] = Field(default_factory=list)
     #: A section block: whether its pages are landscape.
     landscape: bool | None = None
     #: "card_heading": the heading line of an objective card ("OBIETTIVO N. 3").
