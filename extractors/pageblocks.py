@@ -54,6 +54,12 @@ def _starts_item(line: Line) -> tuple[str | None, bool]:
     first = line.words[0].text if line.words else line.text.split(" ", 1)[0]
     if first in d["bullets"] and len(line.words) > 1:
         return first, True
+    if len(line.words) > 1 and any(rx.match(first + " x") for rx in d["enumerators"]):
+        # a marker set apart by more than a space: the word processor's numbering (a tab)
+        gaps = [b.x0 - a.x1 for a, b in zip(line.words[1:], line.words[2:])]
+        usual = statistics.median(gaps) if gaps else 0.25 * _height(line)
+        if line.words[1].x0 - line.words[0].x1 > max(0.6 * _height(line), 2 * usual):
+            return first, True
     if len(first) > 1 and first[0] in d["bullets"] and not first[1].isspace():
         return first[0], True
     for rx in d["enumerators"]:
@@ -98,11 +104,28 @@ def _fits(prev: Line, nxt: Line, left: float, right: float) -> bool:
     word = nxt.words[0].x1 - nxt.words[0].x0
     tol = 0.15 * h
     centre = (left + right) / 2
-    centred = (abs((prev.x0 + prev.x1) / 2 - centre) < h and abs((nxt.x0 + nxt.x1) / 2 - centre) < h
-               and prev.x0 > left + 2 * h)
+    centred = (abs((prev.x0 + prev.x1) / 2 - centre) < 0.25 * h and abs((nxt.x0 + nxt.x1) / 2 - centre) < 0.25 * h
+               and prev.x0 > left + 0.5 * h)
     if centred:
         return (prev.x1 - prev.x0) + space + word <= (right - left) - tol
     return prev.x1 + space + word <= right - tol
+
+
+def _continues_indent(para: list[Line], line: Line, marker: str | None, left: float, right: float) -> bool:
+    """Whether ``line`` starts where a further line of ``para`` starts: under the lines after the
+    first; after a first line, at the margin (first-line indent), at the first line's start, or
+    under the text after its marker (hanging indent). Centred lines start anywhere."""
+    h = _height(para[-1])
+    tol = 0.3 * h
+    centre = (left + right) / 2
+    if abs((line.x0 + line.x1) / 2 - centre) < 0.25 * h:
+        return True
+    if len(para) > 1:
+        return abs(line.x0 - para[-1].x0) <= tol
+    first = para[0]
+    if line.x0 <= first.x0 + tol:
+        return True
+    return marker is not None and len(first.words) > 1 and abs(line.x0 - first.words[1].x0) <= tol
 
 
 def paragraphs(lines: list[Line], left: float, right: float, gap: float) -> list[tuple[list[Line], str | None, bool]]:
@@ -114,7 +137,8 @@ def paragraphs(lines: list[Line], left: float, right: float, gap: float) -> list
             prev = out[-1][0][-1]
             h = _height(prev)
             same = (marker is None and not _fits(prev, line, left, right)
-                    and line.top - prev.bottom <= gap + 0.3 * h and line.top >= prev.top)
+                    and line.top - prev.bottom <= gap + 0.3 * h and line.top >= prev.top
+                    and _continues_indent(out[-1][0], line, out[-1][1], left, right))
             if same:
                 out[-1][0].append(line)
                 continue
