@@ -244,6 +244,10 @@ class _Reader:
         self.path = path
         self.styles = _Styles(docx)
         self.state = _State()
+        from extractors.docx_blocks import Numbering
+
+        self.numbering = Numbering(docx)
+        self.markers: dict = {}  # a list paragraph (element) -> its marker, as printed
         self.section_sects = self._section_properties()
         self.section = 0
         self.section_of: list[int] = []
@@ -323,6 +327,17 @@ class _Reader:
                     lines, x = lines + 1, 0.0
         return lines if any_text or lines > 1 else 1
 
+    def _marker(self, p) -> str | None:
+        from extractors.docx_blocks import num_pr_of
+
+        num = num_pr_of(p, self.docx)
+        if num is None:
+            return None
+        marker = self.numbering.marker(*num)
+        if marker:
+            self.markers[p] = marker
+        return marker
+
     def paragraph_height(self, p, width: float) -> float:
         """Estimated height of a paragraph inside a table cell (spacing included)."""
         line_h, before, after, text_width, font = self.para_metrics(p, width)
@@ -330,6 +345,10 @@ class _Reader:
 
     def add_paragraph(self, p, width: float) -> None:
         parts, rendered_parts, leading, any_rendered = _para_text(p)
+        marker = self._marker(p)
+        if marker:  # a list paragraph's bullet or number is printed: lines carry it, as a PDF's do
+            parts = [marker + " " + parts[0]] + parts[1:]
+            rendered_parts = [marker + " " + rendered_parts[0]] + rendered_parts[1:]
         ppr = p.find(_q("pPr"))
         line_h, before, after, text_width, font = self.para_metrics(p, width)
         self.state.blocks.append(_Block(
@@ -571,7 +590,6 @@ def _blocks(d, reader: "_Reader", n_pages: int) -> list:
     from extractors import docx_blocks as db
     from pipeline.record import Block
 
-    numbering = db.Numbering(d)
     state = reader.state
     sects = reader.section_sects
 
@@ -585,7 +603,7 @@ def _blocks(d, reader: "_Reader", n_pages: int) -> list:
         if el.tag == _q("tbl"):
             out.append(db.table_block(el, page, text_of))
             continue
-        out.extend(db.paragraph_blocks(el, d._body, numbering, page, text_of))
+        out.extend(db.paragraph_blocks(el, d._body, reader.markers, page, text_of))
         if el.find(f"{_q('pPr')}/{_q('sectPr')}") is not None and section + 1 < len(sects):
             section += 1
             out.append(Block(kind="section", landscape=db.landscape(sects[section]), page=page))

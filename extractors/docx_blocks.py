@@ -103,6 +103,14 @@ def _num_pr(p: Paragraph):
     return None
 
 
+def num_pr_of(el, docx) -> tuple[str, int] | None:
+    """(numId, level) of a body paragraph that is a list item, else None."""
+    num = _num_pr(Paragraph(el, docx._body))
+    if num is None or num.numId is None or not num.numId.val:
+        return None
+    return str(num.numId.val), (num.ilvl.val if num.ilvl is not None else 0)
+
+
 def _align(p: Paragraph) -> str | None:
     value = p.alignment
     if value is None and p.style is not None:
@@ -129,7 +137,7 @@ def _space_after(p: Paragraph) -> float | None:
     return value.pt if value is not None else None
 
 
-def paragraph_blocks(el, parent, numbering: Numbering, page: int, text_of) -> list[Block]:
+def paragraph_blocks(el, parent, markers: dict, page: int, text_of) -> list[Block]:
     """A body paragraph as blocks: a page break before it when it asks for one, then the
     paragraph itself (split where it holds an explicit page break)."""
     p = Paragraph(el, parent)
@@ -148,7 +156,7 @@ def paragraph_blocks(el, parent, numbering: Numbering, page: int, text_of) -> li
     num = _num_pr(p)
     if num is not None and num.numId is not None and num.numId.val:
         level = num.ilvl.val if num.ilvl is not None else 0
-        marker = numbering.marker(str(num.numId.val), level)
+        marker = markers.get(el)
         if kind == "paragraph":
             kind = "list_item"
     align, bold = _align(p), _bold(p)

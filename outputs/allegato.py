@@ -627,6 +627,9 @@ class _BlockWriter:
         self.first_section = True
         self.break_pending = False
         self.list_num: dict[tuple[str, int], int] = {}
+        #: per enumerated list, the number its next item prints (a list goes on across prose,
+        #: as Word's do; an item printing another number starts a new list)
+        self.next_counter: dict[tuple[str, int], int] = {}
         self.last_list: tuple[str, int] | None = None
         self.notes: list[str] = []
         self.page: int | None = None
@@ -654,8 +657,17 @@ class _BlockWriter:
         m = _ENUMERATOR.match(marker)
         key = ("enum:" + (m.group(1) + "#" + m.group(3) + ("a" if m.group(2).isalpha() else "1"))
                if m else "bullet:" + marker, level)
-        if self.last_list == key and key in self.list_num:
+        counter = None
+        if m:
+            c = m.group(2)
+            counter = (ord(c.lower()) - ord("a") + 1) if c.isalpha() else int(c)
+        if key in self.list_num and (self.last_list == key if counter is None
+                                     else self.next_counter.get(key) == counter):
+            if counter is not None:
+                self.next_counter[key] = counter + 1
             return self.list_num[key]
+        if counter is not None:
+            self.next_counter[key] = counter + 1
         numbering = self.doc.part.numbering_part.element
         aid = max((int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))),
                   default=-1) + 1
