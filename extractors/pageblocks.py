@@ -32,6 +32,11 @@ from extractors.cards.values import glued
 from pipeline.record import Block, Cell
 
 
+#: Space after a paragraph is kept up to this (points): larger gaps on a page are layout (a table
+#: pushed to the foot of a page, the cover's blank lines), not the paragraph's own spacing.
+MAX_SPACE_AFTER = 18.0
+
+
 @lru_cache(maxsize=1)
 def _data() -> dict:
     with open(Path(__file__).with_name("pageblocks.yaml"), encoding="utf-8") as fh:
@@ -270,7 +275,7 @@ def page_blocks(doc: Document) -> list[Block]:
         after = {}
         for (_t, g), (top, _n) in zip(items, items[1:]):
             if isinstance(g, tuple):
-                after[id(g)] = max(0.0, round(top - g[0][-1].bottom - measure.gap, 1))
+                after[id(g)] = min(MAX_SPACE_AFTER, max(0.0, round(top - g[0][-1].bottom - measure.gap, 1)))
         items.sort(key=lambda it: it[0])
         first = True
         pending_break = bool(out) and out[-1].kind != "section"
@@ -292,11 +297,12 @@ def page_blocks(doc: Document) -> list[Block]:
                 block = _table_block(page, item, words, measure.gap)
                 prev = out[-1] if out else None
                 if first and prev is not None and prev.kind == "table" and _continue_table(prev, block):
-                    # the table runs on from the last page, its header repeated: both fragments
-                    # are kept as printed (a row the page split stays split; readers join it)
-                    prev.header_rows = block.header_rows = max(prev.header_rows, 1)
-                    pending_break = False
-                    out.append(block)
+                    # the table runs on from the last page, its header repeated: one table, the
+                    # page of each row kept (a row the page split stays two rows, as printed)
+                    prev.header_rows = max(prev.header_rows, 1)
+                    rest = block.rows[1:]
+                    prev.row_pages = (prev.row_pages or [prev.page] * len(prev.rows)) + [page.number] * len(rest)
+                    prev.rows = prev.rows + rest
                 else:
                     if pending_break:
                         out.append(Block(kind="page_break", page=page.number))

@@ -633,6 +633,7 @@ class _BlockWriter:
         self.last_list: tuple[str, int] | None = None
         self.notes: list[str] = []
         self.page: int | None = None
+        self.last_table = False
 
     def _turns_page(self, b: Block) -> bool:
         """Whether ``b`` was printed on a later page than the block before it."""
@@ -744,6 +745,8 @@ class _BlockWriter:
         if self.break_pending:
             self.doc.add_paragraph().paragraph_format.page_break_before = True
             self.break_pending = False
+        elif self.last_table:
+            _spacing(self.doc.add_paragraph(), 0, 0)  # two tables in a row would run into one
         n_cols = max(len(r) for r in b.rows)
         table = self.doc.add_table(rows=len(b.rows), cols=n_cols)
         table.style = "Table Grid"
@@ -765,7 +768,13 @@ class _BlockWriter:
         self._merge(table, b.rows)
         if self._turns_page(b):
             self._mark_page(table.cell(0, 0).paragraphs[0])
+        if len(b.row_pages) == len(b.rows):
+            for r in range(1, len(b.rows)):
+                if b.row_pages[r] > b.row_pages[r - 1]:
+                    self._mark_page(table.cell(r, 0).paragraphs[0])
+            self.page = max(self.page or 0, b.row_pages[-1])
         self.last_list = None
+        self.last_table = True
 
     @staticmethod
     def _fill_cell(target: _Cell, cell: Cell, bold: bool, size: float) -> None:
@@ -819,7 +828,7 @@ class _BlockWriter:
             return
         section = self.doc.add_section(WD_SECTION.NEW_PAGE)
         _page(section, landscape=bool(b.landscape))
-        self.break_pending = False
+        self.break_pending = self.last_table = False
 
     def write(self, blocks: list[Block], heading_text=None) -> None:
         for b in blocks:
@@ -832,6 +841,7 @@ class _BlockWriter:
             else:
                 text = heading_text(b) if heading_text is not None else None
                 self.paragraph(self.doc, b, text)
+                self.last_table = False
             if b.kind != "section":
                 self.first_section = False
 

@@ -73,6 +73,8 @@ class Block(_Model):
     header_rows: int = 0
     #: A table's column widths (points), as printed.
     widths: list[float] = Field(default_factory=list)
+    #: The page each row of a table was printed on, when the table runs over pages.
+    row_pages: list[int] = Field(default_factory=list)
     #: A section block: whether its pages are landscape.
     landscape: bool | None = None
     #: "card_heading": the heading line of an objective card ("OBIETTIVO N. 3").
