@@ -243,6 +243,19 @@ def _continue_table(prev: Block, nxt: Block) -> bool:
     return [c.paragraphs for c in prev.rows[0]] == [c.paragraphs for c in nxt.rows[0]]
 
 
+def _join_split_row(row: list[Cell], rest: list[Cell]) -> None:
+    """Put back together a row the page break split: each cell's text on the new page continues
+    the cell's last paragraph when it starts in lower case, else it is a paragraph of its own."""
+    for target, cell in zip(row, rest):
+        paras = list(cell.paragraphs)
+        if not paras:
+            continue
+        if target.paragraphs and paras[0][:1].islower():
+            target.paragraphs = target.paragraphs[:-1] + [_join(target.paragraphs[-1], paras[0])] + paras[1:]
+        else:
+            target.paragraphs = target.paragraphs + paras
+
+
 def page_blocks(doc: Document) -> list[Block]:
     """The blocks of a document read from printed pages (text layer or OCR with word boxes)."""
     prose: dict[int, list[Line]] = {}
@@ -257,6 +270,7 @@ def page_blocks(doc: Document) -> list[Block]:
     landscape: bool | None = None
     last_bottom: float | None = None
     last_line: Line | None = None
+    full_table = False
     for page in doc.pages:
         key = page.width > page.height
         if key != landscape:
@@ -301,6 +315,10 @@ def page_blocks(doc: Document) -> list[Block]:
                     # page of each row kept (a row the page split stays two rows, as printed)
                     prev.header_rows = max(prev.header_rows, 1)
                     rest = block.rows[1:]
+                    if rest and full_table and prev.rows and (
+                            not rest[0][0].paragraphs or rest[0][0].paragraphs[0][:1].islower()):
+                        _join_split_row(prev.rows[-1], rest[0])  # a row the page break split
+                        rest = rest[1:]
                     prev.row_pages = (prev.row_pages or [prev.page] * len(prev.rows)) + [page.number] * len(rest)
                     prev.rows = prev.rows + rest
                 else:
@@ -308,6 +326,9 @@ def page_blocks(doc: Document) -> list[Block]:
                         out.append(Block(kind="page_break", page=page.number))
                     out.append(block)
             first = pending_break = False
+        tables = [t for t in page.tables if any(t.bbox)]
+        full_table = bool(tables) and bool(items) and items[-1][1] is tables[-1] and (
+            measure.bottom.get(key, 0) - tables[-1].bbox[3] < 1.5 * _line_pitch(measure))
         last_item = items[-1][1] if items else None
         last_line = last_item[0][-1] if isinstance(last_item, tuple) else None
         bottoms = [ln.bottom for ln in lines] + [t.bbox[3] for t in page.tables if any(t.bbox)]

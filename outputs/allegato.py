@@ -159,18 +159,21 @@ def _bookmark(p: Paragraph, name: str, bid: int) -> None:
 
 def _bullet_numbering(doc: DocxDocument, glyph: str, font: str) -> int:
     """Add a one-level bullet list definition; returns its numId."""
+    return _add_list(doc, '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
+                          f'<w:lvlText w:val="{glyph}"/><w:lvlJc w:val="left"/>'
+                          '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr>'
+                          f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
+                          "</w:lvl>")
+
+
+def _add_list(doc: DocxDocument, levels_xml: str) -> int:
+    """Add a list definition (``w:abstractNum`` of the given ``w:lvl`` elements) and a list
+    using it; returns the list's numId."""
     numbering = doc.part.numbering_part.element
-    abstract_ids = [int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))]
-    aid = max(abstract_ids, default=-1) + 1
-    abstract = parse_xml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
-        '<w:multiLevelType w:val="hybridMultilevel"/>'
-        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
-        f'<w:lvlText w:val="{glyph}"/><w:lvlJc w:val="left"/>'
-        '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr>'
-        f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
-        "</w:lvl></w:abstractNum>"
-    )
+    aid = max((int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))),
+              default=-1) + 1
+    abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
+                         f'<w:multiLevelType w:val="hybridMultilevel"/>{levels_xml}</w:abstractNum>')
     nums = numbering.findall(qn("w:num"))
     if nums:
         nums[0].addprevious(abstract)
@@ -669,14 +672,10 @@ class _BlockWriter:
             return self.list_num[key]
         if counter is not None:
             self.next_counter[key] = counter + 1
-        numbering = self.doc.part.numbering_part.element
-        aid = max((int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))),
-                  default=-1) + 1
-        indent = 720 + 360 * level
         if m:
-            counter = m.group(2)
-            fmt = ("lowerLetter" if counter.islower() else "upperLetter") if counter.isalpha() else "decimal"
-            start = (ord(counter.lower()) - ord("a") + 1) if counter.isalpha() else int(counter)
+            c = m.group(2)
+            fmt = ("lowerLetter" if c.islower() else "upperLetter") if c.isalpha() else "decimal"
+            start = counter
             text = (m.group(1) + f"%{level + 1}" + m.group(3)).replace("&", "&amp;").replace('"', "&quot;")
             rpr = ""
         else:
@@ -690,22 +689,17 @@ class _BlockWriter:
             f'<w:lvlText w:val="{text if k == level else ""}"/><w:lvlJc w:val="left"/>'
             f'<w:pPr><w:ind w:left="{720 + 360 * k}" w:hanging="360"/></w:pPr>'
             f'{rpr if k == level else ""}</w:lvl>' for k in range(max(level + 1, 1)))
-        abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
-                             f'<w:multiLevelType w:val="hybridMultilevel"/>{lvls}</w:abstractNum>')
-        nums = numbering.findall(qn("w:num"))
-        if nums:
-            nums[0].addprevious(abstract)
-        else:
-            numbering.append(abstract)
-        num_id = numbering.add_num(aid).numId
+        num_id = _add_list(self.doc, lvls)
         self.list_num[key] = num_id
-        del indent
         return num_id
 
     # -- paragraphs and tables -----------------------------------------------------------------
 
     def paragraph(self, container, b: Block, text: str | None = None) -> Paragraph:
-        p = container.add_paragraph()
+        style = None
+        if b.kind == "heading":
+            style = "Title" if not b.level else f"Heading {min(b.level, 9)}"
+        p = container.add_paragraph(style=style)
         value = _xml_text(b.text if text is None else text)
         if value:
             run = p.add_run(value)
@@ -717,8 +711,7 @@ class _BlockWriter:
                 r.font.size = Pt(size)
             if b.kind == "heading":
                 r.bold = True
-        if b.align in _ALIGNS:
-            p.alignment = _ALIGNS[b.align]
+        p.alignment = _ALIGNS.get(b.align or "left")
         _spacing(p, 0, b.space_after if b.space_after is not None else 0)
         if b.kind == "list_item" and b.numbered and b.marker:
             level = b.level or 0
