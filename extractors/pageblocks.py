@@ -11,11 +11,12 @@ A line ends its paragraph when
   paragraph (measured: the median).
 
 The right edge of the body is the rightmost line end over the pages of the same orientation; a
-cell's is its box less the smallest padding measured in its table. A page ends with a page break
-when its last line stops well above the body's lowest line (the page was not full); otherwise its
-last paragraph may continue on the next page. Words broken at a hyphen are joined without a space,
-the hyphen kept (compound words such as "SEGRETERIA-SERVIZI"; pages exported without automatic
-hyphenation break only there).
+cell's is its box less the smallest padding measured in its table. A new page is a page break,
+unless the last page was full (its last line as low as the body goes) and its last paragraph's
+last line was full too: then the paragraph runs on. A table whose first row on the new page
+repeats its header runs on as well (one table, each row's page kept); a row the page break split
+is joined back when its text on the new page runs on in lower case. Lines are joined as the card
+reader joins them (a word broken after a hyphen or a slash is glued), the wording untouched.
 """
 
 from __future__ import annotations
