@@ -634,7 +634,6 @@ class _BlockWriter:
         #: as Word's do; an item printing another number starts a new list)
         self.next_counter: dict[tuple[str, int], int] = {}
         self.last_list: tuple[str, int] | None = None
-        self.notes: list[str] = []
         self.page: int | None = None
         self.last_table = False
 

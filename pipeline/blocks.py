@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from pipeline.record import Block, Objective
+from pipeline.record import Objective
 
 #: The objective's fields a card prints: a change to any of them after reading means the card's
 #: blocks no longer say what the record says.
@@ -26,18 +26,3 @@ def corrected(obj: Objective) -> bool:
     """Whether the objective's printed fields changed since its blocks were read."""
     return obj.blocks_digest is not None and obj.blocks_digest != fields_digest(obj)
 
-
-def block_words(blocks: list[Block]) -> list[str]:
-    """The words of blocks in reading order (table cells row by row)."""
-    out: list[str] = []
-    for b in blocks:
-        if b.kind == "table":
-            for row in b.rows:
-                for cell in row:
-                    for p in cell.paragraphs:
-                        out.extend(p.split())
-        elif b.text:
-            if b.numbered and b.marker:
-                out.append(b.marker)
-            out.extend(b.text.split())
-    return out
