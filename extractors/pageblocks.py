@@ -143,7 +143,7 @@ def paragraphs(lines: list[Line], left: float, right: float, gap: float) -> list
             prev = out[-1][0][-1]
             h = _height(prev)
             same = (marker is None and not _fits(prev, line, left, right)
-                    and line.top - prev.bottom <= gap + 0.3 * h and line.top >= prev.top
+                    and line.top - prev.bottom <= gap + max(1.0, 0.15 * h) and line.top >= prev.top
                     and _continues_indent(out[-1][0], line, out[-1][1], left, right))
             if same:
                 out[-1][0].append(line)
@@ -199,6 +199,10 @@ def _table_block(page: Page, table, words: list[Word], gap: float) -> Block:
             for r, row in enumerate(table.cells) for c, box in enumerate(row)
             if box is not None and cell_lines.get((r, c))]
     pad = max(0.0, min(pads)) if pads else 0.0
+    cell_gaps = [b.top - a.bottom for lines in cell_lines.values() for a, b in zip(lines, lines[1:])
+                 if 0 <= b.top - a.bottom < _height(a)]
+    if cell_gaps:  # the table's own leading: its cells may be set tighter than the body
+        gap = statistics.median(cell_gaps)
     lefts = [min(ln.x0 for ln in cell_lines[(r, c)]) - box[0]
              for r, row in enumerate(table.cells) for c, box in enumerate(row)
              if box is not None and cell_lines.get((r, c))]
