@@ -244,9 +244,15 @@ class _Reader:
         self.path = path
         self.styles = _Styles(docx)
         self.state = _State()
+        from extractors.docx_blocks import Numbering
+
+        self.numbering = Numbering(docx)
+        self.markers: dict = {}  # a list paragraph (element) -> its marker, as printed
         self.section_sects = self._section_properties()
         self.section = 0
         self.section_of: list[int] = []
+        #: Top-level body elements with the index of their first block (for the blocks).
+        self.elements: list[tuple[object, int]] = []
 
     def _section_properties(self) -> list:
         body = self.docx.element.body
@@ -321,6 +327,17 @@ class _Reader:
                     lines, x = lines + 1, 0.0
         return lines if any_text or lines > 1 else 1
 
+    def _marker(self, p) -> str | None:
+        from extractors.docx_blocks import num_pr_of
+
+        num = num_pr_of(p, self.docx)
+        if num is None:
+            return None
+        marker = self.numbering.marker(*num)
+        if marker:
+            self.markers[p] = marker
+        return marker
+
     def paragraph_height(self, p, width: float) -> float:
         """Estimated height of a paragraph inside a table cell (spacing included)."""
         line_h, before, after, text_width, font = self.para_metrics(p, width)
@@ -328,6 +345,10 @@ class _Reader:
 
     def add_paragraph(self, p, width: float) -> None:
         parts, rendered_parts, leading, any_rendered = _para_text(p)
+        marker = self._marker(p)
+        if marker:  # a list paragraph's bullet or number is printed: lines carry it, as a PDF's do
+            parts = [marker + " " + parts[0]] + parts[1:]
+            rendered_parts = [marker + " " + rendered_parts[0]] + rendered_parts[1:]
         ppr = p.find(_q("pPr"))
         line_h, before, after, text_width, font = self.para_metrics(p, width)
         self.state.blocks.append(_Block(
@@ -409,6 +430,8 @@ class _Reader:
     def walk(self, container) -> None:
         for child in container:
             tag = child.tag
+            if tag in (_q("p"), _q("tbl")):
+                self.elements.append((child, len(self.state.blocks)))
             if tag == _q("p"):
                 self._add(self.add_paragraph, child, self.geometry().body_width)
                 if child.find(f"{_q('pPr')}/{_q('sectPr')}") is not None:
@@ -558,7 +581,33 @@ def read_docx(path: str, *, sha256: str | None = None) -> Document:
     for p in pages.values():
         if not p.width:
             p.width, p.height = geometries[0].width, geometries[0].height
-    return Document(path=path, sha256=sha256, format="docx", pages=list(pages.values()))
+    return Document(path=path, sha256=sha256, format="docx", pages=list(pages.values()),
+                    blocks=_blocks(d, reader, n_pages))
+
+
+def _blocks(d, reader: "_Reader", n_pages: int) -> list:
+    """The document's blocks (:mod:`extractors.docx_blocks`), each with its first line's page."""
+    from extractors import docx_blocks as db
+    from pipeline.record import Block
+
+    state = reader.state
+    sects = reader.section_sects
+
+    def text_of(el) -> list[str]:
+        return _para_text(el)[0]
+
+    out = [Block(kind="section", landscape=db.landscape(sects[0]), page=1)]
+    section = 0
+    for el, first in reader.elements:
+        page = min(state.blocks[first].page, n_pages) if first < len(state.blocks) else n_pages
+        if el.tag == _q("tbl"):
+            out.append(db.table_block(el, page, text_of))
+            continue
+        out.extend(db.paragraph_blocks(el, d._body, reader.markers, page, text_of))
+        if el.find(f"{_q('pPr')}/{_q('sectPr')}") is not None and section + 1 < len(sects):
+            section += 1
+            out.append(Block(kind="section", landscape=db.landscape(sects[section]), page=page))
+    return out
 
 
 def check_archive(path: str, zf: zipfile.ZipFile) -> None:

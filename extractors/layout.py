@@ -43,6 +43,8 @@ class Table:
     page: int
     rows: tuple[tuple[str | None, ...], ...]
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    #: Each cell's box, row by row (``None`` where a merged cell leaves a hole), when known.
+    cells: tuple[tuple[tuple[float, float, float, float] | None, ...], ...] = ()
 
 
 @dataclass(slots=True)
@@ -68,6 +70,9 @@ class Document:
     #: How pages with a scanner's OCR layer were read ("ocr-layer", "ocr-layer-rejected"), by
     #: page number; see :func:`extractors.textlayer.page_modes`.
     page_modes: dict[int, str] = field(default_factory=dict)
+    #: The document's blocks as printed (``pipeline.record.Block``: paragraphs, list items,
+    #: tables, page breaks, sections), when the back-end could tell them; None otherwise.
+    blocks: list | None = None
 
     @property
     def ocr_pages(self) -> list[int]:

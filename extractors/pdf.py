@@ -203,9 +203,11 @@ def _read_page(pl_page, number: int) -> PageRead:
         for t in pl_page.find_tables():
             if styled is None:
                 styled = sorted(pl_page.chars, key=lambda c: c["top"])
-            rows = tuple(tuple(_mark_style_breaks(cell, box, styled) for cell, box in zip(row, cells.cells))
-                         for row, cells in zip(t.extract(), t.rows))
-            tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
+            rows = tuple(tuple(_mark_style_breaks(cell, box, styled) for cell, box in zip(row, table_row.cells))
+                         for row, table_row in zip(t.extract(), t.rows))
+            cells = tuple(tuple(tuple(float(v) for v in c) if c is not None else None for c in row.cells)
+                          for row in t.rows)
+            tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox), cells=cells))
     except Exception as err:  # table detection is a help, not a requirement: keep the text
         if any(isinstance(e, pdfguard.REFUSALS) for e in _chain(err)):
             raise
@@ -364,9 +366,12 @@ def read_pdf(path: str, options: ReadOptions | None = None, *, sha256: str | Non
 
 
 def _repair(doc: Document) -> Document:
+    from extractors.pageblocks import page_blocks
     from extractors.spelling import repair_ocr_pages  # OCR'd pages only
 
-    return repair_ocr_pages(doc)
+    doc = repair_ocr_pages(doc)
+    doc.blocks = page_blocks(doc)
+    return doc
 
 
 def _ocr(path: str, pages: list[int], page_timeout: float, progress=None) -> list[Page]:

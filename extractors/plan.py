@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from extractors.blocks import attach_blocks
 from extractors.cards import read_layout, using_profile
 from extractors.intro import parse_intro
 from extractors.layout import Document
@@ -95,4 +96,5 @@ def _parse_plan(doc: Document) -> PlanRecord:
     source = parse_source(doc)
     source.layout = reading.layout
     source.reading_notes = reading.notes
-    return apply_plan_rules(PlanRecord(source=source, plan=plan, objectives=objectives))
+    record = apply_plan_rules(PlanRecord(source=source, plan=plan, objectives=objectives))
+    return attach_blocks(record, doc.blocks)

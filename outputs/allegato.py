@@ -35,7 +35,8 @@ from docx.text.paragraph import Paragraph
 from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
 from pipeline.formatting import format_eur, format_number, format_pct
 from pipeline.money import from_cents, to_cents, to_decimal
-from pipeline.record import Objective, Plan, PlanRecord
+from pipeline.blocks import corrected
+from pipeline.record import Block, Cell, Objective, Plan, PlanRecord
 
 FONT = "Liberation Serif"
 BODY_PT = 11
@@ -158,18 +159,21 @@ def _bookmark(p: Paragraph, name: str, bid: int) -> None:
 
 def _bullet_numbering(doc: DocxDocument, glyph: str, font: str) -> int:
     """Add a one-level bullet list definition; returns its numId."""
+    return _add_list(doc, '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
+                          f'<w:lvlText w:val="{glyph}"/><w:lvlJc w:val="left"/>'
+                          '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr>'
+                          f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
+                          "</w:lvl>")
+
+
+def _add_list(doc: DocxDocument, levels_xml: str) -> int:
+    """Add a list definition (``w:abstractNum`` of the given ``w:lvl`` elements) and a list
+    using it; returns the list's numId."""
     numbering = doc.part.numbering_part.element
-    abstract_ids = [int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))]
-    aid = max(abstract_ids, default=-1) + 1
-    abstract = parse_xml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
-        '<w:multiLevelType w:val="hybridMultilevel"/>'
-        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
-        f'<w:lvlText w:val="{glyph}"/><w:lvlJc w:val="left"/>'
-        '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr>'
-        f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
-        "</w:lvl></w:abstractNum>"
-    )
+    aid = max((int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))),
+              default=-1) + 1
+    abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}">'
+                         f'<w:multiLevelType w:val="hybridMultilevel"/>{levels_xml}</w:abstractNum>')
     nums = numbering.findall(qn("w:num"))
     if nums:
         nums[0].addprevious(abstract)
@@ -538,6 +542,9 @@ def regeneration_notes(record: PlanRecord) -> list[str]:
     notes = [t["source"].format(file=record.source.file, sha=record.source.sha256[:16])]
     notes += [t["number_supplied"].format(number=o.number) for o in record.objectives
               if not o.number_printed and o.number is not None]
+    if uses_blocks(record):
+        notes += [_text()["blocks"]["corrected"].format(number=o.number) for o in record.objectives
+                  if corrected(o) or (not o.blocks and record_has_card_blocks(record))]
     notes += [t["reading"].format(note=n.rstrip(".")) for n in record.source.reading_notes]
     return notes
 
@@ -551,8 +558,14 @@ def _regeneration_notes(doc: DocxDocument, record: PlanRecord) -> None:
 
 
 def write_allegato(record: PlanRecord, path: str | Path) -> None:
-    """Write the Allegato for ``record`` to ``path`` (.docx)."""
+    """Write the Allegato for ``record`` to ``path`` (.docx): word for word from the document's
+    own blocks when the record has them (:func:`_from_blocks`), else rebuilt from its fields."""
     plan = record.plan
+    if uses_blocks(record):
+        doc = _from_blocks(record)
+        _properties(doc, plan)
+        doc.save(str(path))
+        return
     doc = _new_document()
     _header_footer(doc, allegato_label(plan))
     _cover(doc, plan, allegato_label(plan))
@@ -573,11 +586,281 @@ def write_allegato(record: PlanRecord, path: str | Path) -> None:
             _card(doc, plan, obj, first=i == 0)
 
     _regeneration_notes(doc, record)
+    _properties(doc, plan)
+    doc.save(str(path))
 
+
+def _properties(doc: DocxDocument, plan: Plan) -> None:
     props = doc.core_properties
     props.title = " - ".join(x for x in (_text()["document_title"], _clean(plan.entity),
                                          _clean(plan.period)) if x)
     props.author = props.last_modified_by = _clean(plan.entity) or "piao-pipeline"
     props.created = props.modified = datetime.now(timezone.utc).replace(microsecond=0)
     props.language = "it-IT"
-    doc.save(str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# Word for word: the document's own blocks (issue #14)
+# --------------------------------------------------------------------------------------------
+
+_ALIGNS = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+#: A typed or numbered enumerator: its counter and the text around it ("1)", "a.", "(iv)").
+_ENUMERATOR = re.compile(r"^(\W*)(\d+|[a-zA-Z])(\W*)$")
+
+
+def record_has_card_blocks(record: PlanRecord) -> bool:
+    return any(o.blocks for o in record.objectives)
+
+
+def uses_blocks(record: PlanRecord) -> bool:
+    """Whether the record keeps the document's blocks (records made before issue #14 do not)."""
+    return bool(record.plan.blocks) or record_has_card_blocks(record)
+
+
+def _xml_text(text: str | None) -> str:
+    return XML_BAD.sub("", text or "")
+
+
+class _BlockWriter:
+    """Writes blocks into a python-docx document, one Word list per run of numbered items."""
+
+    def __init__(self, doc: DocxDocument) -> None:
+        self.doc = doc
+        self.first_section = True
+        self.break_pending = False
+        self.list_num: dict[tuple[str, int], int] = {}
+        #: per enumerated list, the number its next item prints (a list goes on across prose,
+        #: as Word's do; an item printing another number starts a new list)
+        self.next_counter: dict[tuple[str, int], int] = {}
+        self.last_list: tuple[str, int] | None = None
+        self.page: int | None = None
+        self.last_table = False
+
+    def _turns_page(self, b: Block) -> bool:
+        """Whether ``b`` was printed on a later page than the block before it."""
+        turned = b.page is not None and self.page is not None and b.page > self.page
+        if b.page is not None:
+            self.page = b.page
+        return turned
+
+    @staticmethod
+    def _mark_page(p: Paragraph) -> None:
+        """Record where the original's pages broke (``w:lastRenderedPageBreak``, the mark a word
+        processor leaves where its layout broke the page): readers paginate as the original."""
+        run = p.runs[0] if p.runs else p.add_run()
+        run._r.insert(1 if run._r.rPr is not None else 0,
+                      parse_xml(f'<w:lastRenderedPageBreak {nsdecls("w")}/>'))
+
+    # -- lists ---------------------------------------------------------------------------------
+
+    def _num_id(self, marker: str, level: int) -> int:
+        """A Word list for ``marker``: a bullet of that glyph, or a counter in its format starting
+        at its number; a run of items with the same format shares one list."""
+        m = _ENUMERATOR.match(marker)
+        key = ("enum:" + (m.group(1) + "#" + m.group(3) + ("a" if m.group(2).isalpha() else "1"))
+               if m else "bullet:" + marker, level)
+        counter = None
+        if m:
+            c = m.group(2)
+            counter = (ord(c.lower()) - ord("a") + 1) if c.isalpha() else int(c)
+        if key in self.list_num and (self.last_list == key if counter is None
+                                     else self.next_counter.get(key) == counter):
+            if counter is not None:
+                self.next_counter[key] = counter + 1
+            return self.list_num[key]
+        if counter is not None:
+            self.next_counter[key] = counter + 1
+        if m:
+            c = m.group(2)
+            fmt = ("lowerLetter" if c.islower() else "upperLetter") if c.isalpha() else "decimal"
+            start = counter
+            text = (m.group(1) + f"%{level + 1}" + m.group(3)).replace("&", "&amp;").replace('"', "&quot;")
+            rpr = ""
+        else:
+            fmt, start, text = "bullet", 1, marker.replace("&", "&amp;").replace('"', "&quot;")
+            font = _text()["blocks"]["bullet_fonts"].get(marker)
+            rpr = (f'<w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:hint="default"/></w:rPr>'
+                   if font else "")
+        lvls = "".join(
+            f'<w:lvl w:ilvl="{k}"><w:start w:val="{start if k == level else 1}"/>'
+            f'<w:numFmt w:val="{fmt if k == level else "decimal"}"/>'
+            f'<w:lvlText w:val="{text if k == level else ""}"/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{720 + 360 * k}" w:hanging="360"/></w:pPr>'
+            f'{rpr if k == level else ""}</w:lvl>' for k in range(max(level + 1, 1)))
+        num_id = _add_list(self.doc, lvls)
+        self.list_num[key] = num_id
+        return num_id
+
+    # -- paragraphs and tables -----------------------------------------------------------------
+
+    def paragraph(self, container, b: Block, text: str | None = None) -> Paragraph:
+        style = None
+        if b.kind == "heading":
+            style = "Title" if not b.level else f"Heading {min(b.level, 9)}"
+        p = container.add_paragraph(style=style)
+        value = _xml_text(b.text if text is None else text)
+        if value:
+            run = p.add_run(value)
+            if b.bold:
+                run.bold = True
+        size = b.size or ({0: 20, 1: 14, 2: 12}.get(b.level or 1, BODY_PT) if b.kind == "heading" else None)
+        for r in p.runs:
+            if size and abs(size - BODY_PT) > 0.2:
+                r.font.size = Pt(size)
+            if b.kind == "heading":
+                r.bold = True
+        p.alignment = _ALIGNS.get(b.align or "left")
+        _spacing(p, 0, b.space_after if b.space_after is not None else 0)
+        if b.kind == "list_item" and b.numbered and b.marker:
+            level = b.level or 0
+            num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = self._num_id(b.marker, level)
+            m = _ENUMERATOR.match(b.marker)
+            self.last_list = ((("enum:" + m.group(1) + "#" + m.group(3) + ("a" if m.group(2).isalpha() else "1"))
+                               if m else "bullet:" + b.marker), level)
+        elif b.kind == "list_item":
+            p.paragraph_format.left_indent = Cm(0.63 * ((b.level or 0) + 1))
+        if b.kind != "list_item":
+            self.last_list = None
+        if self.break_pending:
+            p.paragraph_format.page_break_before = True
+            self.break_pending = False
+        if self._turns_page(b):
+            self._mark_page(p)
+        return p
+
+    def table(self, b: Block) -> None:
+        if not b.rows or not b.rows[0]:
+            return
+        if self.break_pending:
+            self.doc.add_paragraph().paragraph_format.page_break_before = True
+            self.break_pending = False
+        elif self.last_table:
+            _spacing(self.doc.add_paragraph(), 0, 0)  # two tables in a row would run into one
+        n_cols = max(len(r) for r in b.rows)
+        table = self.doc.add_table(rows=len(b.rows), cols=n_cols)
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        size = b.size or TABLE_PT
+        if len(b.widths) == n_cols:
+            table.autofit = False
+            for col, w in zip(table.columns, b.widths):
+                col.width = Pt(w)
+        for r, row in enumerate(b.rows):
+            for c, cell in enumerate(row):
+                target = table.cell(r, c)
+                if len(b.widths) == n_cols:
+                    target.width = Pt(b.widths[c])
+                self._fill_cell(target, cell, bold=r < b.header_rows, size=size)
+        for r in range(min(b.header_rows, len(table.rows))):
+            table.rows[r]._tr.get_or_add_trPr().append(
+                parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+        self._merge(table, b.rows)
+        if self._turns_page(b):
+            self._mark_page(table.cell(0, 0).paragraphs[0])
+        if len(b.row_pages) == len(b.rows):
+            for r in range(1, len(b.rows)):
+                if b.row_pages[r] > b.row_pages[r - 1]:
+                    self._mark_page(table.cell(r, 0).paragraphs[0])
+            self.page = max(self.page or 0, b.row_pages[-1])
+        self.last_list = None
+        self.last_table = True
+
+    @staticmethod
+    def _fill_cell(target: _Cell, cell: Cell, bold: bool, size: float) -> None:
+        for i, text in enumerate(cell.paragraphs or [""]):
+            p = target.paragraphs[0] if i == 0 else target.add_paragraph()
+            value = _xml_text(text)
+            if value:
+                run = p.add_run(value)
+                run.font.size = Pt(size)
+                if bold:
+                    run.bold = True
+            _spacing(p, 0, 0)
+
+    @staticmethod
+    def _merge(table: Table, rows: list[list[Cell]]) -> None:
+        """Merge what the original merged: first across (a "left" cell joins its left
+        neighbour), then down (an "up" cell joins the cell above)."""
+        n_rows = len(rows)
+        for r, row in enumerate(rows):
+            c = 0
+            while c < len(row):
+                end = c
+                while end + 1 < len(row) and row[end + 1].merged == "left":
+                    end += 1
+                if end > c:
+                    try:
+                        table.cell(r, c).merge(table.cell(r, end))
+                    except Exception:  # noqa: BLE001 - an irregular grid: keep the cells apart
+                        pass
+                c = end + 1
+        for c in range(max(len(r) for r in rows)):
+            r = 0
+            while r < n_rows:
+                end = r
+                while end + 1 < n_rows and c < len(rows[end + 1]) and rows[end + 1][c].merged == "up":
+                    end += 1
+                if end > r and rows[r][c].merged != "left":
+                    try:
+                        merged = table.cell(r, c).merge(table.cell(end, c))
+                        for extra in merged.paragraphs[1:]:
+                            if not extra.text and len(merged.paragraphs) > 1:
+                                extra._p.getparent().remove(extra._p)
+                    except Exception:  # noqa: BLE001
+                        pass
+                r = end + 1
+
+    def section(self, b: Block) -> None:
+        if self.first_section:
+            _page(self.doc.sections[0], landscape=bool(b.landscape))
+            self.first_section = False
+            return
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        _page(section, landscape=bool(b.landscape))
+        self.break_pending = self.last_table = False
+
+    def write(self, blocks: list[Block], heading_text=None) -> None:
+        for b in blocks:
+            if b.kind == "section":
+                self.section(b)
+            elif b.kind == "page_break":
+                self.break_pending = True
+            elif b.kind == "table":
+                self.table(b)
+            else:
+                text = heading_text(b) if heading_text is not None else None
+                self.paragraph(self.doc, b, text)
+                self.last_table = False
+            if b.kind != "section":
+                self.first_section = False
+
+
+def _from_blocks(record: PlanRecord) -> DocxDocument:
+    """The Allegato as the original prints it: its blocks in order, card by card; a card whose
+    fields were corrected after reading (``piao render``) is rebuilt from the record instead; a
+    heading printed without its number gets it; "Note sulla rigenerazione" closes it."""
+    plan = record.plan
+    doc = _new_document()
+    footer = doc.sections[0].footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_field(footer, "PAGE", "1", lambda r: _set_run_font(r, 10))
+    writer = _BlockWriter(doc)
+    writer.write(plan.blocks)
+    card_blocks = record_has_card_blocks(record)
+    for i, obj in enumerate(record.objectives):
+        if not card_blocks:
+            break
+        if obj.blocks and not corrected(obj):
+            def heading_text(b: Block, obj: Objective = obj) -> str | None:
+                if b.role == "card_heading" and not obj.number_printed and obj.number is not None:
+                    return (b.text or "").rstrip() + f" {obj.number}"
+                return None
+            writer.write(obj.blocks, heading_text)
+        else:
+            writer.break_pending = False
+            _card(doc, plan, obj, first=False)
+    _regeneration_notes(doc, record)
+    return doc

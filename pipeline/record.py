@@ -31,6 +31,56 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+BlockKind = Literal["heading", "paragraph", "list_item", "table", "page_break", "section"]
+Align = Literal["left", "center", "right", "justify"]
+
+
+class Cell(_Model):
+    """One cell of a table block: its paragraphs, exactly as printed."""
+
+    paragraphs: list[str] = Field(default_factory=list)
+    #: "left": this grid cell belongs to the cell on its left (horizontal merge); "up": to the
+    #: cell above (vertical merge). Its paragraphs are then empty.
+    merged: Literal["left", "up"] | None = None
+
+
+class Block(_Model):
+    """One block of the document as printed, in reading order (issue #14): a heading, a
+    paragraph, a list item, a table, a page break, or the start of a section (page orientation).
+
+    ``text`` is the wording exactly as printed (a line break inside a paragraph is "\\n").
+    A list item's ``marker`` is its bullet or enumerator as printed ("•", "1)", "a.", "-");
+    ``numbered`` says the word processor's list numbering printed it (it is not in ``text``);
+    otherwise it was typed and ``text`` begins with it.
+    """
+
+    kind: BlockKind
+    text: str | None = None
+    #: Heading level (1 = top) or list level (0 = outermost).
+    level: int | None = None
+    marker: str | None = None
+    numbered: bool = False
+    page: int | None = None
+    align: Align | None = None
+    bold: bool | None = None
+    #: Font size (points) of the block's text, when known.
+    size: float | None = None
+    #: Space after the paragraph (points), when known.
+    space_after: float | None = None
+    #: A table's rows of cells (every row as many grid cells as the table has columns).
+    rows: list[list[Cell]] = Field(default_factory=list)
+    #: How many leading rows are the table's header (repeated on each page).
+    header_rows: int = 0
+    #: A table's column widths (points), as printed.
+    widths: list[float] = Field(default_factory=list)
+    #: The page each row of a table was printed on, when the table runs over pages.
+    row_pages: list[int] = Field(default_factory=list)
+    #: A section block: whether its pages are landscape.
+    landscape: bool | None = None
+    #: "card_heading": the heading line of an objective card ("OBIETTIVO N. 3").
+    role: Literal["card_heading"] | None = None
+
+
 class Source(_Model):
     file: str
     sha256: str
@@ -141,6 +191,9 @@ class Plan(_Model):
     summary_total_eur: Number | None = None
     #: Where each plan-level value was read: {"strategic_weights": 3, "staff_bands": 3, ...}.
     pages: dict[str, int] = Field(default_factory=dict)
+    #: The document's blocks outside the objective cards (cover, introduction, summary table;
+    #: every block when the objectives are not one card each), as printed, in reading order.
+    blocks: list[Block] = Field(default_factory=list)
 
 
 class Indicator(_Model):
@@ -179,6 +232,12 @@ class Objective(_Model):
     indicators: list[Indicator] = Field(default_factory=list)
     #: Page each field was read from: {"title": 8, "threshold_pct": 9, ...}.
     field_pages: dict[str, int] = Field(default_factory=dict)
+    #: The card's blocks as printed, from its heading to the next card (empty when the
+    #: objective is not a card of its own).
+    blocks: list[Block] = Field(default_factory=list)
+    #: Fingerprint of the card's printed fields when the blocks were read
+    #: (:func:`pipeline.blocks.fields_digest`): a different one means the record was corrected.
+    blocks_digest: str | None = None
 
     def page_of(self, field: str) -> int | None:
         """The page a field came from, else the card's first page."""

@@ -226,7 +226,9 @@ def test_docx_keeps_body_order_tables_between_paragraphs(docx_doc):
     assert n_tables >= len(expected_record().objectives) and len(items) > n_tables
     pos = 0
     for item in items:
-        found = next((i for i in range(pos, len(lines)) if lines[i].startswith(item[:30])), None)
+        # a list paragraph's line begins with its marker as printed ("• obiettivi generali ...")
+        found = next((i for i in range(pos, len(lines)) if lines[i].startswith(item[:30])
+                      or lines[i].split(" ", 1)[-1].startswith(item[:30])), None)
         assert found is not None, f"out of order or missing: {item[:60]!r}"
         pos = found
 

@@ -77,16 +77,19 @@ def join_lines(parts: list[str]) -> str:
         if not out:
             out = p
             continue
-        last = out.split(" ")[-1]
-        glue = False
-        if out.endswith("/"):
-            glue = True
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[:1].isalpha():
-            glue = True
-        elif len(last) >= 22 and p[:1].islower() and last[-1:].isalpha():
-            glue = True  # a token this long at the line's end is a word a narrow cell broke
-        out = out + p if glue else out + " " + p
+        out = out + p if glued(out, p) else out + " " + p
     return out.strip()
+
+
+def glued(out: str, p: str) -> bool:
+    """Whether line ``p`` continues the last word of ``out`` with no space between."""
+    last = out.split(" ")[-1]
+    if out.endswith("/"):
+        return True
+    if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and p[:1].isalpha():
+        return True
+    # a token this long at the line's end is a word a narrow cell broke
+    return len(last) >= 22 and p[:1].islower() and last[-1:].isalpha()
 
 
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
