@@ -613,6 +613,76 @@ def _warm_worker(address: Any = None, authkey: bytes = b"") -> None:
             _page_sink = _PageConnection(address, authkey)
 
 
+#: Process pools whose workers were started before their flow run, by key (this process only).
+_STARTED: dict[str, WarmProcessPoolTaskRunner] = {}
+
+
+class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
+    """Prefect's process pool, whose worker processes may start before the flow run does.
+
+    :meth:`start_workers` enters a copy of the runner and starts its worker processes at once,
+    so that they import the stages (:func:`_warm_worker`) while the API server starts, instead
+    of after the flow run began. The flow engine enters a ``duplicate()`` of the runner it is
+    given: for the handle :meth:`start_workers` returns, that is the started copy (once). The
+    handle holds only a key, so it still pickles (the flow carries its runner to the workers,
+    where ``duplicate()`` gives a plain new runner, as Prefect's does).
+    """
+
+    def __init__(self, max_workers: int | None = None, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = (), started_key: str | None = None):
+        super().__init__(max_workers=max_workers, initializer=initializer, initargs=initargs)
+        self._started_key = started_key
+        self._entered_early = False
+
+    def _copy(self, started_key: str | None = None) -> WarmProcessPoolTaskRunner:
+        runner = type(self)(self._max_workers, self._initializer, self._initargs, started_key)
+        runner.subprocess_message_processor_factories = self.subprocess_message_processor_factories
+        return runner
+
+    def start_workers(self) -> WarmProcessPoolTaskRunner:
+        """Start the worker processes now; return the handle to give the flow."""
+        early = self._copy()
+        early.__enter__()
+        assert early._executor is not None
+        # The pool starts a worker for each task submitted while none is idle: one each.
+        for _ in range(self._max_workers):
+            early._executor.submit(os.getpid)
+        early._entered_early = True
+        key = os.urandom(8).hex()
+        _STARTED[key] = early
+        return self._copy(key)
+
+    def stop_unused(self) -> None:
+        """Stop the workers :meth:`start_workers` started if no flow run took them."""
+        early = _STARTED.pop(self._started_key, None) if self._started_key else None
+        if early is not None:
+            early._entered_early = False
+            early.__exit__(None, None, None)
+
+    def duplicate(self) -> WarmProcessPoolTaskRunner:
+        early = _STARTED.pop(self._started_key, None) if self._started_key else None
+        return early if early is not None else self._copy()
+
+    def __enter__(self) -> WarmProcessPoolTaskRunner:
+        if self._entered_early:  # started by start_workers(): the flow run takes it as it is
+            self._entered_early = False
+            return self
+        return super().__enter__()
+
+
+@contextlib.contextmanager
+def _workers_started(runner: TaskRunner) -> Iterator[TaskRunner]:
+    """Yield ``runner``; a local process pool with its worker processes already starting."""
+    if not isinstance(runner, WarmProcessPoolTaskRunner):
+        yield runner
+        return
+    handle = runner.start_workers()
+    try:
+        yield handle
+    finally:
+        handle.stop_unused()
+
+
 def local_workers(workers: int | None) -> int:
     """``workers``, else Prefect's ``tasks.runner.process_pool_max_workers`` setting (e.g. in
     prefect.toml), else one per core."""
@@ -638,7 +708,7 @@ def task_runner(workers: int | None = None, dask_address: str | None = None,
     n = local_workers(workers)
     if n == 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=n, initializer=_warm_worker, initargs=pages_at or ())
+    return WarmProcessPoolTaskRunner(max_workers=n, initializer=_warm_worker, initargs=pages_at or ())
 
 
 @contextlib.contextmanager
@@ -707,8 +777,10 @@ def run_folder(
     prefect_env.start_temporary_server()  # starts while the rest is prepared
     set_progress(progress)
     try:
+        # The worker processes start (and import the stages) while the API server starts.
         with prefect_env.prefect_settings(quiet=True, heartbeats=False), \
-                prefect_env.api_server(), _page_events(workers, dask_address, pages) as runner:
+                _page_events(workers, dask_address, pages) as runner, \
+                _workers_started(runner) as runner, prefect_env.api_server():
             state = folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,
