@@ -667,7 +667,32 @@ class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
         if self._entered_early:  # started by start_workers(): the flow run takes it as it is
             self._entered_early = False
             return self
+        self._submitted = threading.Event()
         return super().__enter__()
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._submitted.is_set():  # the flow run's context: its settings name the API
+            self._submit_context = contextvars.copy_context()
+            self._submitted.set()
+        return super().submit(*args, **kwargs)
+
+    def cancel_all(self) -> None:
+        submitted = getattr(self, "_submitted", None)
+        if submitted is not None:
+            submitted.set()  # a pool that ran nothing: its forwarder may stop
+        super().cancel_all()
+
+    def _forward_subprocess_messages(self) -> None:
+        # Prefect forwards the workers' logs and events from a thread of its own, outside the
+        # flow run's settings context: with the API URL only in that context (a temporary
+        # server in a process that imported Prefect first) it would start an ephemeral server
+        # of its own. It waits for the first task and runs in the context it was submitted in.
+        self._submitted.wait()
+        context = getattr(self, "_submit_context", None)
+        if context is None:
+            super()._forward_subprocess_messages()
+        else:
+            context.run(super()._forward_subprocess_messages)
 
 
 @contextlib.contextmanager
