@@ -723,7 +723,8 @@ def task_runner(workers: int | None = None, dask_address: str | None = None,
 
     Reading a plan is CPU-bound Python (pdfplumber, the parser), so threads do not scale: plans
     run in ``workers`` processes of Prefect's process pool, which import the stages once
-    (:func:`_warm_worker`) and keep them loaded from plan to plan; or on the existing Dask
+    (:func:`_warm_worker`) and keep them loaded from plan to plan (started before the flow run
+    by :func:`run_folder`, see :class:`WarmProcessPoolTaskRunner`); or on the existing Dask
     cluster at ``dask_address``. One worker: a thread (no process to start).
     """
     if dask_address:
