@@ -613,6 +613,101 @@ def _warm_worker(address: Any = None, authkey: bytes = b"") -> None:
             _page_sink = _PageConnection(address, authkey)
 
 
+#: Process pools whose workers were started before their flow run, by key (this process only).
+_STARTED: dict[str, WarmProcessPoolTaskRunner] = {}
+
+
+class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
+    """Prefect's process pool, whose worker processes may start before the flow run does.
+
+    :meth:`start_workers` enters a copy of the runner and starts its worker processes at once,
+    so that they import the stages (:func:`_warm_worker`) while the API server starts, instead
+    of after the flow run began. The flow engine enters a ``duplicate()`` of the runner it is
+    given: for the handle :meth:`start_workers` returns, that is the started copy (once). The
+    handle holds only a key, so it still pickles (the flow carries its runner to the workers,
+    where ``duplicate()`` gives a plain new runner, as Prefect's does).
+    """
+
+    def __init__(self, max_workers: int | None = None, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = (), started_key: str | None = None):
+        super().__init__(max_workers=max_workers, initializer=initializer, initargs=initargs)
+        self._started_key = started_key
+        self._entered_early = False
+
+    def _copy(self, started_key: str | None = None) -> WarmProcessPoolTaskRunner:
+        runner = type(self)(self._max_workers, self._initializer, self._initargs, started_key)
+        runner.subprocess_message_processor_factories = self.subprocess_message_processor_factories
+        return runner
+
+    def start_workers(self) -> WarmProcessPoolTaskRunner:
+        """Start the worker processes now; return the handle to give the flow."""
+        early = self._copy()
+        early.__enter__()
+        assert early._executor is not None
+        # The pool starts a worker for each task submitted while none is idle: one each.
+        for _ in range(self._max_workers):
+            early._executor.submit(os.getpid)
+        early._entered_early = True
+        key = os.urandom(8).hex()
+        _STARTED[key] = early
+        return self._copy(key)
+
+    def stop_unused(self) -> None:
+        """Stop the workers :meth:`start_workers` started if no flow run took them."""
+        early = _STARTED.pop(self._started_key, None) if self._started_key else None
+        if early is not None:
+            early._entered_early = False
+            early.__exit__(None, None, None)
+
+    def duplicate(self) -> WarmProcessPoolTaskRunner:
+        early = _STARTED.pop(self._started_key, None) if self._started_key else None
+        return early if early is not None else self._copy()
+
+    def __enter__(self) -> WarmProcessPoolTaskRunner:
+        if self._entered_early:  # started by start_workers(): the flow run takes it as it is
+            self._entered_early = False
+            return self
+        self._submitted = threading.Event()
+        return super().__enter__()
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._submitted.is_set():  # the flow run's context: its settings name the API
+            self._submit_context = contextvars.copy_context()
+            self._submitted.set()
+        return super().submit(*args, **kwargs)
+
+    def cancel_all(self) -> None:
+        submitted = getattr(self, "_submitted", None)
+        if submitted is not None:
+            submitted.set()  # a pool that ran nothing: its forwarder may stop
+        super().cancel_all()
+
+    def _forward_subprocess_messages(self) -> None:
+        # Prefect forwards the workers' logs and events from a thread of its own, outside the
+        # flow run's settings context: with the API URL only in that context (a temporary
+        # server in a process that imported Prefect first) it would start an ephemeral server
+        # of its own. It waits for the first task and runs in the context it was submitted in.
+        self._submitted.wait()
+        context = getattr(self, "_submit_context", None)
+        if context is None:
+            super()._forward_subprocess_messages()
+        else:
+            context.run(super()._forward_subprocess_messages)
+
+
+@contextlib.contextmanager
+def _workers_started(runner: TaskRunner) -> Iterator[TaskRunner]:
+    """Yield ``runner``; a local process pool with its worker processes already starting."""
+    if not isinstance(runner, WarmProcessPoolTaskRunner):
+        yield runner
+        return
+    handle = runner.start_workers()
+    try:
+        yield handle
+    finally:
+        handle.stop_unused()
+
+
 def local_workers(workers: int | None) -> int:
     """``workers``, else Prefect's ``tasks.runner.process_pool_max_workers`` setting (e.g. in
     prefect.toml), else one per core."""
@@ -628,7 +723,8 @@ def task_runner(workers: int | None = None, dask_address: str | None = None,
 
     Reading a plan is CPU-bound Python (pdfplumber, the parser), so threads do not scale: plans
     run in ``workers`` processes of Prefect's process pool, which import the stages once
-    (:func:`_warm_worker`) and keep them loaded from plan to plan; or on the existing Dask
+    (:func:`_warm_worker`) and keep them loaded from plan to plan (started before the flow run
+    by :func:`run_folder`, see :class:`WarmProcessPoolTaskRunner`); or on the existing Dask
     cluster at ``dask_address``. One worker: a thread (no process to start).
     """
     if dask_address:
@@ -638,7 +734,7 @@ def task_runner(workers: int | None = None, dask_address: str | None = None,
     n = local_workers(workers)
     if n == 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=n, initializer=_warm_worker, initargs=pages_at or ())
+    return WarmProcessPoolTaskRunner(max_workers=n, initializer=_warm_worker, initargs=pages_at or ())
 
 
 @contextlib.contextmanager
@@ -707,8 +803,10 @@ def run_folder(
     prefect_env.start_temporary_server()  # starts while the rest is prepared
     set_progress(progress)
     try:
+        # The worker processes start (and import the stages) while the API server starts.
         with prefect_env.prefect_settings(quiet=True, heartbeats=False), \
-                prefect_env.api_server(), _page_events(workers, dask_address, pages) as runner:
+                _page_events(workers, dask_address, pages) as runner, \
+                _workers_started(runner) as runner, prefect_env.api_server():
             state = folder_flow.with_options(task_runner=runner)(
                 str(folder), str(out_dir), ocr=options.ocr, classification=options.classification,
                 max_pages=options.max_pages, page_timeout=options.page_timeout,

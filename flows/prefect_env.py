@@ -23,6 +23,7 @@ command) on a free loopback port, started by :func:`start_temporary_server`.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -217,12 +218,20 @@ _temporary: TemporaryServer | None = None
 
 
 def start_temporary_server() -> TemporaryServer | None:
-    """Start the temporary server now, without waiting for it (None: ``PREFECT_API_URL`` is set).
+    """Start the temporary server now, without waiting for it (None: the user's
+    ``PREFECT_API_URL`` is set).
 
-    One per process, reused by later runs; stopped when the process exits.
+    One per process, reused by later runs; stopped when the process exits. Called before
+    Prefect is imported (``piao batch``), it puts its URL into ``PREFECT_API_URL`` at once, so
+    that Prefect, imported after this call, and every thread
+    and child process of the batch are clients of this server from the start: Prefect's own
+    threads (the process pool's log and event forwarder) read the settings Prefect loaded at
+    import, not the settings context, and without a URL they start an ephemeral server of
+    their own -- a second server's start-up and CPU in every batch.
     """
     global _temporary
-    if os.environ.get("PREFECT_API_URL"):
+    user_url = os.environ.get("PREFECT_API_URL")
+    if user_url and not (_temporary is not None and user_url == _temporary.url):
         return None
     if _temporary is None or not _temporary.alive():
         import atexit
@@ -230,7 +239,16 @@ def start_temporary_server() -> TemporaryServer | None:
         configure(quiet=True)
         _temporary = TemporaryServer()
         atexit.register(_temporary.stop)
+        if "prefect" not in sys.modules:  # else api_server() sets it for its block only
+            os.environ["PREFECT_API_URL"] = _temporary.url
     return _temporary
+
+
+def _ours(url: str | None) -> TemporaryServer | None:
+    """The temporary server of this process if ``url`` is its URL."""
+    if url and _temporary is not None and url.rstrip("/") == _temporary.url:
+        return _temporary
+    return None
 
 
 @contextmanager
@@ -247,14 +265,24 @@ def api_server() -> Iterator[str]:
     from prefect.settings import get_current_settings, temporary_settings
 
     url = get_current_settings().api.url
-    if url:
+    ours = _ours(url)
+    if url and ours is None:
         check_api(url)
         yield url
         return
-    server = start_temporary_server() or TemporaryServer()
+    server = start_temporary_server() or TemporaryServer()  # ours again, or a new one
     url = server.wait()
-    with temporary_settings(updates={"api.url": url}):  # type: ignore[dict-item]
-        yield url
+    # Also in the environment (see start_temporary_server): threads and worker processes.
+    saved = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={"api.url": url}):  # type: ignore[dict-item]
+            yield url
+    finally:
+        if saved is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = saved
 
 
 def _quiet_console() -> None:

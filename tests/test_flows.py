@@ -437,3 +437,57 @@ def test_down_prefect_server_is_one_line_and_exit_1(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "PREFECT_API_URL" in lines[0] and str(port) in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_process_pool_workers_start_before_the_flow_run(pf):
+    """``piao batch`` starts its worker processes while the server starts: the flow engine
+    enters a duplicate of the runner it is given, and for the handle that is the pool already
+    started, once. The handle still pickles (the flow carries its runner to the workers)."""
+    import multiprocessing
+    import pickle
+
+    def children() -> set[int]:
+        return {p.pid for p in multiprocessing.active_children()}
+
+    before = children()
+    handle = pf.WarmProcessPoolTaskRunner(max_workers=2).start_workers()
+    try:
+        started_now = children() - before
+        assert len(started_now) == 2  # before any flow run
+        assert isinstance(pickle.loads(pickle.dumps(handle)), pf.WarmProcessPoolTaskRunner)
+        taken = handle.duplicate()
+        assert handle.duplicate() is not taken  # only the first duplicate is the started pool
+        with taken as runner:  # what the flow engine does with it
+            assert runner is taken and children() - before == started_now  # no new workers
+        assert not (children() & started_now)  # stopped with the flow run
+    finally:
+        handle.stop_unused()
+
+
+def test_started_pool_no_flow_took_is_stopped(pf):
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    handle = pf.WarmProcessPoolTaskRunner(max_workers=2).start_workers()
+    started = {p.pid for p in multiprocessing.active_children()} - before
+    assert len(started) == 2
+    handle.stop_unused()  # e.g. the server did not start
+    assert not ({p.pid for p in multiprocessing.active_children()} & started)
+
+
+def test_temporary_server_url_is_in_the_environment_before_prefect_is_imported(tmp_path):
+    """Prefect's own threads read the settings loaded at import: a batch exports its temporary
+    server's URL before importing Prefect, so none of them starts an ephemeral server."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys\n"
+            "from flows import prefect_env\n"
+            "server = prefect_env.start_temporary_server()\n"
+            "server.stop()\n"
+            "print(os.environ.get('PREFECT_API_URL') == server.url, 'prefect' in sys.modules)\n")
+    env = {**os.environ, "PIAO_PREFECT_HOME": str(tmp_path / "home")}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert done.stdout.split() == ["True", "False"]
