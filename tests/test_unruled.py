@@ -268,3 +268,18 @@ def test_the_readings_of_a_region_compete_on_evidence_and_an_empty_one_is_no_can
     # a tie keeps the earlier reading (the template the three-column reading was made for)
     boxed = [_Row(name=["Regolamento"], weight=50), _Row(name=["Avvisi"], weight=50)]
     assert _best_rows(boxed, plain, None) is boxed
+
+
+def test_a_wrapped_name_line_level_with_a_wrapped_formula_stays_in_its_row():
+    # "15 giorni" opens with a figure and stands level with the formula's third line: the
+    # formula column wraps on whatever stands beside it, only a new target line opens a row
+    lines = _page([
+        [(60, "Indicatore"), (180, "Formula di calcolo"), (300, "Target"), (400, "Peso")],
+        [(60, "Segnalazioni dei"), (180, "Segnalazioni chiuse"), (300, "≥ 90%"), (400, "50%")],
+        [(60, "cittadini chiuse entro"), (180, "entro 15 gg /")],
+        [(60, "15 giorni"), (180, "segnalazioni x 100")],
+        [(60, "Aree gioco ispezionate"), (180, "Verbali / aree"), (300, "n. 14 aree"), (400, "50%")],
+    ], gaps=[0, 4, 0, 0, 4])
+    assert _cells(rows_from_unruled(lines)) == [
+        (["Segnalazioni dei", "cittadini chiuse entro", "15 giorni"], ["≥ 90%"], 50),
+        (["Aree gioco ispezionate"], ["n. 14 aree"], 50)]

@@ -231,9 +231,16 @@ def _unit_alone(text: str) -> bool:
 
 
 def _name_starts(name: str, prev_name: str | None) -> bool:
-    """A name cell's line that can open a row: not lower case ("contribuenti"), and the name
-    line above it is not left open ("Controlli della velocità con")."""
+    """A cell's line that can open a row: not lower case ("contribuenti"), and the line above
+    it in the same column is not left open ("Controlli della velocità con")."""
     return not name[:1].islower() and not (prev_name and _open_end().search(prev_name))
+
+
+def _target_starts(target: str, prev_target: str | None) -> bool:
+    """A target cell's line that can open a row: a figure ("n. 300") or a capital, and the
+    target line above it is not left open ("entro il")."""
+    return (bool(re.search(r"\d", target)) or not target[:1].islower()) \
+        and not (prev_target and _open_end().search(prev_target))
 
 
 def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
@@ -303,17 +310,23 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
     bands: list[list[float]] = []
     anchor_text: list[list[str]] = []
     pages: list[int] = []
+    t_col = roles.get("target")
     prev_name: str | None = None
+    prev_target: str | None = None
     prev_bottom: float | None = None
     for top, bottom, page, texts in per_line:
         name = _norm(texts.get(name_col, "")) if name_col is not None else ""
         gap = top - prev_bottom if prev_bottom is not None and prev_bottom // _PAGE_SPAN == top // _PAGE_SPAN else None
         a = texts.get(a_col)
-        # a name line that opens a row: after a row-sized gap, or level with another cell (not
-        # the anchor cell of a row opened above without one: that row's centred anchor cell)
-        level = [c for c in texts if c != name_col and not (c == a_col and bands and not anchor_text[-1])]
+        # a name line that opens a row: after a row-sized gap, or level with a target line that
+        # opens a cell too (not the anchor cell of a row opened above without one: that row's
+        # centred anchor cell); a formula or notes column wraps on, level with anything
+        target = _norm(texts.get(t_col, "")) if t_col is not None else ""
+        if t_col == a_col and bands and not anchor_text[-1]:
+            target = ""
         opens = bool(name) and _name_starts(name, prev_name) and (
-            bool(level) or (gap is not None and row_gap is not None and gap > row_gap))
+            bool(target) and _target_starts(target, prev_target)
+            or (gap is not None and row_gap is not None and gap > row_gap))
         if a is not None:
             a_norm = _norm(a)
             if bands and not anchor_text[-1]:
@@ -335,6 +348,8 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
             pages.append(page)
         if name:
             prev_name = name
+        if t_col is not None and texts.get(t_col):
+            prev_target = _norm(texts[t_col])
         prev_bottom = bottom
     if not bands:
         return []
