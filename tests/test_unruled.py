@@ -283,3 +283,33 @@ def test_a_wrapped_name_line_level_with_a_wrapped_formula_stays_in_its_row():
     assert _cells(rows_from_unruled(lines)) == [
         (["Segnalazioni dei", "cittadini chiuse entro", "15 giorni"], ["≥ 90%"], 50),
         (["Aree gioco ispezionate"], ["n. 14 aree"], 50)]
+
+
+def test_a_pdf_cell_splits_only_where_its_type_changes_as_a_description_s_does():
+    from extractors.pdf import _mark_style_breaks
+
+    box = (5.0, 98.0, 200.0, 150.0)
+    # a bold title over two lines, then a short line in regular type of the same size: one title
+    chars = (_chars("Manutenzione del", 100, "BAAAAA+Sans-Bold", 10) + _chars("verde pubblico", 112, "BAAAAA+Sans-Bold", 10)
+             + _chars("(Area tecnica)", 124, "CAAAAA+Sans", 10))
+    cell = "Manutenzione del\nverde pubblico\n(Area tecnica)"
+    assert _mark_style_breaks(cell, box, chars) == cell
+    # a longer text after the change in regular type, same size: a description
+    chars = (_chars("Verde", 100, "BAAAAA+Sans-Bold", 10) + _chars("Cicli di sfalcio e potature", 112, "CAAAAA+Sans", 10)
+             + _chars("delle aree verdi", 124, "CAAAAA+Sans", 10))
+    cell = "Verde\nCicli di sfalcio e potature\ndelle aree verdi"
+    assert _mark_style_breaks(cell, box, chars) == "Verde\n\nCicli di sfalcio e potature\ndelle aree verdi"
+
+
+def test_a_code_line_over_a_matrix_title_is_the_code_not_the_title():
+    from extractors.cards.matrix import _Group, _objective
+    from extractors.layout import Table
+
+    g = _Group(table=Table(page=1, rows=(("Obiettivo", "Indicatore", "Peso"),), bbox=(0.0, 0.0, 0.0, 0.0)),
+               scope=None, cells={"title": ["OB. 3", "", "Manutenzione del verde", "pubblico"]}, pages=[1])
+    o = _objective(g, 1, None, 2026)
+    assert (o.number, o.title, o.description) == (3, "Manutenzione del verde pubblico", None)
+    # a title, then the description in another type
+    g.cells = {"title": ["Manutenzione del verde", "", "Cicli di sfalcio e potature delle aree"]}
+    o = _objective(g, 1, None, 2026)
+    assert (o.title, o.description) == ("Manutenzione del verde", "Cicli di sfalcio e potature delle aree")

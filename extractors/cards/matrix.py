@@ -276,8 +276,11 @@ def _objective(g: _Group, position: int, start: str | None, year: int | None,
         # change is only the objective's code ("OB. 3" in bold over the title)
         k = title_lines.index("")
         if _only_code(title_lines[:k]):
-            title_lines = title_lines[:k] + title_lines[k + 1:]
-        else:
+            if not g.cells.get("code"):
+                code, number = _code_and_number(title_lines[:k])
+            title_lines = title_lines[k + 1:]
+        if "" in title_lines:
+            k = title_lines.index("")
             title_lines, description_lines = title_lines[:k], title_lines[k + 1:]
     title_lines = [ln for ln in title_lines if ln]
     description_lines = [ln for ln in description_lines if ln]
