@@ -51,6 +51,12 @@ class ReaderSettings:
     # -- text without geometry ----------------------------------------------------------------
     #: A line read as text is a row of an indicator table only with this many words or more.
     row_min_words: int = 4
+    #: An indicator table's header read as a line is no longer than this...
+    header_line_chars: int = 160
+    #: ... or this, when another column than the indicator's comes first...
+    header_lead_chars: int = 100
+    #: ... and then holds at most this many longer words that name no column.
+    header_other_words: int = 2
 
     # -- without geometry (plain OCR text): characters ---------------------------------------
     #: Width of the indicator-name column when no line of the card tells better.
