@@ -3,14 +3,14 @@ OBIETTIVO n. 3", "Obiettivo n. 3 – titolo"), with the banner, year and scope l
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from extractors.cards.fields import _label_of
+from extractors.cards.geometry import measures, runs
 from extractors.cards.settings import DEFAULT as S
 from extractors.cards.values import _norm
 from extractors.cards.vocabulary import patterns
-from extractors.layout import Line, Word
+from extractors.layout import Line
 
 
 # -- card segmentation ---------------------------------------------------------------------------
@@ -125,35 +125,9 @@ def _table_row_above(texts: list[str], lo: int, k: int, lines: list[Line] | None
         return False
     words = lines[k].words if lines is not None and k < len(lines) else ()
     if words:
-        region = [w for ln in lines[lo:k + 1] for w in ln.words]
-        return len(_cells_of(words, _column_gap(region))) >= 2
+        return len(runs(words, measures(lines[lo:k + 1], S)[1])) >= 2
     return len(texts[k].split()) >= S.row_min_words and p["row_end"].search(texts[k]) is not None \
         and p["scope_words"].search(texts[k]) is None
-
-
-def _column_gap(words: list[Word]) -> float:
-    """The gap that separates two cells of a line: ``column_gap_spaces`` typical spaces between
-    consecutive words, measured on ``words`` (at least ``min_column_gap`` of the word height)."""
-    by_line: dict[tuple[int, float], list[Word]] = {}
-    for w in words:
-        by_line.setdefault((w.page, round(w.top)), []).append(w)
-    spaces = sorted(b.x0 - a.x1 for ws in by_line.values()
-                    for a, b in zip(sorted(ws, key=lambda w: w.x0), sorted(ws, key=lambda w: w.x0)[1:]) if b.x0 > a.x1)
-    heights = sorted(w.bottom - w.top for w in words if w.bottom > w.top)
-    height = heights[len(heights) // 2] if heights else S.fallback_line_height
-    space = spaces[len(spaces) // 4] if spaces else 0.25 * height
-    return max(S.column_gap_spaces * space, S.min_column_gap * height)
-
-
-def _cells_of(words: tuple[Word, ...] | list[Word], gap: float) -> list[list[Word]]:
-    """A line's words cut into cells wherever two consecutive words stand ``gap`` or more apart."""
-    out: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: w.x0):
-        if out and w.x0 - out[-1][-1].x1 < gap:
-            out[-1].append(w)
-        else:
-            out.append([w])
-    return out
 
 
 # -- the parser ----------------------------------------------------------------------------------

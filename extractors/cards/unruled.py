@@ -11,14 +11,17 @@ table from them, in the spirit of pdfplumber's ``text`` strategy and camelot's "
 2. **column bands** — between two header cells, the border is the widest x band no body word
    covers (the whitespace gap of the rows below), searched between the end of the left header
    cell and the start of the right one;
-3. **end** — the table ends at the first line after the header with a run of words that crosses
-   a border between two header cells (a paragraph, not a row); labels and headings already end
-   the card's indicator region before this stage sees it;
-4. **rows** — anchored on a column holding one value per row (the weight, else the target): each
-   anchor cell starts a row unless it visibly continues the one above (a weight's "%" alone, a
-   target's wrapped words); the lines of the other columns are cut into one contiguous group
-   per row by :func:`extractors.cards.lines._segment` (top-aligned or centred cells), so wrapped
-   lines of a cell join their row whatever the line spacing;
+3. **end** — the table ends at the first line after the header that closes a whitespace
+   column the body above keeps open between two header cells (no band there wider than a
+   space between words: a paragraph, not a row); labels and headings already end the card's
+   indicator region before this stage sees it;
+4. **rows** — anchored on a column holding one value per row (the weight, else the target): an
+   anchor cell starts a row unless it visibly continues the one above (a weight's unit alone,
+   "%" or "punti"; a target's wrapped line with no new name level with it); a name line opens
+   a row of its own when its anchor cell is blank, level with a new target line or after a
+   gap wider than the table's wrapped lines; the lines of the other columns are cut into one
+   contiguous group per row by :func:`extractors.cards.lines._segment` (top-aligned or centred
+   cells), so wrapped lines of a cell join their row whatever the line spacing;
 5. **pages** — the header repeated on the next page is dropped, a row split by the page break
    is joined (the continuation lines above the next page's first anchor join the row above).
 
@@ -33,7 +36,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.cards.columns import _header_columns, column_roles, weight_cell
+from extractors.cards.columns import _header_columns, column_roles
+from extractors.cards.geometry import measures, runs
 from extractors.cards.lines import _segment
 from extractors.cards.settings import DEFAULT as S
 from extractors.cards.settings import ReaderSettings
@@ -65,27 +69,9 @@ def _y(page: int, y: float) -> float:
     return page * _PAGE_SPAN + y
 
 
-def _measures(lines: list[Line], s: ReaderSettings) -> tuple[float, float, float]:
-    """(line height, column gap, space) measured on the region: the median word height, the gap
-    between words that separates cells (``column_gap_spaces`` times the typical space between
-    consecutive words of a line), and that typical space."""
-    heights = sorted(w.bottom - w.top for ln in lines for w in ln.words if w.bottom > w.top)
-    line_h = heights[len(heights) // 2] if heights else s.fallback_line_height
-    spaces = sorted(b.x0 - a.x1 for ln in lines for a, b in zip(ln.words, ln.words[1:]) if b.x0 > a.x1)
-    space = spaces[len(spaces) // 4] if spaces else 0.25 * line_h  # the typical (lower) space
-    return line_h, max(s.column_gap_spaces * space, s.min_column_gap * line_h), space
-
-
 def _runs(words: list[Word] | tuple[Word, ...], gap: float) -> list[_Cell]:
     """A line's words cut into runs wherever two consecutive words stand ``gap`` or more apart."""
-    out: list[_Cell] = []
-    for w in sorted(words, key=lambda w: w.x0):
-        if out and w.x0 - out[-1].x1 < gap:
-            out[-1].words.append(w)
-            out[-1].x1 = max(out[-1].x1, w.x1)
-        else:
-            out.append(_Cell(w.x0, w.x1, [w]))
-    return out
+    return [_Cell(min(w.x0 for w in r), max(w.x1 for w in r), r) for r in runs(words, gap)]
 
 
 def _header_cells(block: list[Line], gap: float) -> list[_Cell]:
@@ -249,7 +235,7 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
     lines = [ln for ln in lines if ln.words]
     if not lines:
         return []
-    line_h, gap, space = _measures(lines, s)
+    line_h, gap, space = measures(lines, s)
     found = _find_header(lines, gap, line_h, s)
     if found is None:
         return []
