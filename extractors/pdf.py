@@ -167,21 +167,20 @@ def _italic(font: str) -> bool:
     return "italic" in font.lower() or "oblique" in font.lower()
 
 
-def _mark_style_breaks(cell: str | None, box: tuple | None, chars: list[dict],
-                       reach: float | None = None) -> str | None:
+def _mark_style_breaks(cell: str | None, box: tuple | None, chars: list[dict]) -> str | None:
     """A table cell's text with a blank line where the type changes from one line to the next
     the way a description under a title changes it (a bold title and the italic description
     under it in one cell): to italic, to a smaller size, or to another type for text longer
     than the part above it (a bold code line "OB. 3" over a regular title is no such change:
     the title after it is no description). The PDF keeps no paragraphs in cells, the change of
     type is what tells them apart. Readers that want plain lines drop blank ones
-    (``columns._cell_lines``). ``chars`` are sorted by top; ``reach``: how far above the box a
-    character's top may stand (the largest character size, measured when not given)."""
+    (``columns._cell_lines``). ``chars`` are sorted by top: a character whose middle stands in
+    the box has its top at most half its size above it, and no character of the cell is twice
+    as tall as the cell, so the window above the box is the box's own height."""
     if not cell or "\n" not in cell or box is None:
         return cell
     x0, top, x1, bottom = box
-    if reach is None:
-        reach = max((float(c["size"]) for c in chars), default=0.0)
+    reach = bottom - top
     tops = [c["top"] for c in chars]
     lo, hi = bisect.bisect_left(tops, top - reach), bisect.bisect_right(tops, bottom)
     inside = [c for c in chars[lo:hi] if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
@@ -218,12 +217,10 @@ def _read_page(pl_page, number: int) -> PageRead:
     tables = []
     try:
         styled = None
-        reach = 0.0
         for t in pl_page.find_tables():
             if styled is None:
                 styled = sorted(pl_page.chars, key=lambda c: c["top"])
-                reach = max((float(c["size"]) for c in styled), default=0.0)
-            rows = tuple(tuple(_mark_style_breaks(cell, box, styled, reach) for cell, box in zip(row, cells.cells))
+            rows = tuple(tuple(_mark_style_breaks(cell, box, styled) for cell, box in zip(row, cells.cells))
                          for row, cells in zip(t.extract(), t.rows))
             tables.append(Table(page=number, rows=rows, bbox=tuple(float(v) for v in t.bbox)))
     except Exception as err:  # table detection is a help, not a requirement: keep the text

@@ -313,3 +313,13 @@ def test_a_code_line_over_a_matrix_title_is_the_code_not_the_title():
     g.cells = {"title": ["Manutenzione del verde", "", "Cicli di sfalcio e potature delle aree"]}
     o = _objective(g, 1, None, 2026)
     assert (o.title, o.description) == ("Manutenzione del verde", "Cicli di sfalcio e potature delle aree")
+
+
+def test_a_cell_in_large_type_finds_its_characters_above_the_box():
+    from extractors.pdf import _mark_style_breaks
+
+    # 120-point characters whose middle stands in the box start 55 points above it: the window
+    # above the box comes from the box, not from a fixed number of points
+    chars = _chars("Grande", 43, "BAAAAA+Sans-Bold", 120) + _chars("descrizione lunga", 200, "DAAAAA+Sans-Italic", 60)
+    box = (5.0, 98.0, 900.0, 400.0)
+    assert _mark_style_breaks("Grande\ndescrizione lunga", box, chars) == "Grande\n\ndescrizione lunga"
