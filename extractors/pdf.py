@@ -163,16 +163,26 @@ def _style(char: dict) -> tuple[str, float]:
     return char["fontname"].split("+", 1)[-1], round(float(char["size"]), 1)
 
 
+def _italic(font: str) -> bool:
+    return "italic" in font.lower() or "oblique" in font.lower()
+
+
 def _mark_style_breaks(cell: str | None, box: tuple | None, chars: list[dict]) -> str | None:
-    """A table cell's text with a blank line where the font changes from one line to the next
-    (a bold title and the italic description under it in one cell): the PDF keeps no
-    paragraphs in cells, the change of type is what tells them apart. Readers that want plain
-    lines drop blank ones (``columns._cell_lines``)."""
+    """A table cell's text with a blank line where the type changes from one line to the next
+    the way a description under a title changes it (a bold title and the italic description
+    under it in one cell): to italic, to a smaller size, or to another type for text longer
+    than the part above it (a bold code line "OB. 3" over a regular title is no such change:
+    the title after it is no description). The PDF keeps no paragraphs in cells, the change of
+    type is what tells them apart. Readers that want plain lines drop blank ones
+    (``columns._cell_lines``). ``chars`` are sorted by top: a character whose middle stands in
+    the box has its top at most half its size above it, and no character of the cell is twice
+    as tall as the cell, so the window above the box is the box's own height."""
     if not cell or "\n" not in cell or box is None:
         return cell
     x0, top, x1, bottom = box
+    reach = bottom - top
     tops = [c["top"] for c in chars]
-    lo, hi = bisect.bisect_left(tops, top - 50), bisect.bisect_right(tops, bottom)
+    lo, hi = bisect.bisect_left(tops, top - reach), bisect.bisect_right(tops, bottom)
     inside = [c for c in chars[lo:hi] if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
               and top <= (c["top"] + c["bottom"]) / 2 <= bottom and c["text"].strip()]
     lines: list[list[dict]] = []
@@ -185,10 +195,17 @@ def _mark_style_breaks(cell: str | None, box: tuple | None, chars: list[dict]) -
     if len(lines) != len(texts) or len(lines) < 2:
         return cell  # the cell's lines and the characters' lines do not pair up: leave it
     styles = [Counter(_style(c) for c in ln).most_common(1)[0][0] for ln in lines]
+    changes = [k for k in range(1, len(texts)) if styles[k] != styles[k - 1]]
     out = [texts[0]]
+    since = 0  # first line of the current part
     for k in range(1, len(texts)):
-        if styles[k] != styles[k - 1]:
-            out.append("")
+        if k in changes:
+            (font0, size0), (font1, size1) = styles[k - 1], styles[k]
+            until = next((m for m in changes if m > k), len(texts))
+            before, after = " ".join(texts[since:k]), " ".join(texts[k:until])
+            if (_italic(font1) and not _italic(font0)) or size1 < size0 or len(after) > len(before):
+                out.append("")
+                since = k
         out.append(texts[k])
     return "\n".join(out)
 

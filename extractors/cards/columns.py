@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from extractors.cards.settings import DEFAULT as S
 from extractors.cards.values import _NUM, _norm, _to_number
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Table
@@ -42,7 +43,7 @@ def is_table_header_line(text: str) -> bool:
     and two or more other column synonyms after it ("Indicatore Formula di calcolo Target 2025
     Peso %")."""
     f = fold(_norm(text))
-    if len(f) > 160:
+    if len(f) > S.header_line_chars:
         return False
     roles = patterns()["column_roles"]
     columns = {"target", "weight", "baseline", "formula", "activity"}
@@ -51,16 +52,18 @@ def is_table_header_line(text: str) -> bool:
         # another column first ("Peso % Indicatore di risultato Valore atteso 2026"): the line
         # opens with a column synonym and names the indicator column as a word of its own
         lead = {role for role in columns for rx in roles[role] if rx.match(f)}
-        if not lead or len(f) > 100 or re.search(r"[:;.]\s|[:;.]$", f) or not any(
+        if not lead or len(f) > S.header_lead_chars or re.search(r"[:;.]\s|[:;.]$", f) or not any(
                 m.start() > 0 for rx in roles["name"] for m in re.finditer(r"\b" + rx.pattern, f)):
             return False
-        # a header row is made of column names: at most two longer words that are none (prose
-        # naming a target and a weight has its verbs and nouns left over)
+        # a header row is made of column names: a few longer words that are none at most
+        # (prose naming a target and a weight has its verbs and nouns left over); the
+        # vocabulary's joining words ("della") are not counted
         rest = f
         for variants in roles.values():
             for rx in variants:
                 rest = re.sub(r"\b" + rx.pattern + r"\w*", " ", rest)
-        if sum(1 for w in re.findall(r"[a-z]{4,}", rest) if w not in ("della", "delle", "degli")) > 2:
+        joining = patterns()["header_joining_words"]
+        if sum(1 for w in re.findall(r"[a-z]{4,}", rest) if not joining.fullmatch(w)) > S.header_other_words:
             return False
     hits = {role for role, variants in roles.items() if role != "name"
             for rx in variants if rx.search(f, 1)}

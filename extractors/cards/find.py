@@ -3,10 +3,11 @@ OBIETTIVO n. 3", "Obiettivo n. 3 – titolo"), with the banner, year and scope l
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from extractors.cards.fields import _label_of
+from extractors.cards.geometry import measures, runs
+from extractors.cards.settings import DEFAULT as S
 from extractors.cards.values import _norm
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Line
@@ -51,8 +52,10 @@ def heading_of(text: str) -> tuple[int | None, str | None] | None:
     return None
 
 
-def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]:
-    """The cards of a document's lines (``pages``: each line's page, when known)."""
+def _find_cards(texts: list[str], pages: list[int] | None = None,
+                lines: list[Line] | None = None) -> list[_Card]:
+    """The cards of a document's lines (``pages``: each line's page, when known; ``lines``: the
+    lines themselves with their word boxes, when known)."""
     p = patterns()
     cards: list[_Card] = []
     for i, t in enumerate(texts):
@@ -87,7 +90,7 @@ def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]
                 k -= 1
             same_page = pages is None or k < 0 or pages[k] == pages[i]
             sentence = k >= lo and texts[k].rstrip().endswith((".", ";", ":"))
-            row = k >= lo and _table_row_above(texts, lo, k)
+            row = k >= lo and _table_row_above(texts, lo, k, lines)
             scope = [k] if k >= lo and same_page and not sentence and not row \
                 and _label_of(texts[k], "other") is None else []
             start = scope[0] if scope else i
@@ -105,17 +108,26 @@ def _find_cards(texts: list[str], pages: list[int] | None = None) -> list[_Card]
     return cards
 
 
-def _table_row_above(texts: list[str], lo: int, k: int) -> bool:
+def _table_row_above(texts: list[str], lo: int, k: int, lines: list[Line] | None = None) -> bool:
     """Line ``k`` is a row of the previous card's indicator table, not the next card's scope: the
-    last label above it opens the indicator region, and it ends with a figure, as a row ending
-    in its target or weight cell does ("Avvisi inviati ai contribuenti n. 300 avvisi 50")."""
+    last label above it opens the indicator region, the line is no scope heading ("AREA 2 –
+    ..."), and either its words stand in two or more cells (with word boxes: a scope line is one
+    run of words) or, read as text, it ends with a figure as a row ending in its target or weight
+    cell does ("Avvisi inviati ai contribuenti n. 300 avvisi 50") and names no service or office
+    ("Servizi Demografici – Area 2")."""
+    p = patterns()
     last = None
     for j in range(lo, k):
         lab = _label_of(texts[j], None) if texts[j] else None
         if lab is not None:
             last = lab[0]
-    return last == "indicators" and len(texts[k].split()) > 3 \
-        and re.search(r"\d\s*(?:%|punti)?\W*$", texts[k]) is not None
+    if last != "indicators" or p["scope_heading"].match(texts[k]):
+        return False
+    words = lines[k].words if lines is not None and k < len(lines) else ()
+    if words:
+        return len(runs(words, measures(lines[lo:k + 1], S)[1])) >= 2
+    return len(texts[k].split()) >= S.row_min_words and p["row_end"].search(texts[k]) is not None \
+        and p["scope_words"].search(texts[k]) is None
 
 
 # -- the parser ----------------------------------------------------------------------------------
@@ -124,5 +136,5 @@ def _table_row_above(texts: list[str], lo: int, k: int) -> bool:
 def first_card_start(lines: list[Line]) -> int | None:
     """Index in ``lines`` of the first card's first line (its banner, year or scope line, as
     the card parser itself finds them), or None when there is no card."""
-    cards = _find_cards([_norm(ln.text) for ln in lines], [ln.page for ln in lines])
+    cards = _find_cards([_norm(ln.text) for ln in lines], [ln.page for ln in lines], lines)
     return cards[0].start if cards else None

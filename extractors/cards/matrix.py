@@ -196,6 +196,14 @@ def _code_and_number(lines: list[str]) -> tuple[str | None, int | None]:
     return (code.group(1) if code else None), number
 
 
+def _only_code(lines: list[str]) -> bool:
+    """The lines hold an objective's code or running number ("OB. 3", "2.3") and nothing else."""
+    text = " ".join(_norm(x) for x in lines)
+    cc = patterns()["code_cell"]
+    rest = cc["number"].sub(" ", cc["code"].sub(" ", text))
+    return bool(text.strip()) and not re.search(r"\w", rest)
+
+
 def _level(lines: list[str]) -> tuple[str | None, int | float | None]:
     return level_value(" ".join(_norm(x) for x in lines))
 
@@ -264,9 +272,16 @@ def _objective(g: _Group, position: int, start: str | None, year: int | None,
     title_lines, description_lines = g.cells.get("title", []), g.cells.get("description", [])
     if not paragraph_cells and not description_lines and "" in title_lines:
         # no description column, and the title cell changes type (bold title, italic text):
-        # the lines after the change describe the objective
+        # the lines after the change describe the objective, unless what stands before the
+        # change is only the objective's code ("OB. 3" in bold over the title)
         k = title_lines.index("")
-        title_lines, description_lines = title_lines[:k], title_lines[k + 1:]
+        if _only_code(title_lines[:k]):
+            if not g.cells.get("code"):
+                code, number = _code_and_number(title_lines[:k])
+            title_lines = title_lines[k + 1:]
+        if "" in title_lines:
+            k = title_lines.index("")
+            title_lines, description_lines = title_lines[:k], title_lines[k + 1:]
     title_lines = [ln for ln in title_lines if ln]
     description_lines = [ln for ln in description_lines if ln]
     if paragraph_cells and not description_lines and len(title_lines) > 1:

@@ -66,7 +66,7 @@ def _read_cards(doc: Document, year: int | None, notes: list[str]) -> list[Objec
             lines.append(ln)
             ocr_flags.append(page.ocr or doc.format == "text")
     texts = _with_cell_labels([_norm(ln.text) for ln in lines], doc)
-    cards = _find_cards(texts, [ln.page for ln in lines])
+    cards = _find_cards(texts, [ln.page for ln in lines], lines)
     heights = {p.number: p.height for p in doc.pages}
     all_tables = [t for p in doc.pages for t in p.tables if _is_indicator_table(t)]
     used: set[int] = set()
@@ -168,15 +168,16 @@ def _explains(rows: list[_Row] | None) -> tuple[bool, int, int]:
             sum(1 for r in rows if r.name and r.weight is not None), -sum(1 for r in rows if r.weight is None))
 
 
-def _best_rows(by_position: list[_Row] | None, unruled: list[_Row] | None) -> list[_Row] | None:
-    """Evidence decides between the two readings of a region without a ruled table: the three
-    fixed columns of the interleaved template (weights inside the activity cells) and the
-    generic unruled table; the former keeps a tie (the template it was made for)."""
-    if unruled is None:
-        return by_position
-    if by_position is None or _explains(unruled) > _explains(by_position):
-        return unruled
-    return by_position
+def _best_rows(*readings: list[_Row] | None) -> list[_Row] | None:
+    """Evidence decides between the readings of a region without a ruled table (the three fixed
+    columns of the interleaved template, the generic unruled table, the plain lines): the one
+    that explains the region best wins, the earlier one on a tie (the template the first was
+    made for). A reading that found nothing (``None`` or no row) is no candidate."""
+    best: list[_Row] | None = None
+    for rows in readings:
+        if rows and (best is None or _explains(rows) > _explains(best)):
+            best = rows
+    return best
 
 
 def _is_footer(line: Line, height: float) -> bool:
@@ -281,11 +282,10 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         region = [lines[i] for i in buckets["indicators"]]
         region_txt = [(lines[i].page, lines[i].top, first_text.get(f"indicators:{i}", texts[i]))
                       for i in buckets["indicators"]]
-        rows = None
-        if _has_boxes(region):
-            rows = _best_rows(_rows_from_boxed_lines(region), rows_from_unruled(region))
-        if rows is None:
-            rows = _rows_from_plain_lines(region_txt)
+        boxed = _has_boxes(region)
+        rows = _best_rows(_rows_from_boxed_lines(region) if boxed else None,
+                          rows_from_unruled(region) if boxed else None,
+                          _rows_from_plain_lines(region_txt)) or []
     indicators = [_indicator_from_row(r, ocr) for r in rows if r.name or r.target or r.weight is not None]
 
     field_pages: dict[str, int] = {}

@@ -41,6 +41,22 @@ class ReaderSettings:
     header_search_lines: int = 4
     #: ... and may wrap over this many lines.
     max_header_lines: int = 3
+    #: Unruled tables: a line this much (in line heights) further below the one above than the
+    #: tightest line spacing of the table (a wrapped cell) opens a new row.
+    row_gap_extra: float = 0.25
+    #: Unruled tables: a line ends the table when it leaves no band between two header cells
+    #: wider than this many of its own spaces between words (prose across the columns).
+    gutter_spaces: float = 1.2
+
+    # -- text without geometry ----------------------------------------------------------------
+    #: A line read as text is a row of an indicator table only with this many words or more.
+    row_min_words: int = 4
+    #: An indicator table's header read as a line is no longer than this...
+    header_line_chars: int = 160
+    #: ... or this, when another column than the indicator's comes first...
+    header_lead_chars: int = 100
+    #: ... and then holds at most this many longer words that name no column.
+    header_other_words: int = 2
 
     # -- without geometry (plain OCR text): characters ---------------------------------------
     #: Width of the indicator-name column when no line of the card tells better.

@@ -11,14 +11,17 @@ table from them, in the spirit of pdfplumber's ``text`` strategy and camelot's "
 2. **column bands** — between two header cells, the border is the widest x band no body word
    covers (the whitespace gap of the rows below), searched between the end of the left header
    cell and the start of the right one;
-3. **end** — the table ends at the first line after the header with a run of words that crosses
-   a border between two header cells (a paragraph, not a row); labels and headings already end
-   the card's indicator region before this stage sees it;
-4. **rows** — anchored on a column holding one value per row (the weight, else the target): each
-   anchor cell starts a row unless it visibly continues the one above (a weight's "%" alone, a
-   target's wrapped words); the lines of the other columns are cut into one contiguous group
-   per row by :func:`extractors.cards.lines._segment` (top-aligned or centred cells), so wrapped
-   lines of a cell join their row whatever the line spacing;
+3. **end** — the table ends at the first line after the header that closes a whitespace
+   column the body above keeps open between two header cells (no band there wider than a
+   space between words: a paragraph, not a row); labels and headings already end the card's
+   indicator region before this stage sees it;
+4. **rows** — anchored on a column holding one value per row (the weight, else the target): an
+   anchor cell starts a row unless it visibly continues the one above (a weight's unit alone,
+   "%" or "punti"; a target's wrapped line with no new name level with it); a name line opens
+   a row of its own when its anchor cell is blank, level with a new target line or after a
+   gap wider than the table's wrapped lines; the lines of the other columns are cut into one
+   contiguous group per row by :func:`extractors.cards.lines._segment` (top-aligned or centred
+   cells), so wrapped lines of a cell join their row whatever the line spacing;
 5. **pages** — the header repeated on the next page is dropped, a row split by the page break
    is joined (the continuation lines above the next page's first anchor join the row above).
 
@@ -33,12 +36,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.cards.columns import _header_columns, column_roles, weight_cell
+from extractors.cards.columns import _header_columns, column_roles
+from extractors.cards.geometry import measures, runs
 from extractors.cards.lines import _segment
 from extractors.cards.settings import DEFAULT as S
 from extractors.cards.settings import ReaderSettings
 from extractors.cards.tables import _Row, _rows_from_tables
 from extractors.cards.values import _norm, _open_end
+from extractors.cards.vocabulary import patterns
 from extractors.layout import Line, Table, Word
 
 #: (page, y) -> one vertical coordinate, pages stacked
@@ -64,27 +69,9 @@ def _y(page: int, y: float) -> float:
     return page * _PAGE_SPAN + y
 
 
-def _measures(lines: list[Line], s: ReaderSettings) -> tuple[float, float]:
-    """(line height, column gap) measured on the region: the median word height, and the gap
-    between words that separates cells (``column_gap_spaces`` times the median space between
-    consecutive words of a line)."""
-    heights = sorted(w.bottom - w.top for ln in lines for w in ln.words if w.bottom > w.top)
-    line_h = heights[len(heights) // 2] if heights else s.fallback_line_height
-    spaces = sorted(b.x0 - a.x1 for ln in lines for a, b in zip(ln.words, ln.words[1:]) if b.x0 > a.x1)
-    space = spaces[len(spaces) // 4] if spaces else 0.25 * line_h  # the typical (lower) space
-    return line_h, max(s.column_gap_spaces * space, s.min_column_gap * line_h)
-
-
 def _runs(words: list[Word] | tuple[Word, ...], gap: float) -> list[_Cell]:
     """A line's words cut into runs wherever two consecutive words stand ``gap`` or more apart."""
-    out: list[_Cell] = []
-    for w in sorted(words, key=lambda w: w.x0):
-        if out and w.x0 - out[-1].x1 < gap:
-            out[-1].words.append(w)
-            out[-1].x1 = max(out[-1].x1, w.x1)
-        else:
-            out.append(_Cell(w.x0, w.x1, [w]))
-    return out
+    return [_Cell(min(w.x0 for w in r), max(w.x1 for w in r), r) for r in runs(words, gap)]
 
 
 def _header_cells(block: list[Line], gap: float) -> list[_Cell]:
@@ -180,12 +167,42 @@ def _borders(cells: list[_Cell], body: list[Word]) -> list[float]:
     return out
 
 
-def _crosses(line: Line, cells: list[_Cell], gap: float) -> bool:
-    """A run of the line's words spans the gap between two header cells: prose, not a row."""
-    for run in _runs(line.words, gap):
-        for left, right in zip(cells, cells[1:]):
-            if run.x0 < left.x1 and run.x1 > right.x0:
-                return True
+def _gutters(cells: list[_Cell]) -> list[list[tuple[float, float]] | None]:
+    """Per two neighbouring header cells, the x bands between them no body word covers yet
+    (``None`` where the header cells touch: no gutter to measure)."""
+    return [[(a.x1, b.x0)] if b.x0 > a.x1 else None for a, b in zip(cells, cells[1:])]
+
+
+def _narrow(gutters: list[list[tuple[float, float]] | None], words: tuple[Word, ...] | list[Word]):
+    """The gutters left free once ``words`` are laid over them."""
+    out = []
+    for free in gutters:
+        if free is None:
+            out.append(None)
+            continue
+        for w in words:
+            free = [piece for a, b in free
+                    for piece in ((a, min(b, w.x0)), (max(a, w.x1), b)) if piece[1] > piece[0]] \
+                if any(w.x1 > a and w.x0 < b for a, b in free) else free
+        out.append(free)
+    return out
+
+
+def _crosses(line: Line, gutters: list[list[tuple[float, float]] | None], space: float,
+             s: ReaderSettings) -> bool:
+    """The line closes a whitespace column the table's body keeps open between two header
+    cells: none of its free bands there is wider than ``gutter_spaces`` spaces between words
+    (the region's typical space, or the line's own narrowest when narrower): a paragraph, not
+    a row. A name cell ending just short of the next column still leaves a band wider than a
+    space."""
+    ws = sorted(line.words, key=lambda w: w.x0)
+    spaces = [b.x0 - a.x1 for a, b in zip(ws, ws[1:]) if b.x0 > a.x1]
+    if not spaces:
+        return False
+    least = s.gutter_spaces * min(min(spaces), space)
+    for free in _narrow(gutters, ws):
+        if free is not None and not any(b - a > least for a, b in free):
+            return True
     return False
 
 
@@ -194,13 +211,22 @@ def _column_of(w: Word, borders: list[float]) -> int:
     return sum(1 for b in borders if mid > b)
 
 
-def _continues(prev: str, text: str, anchor: str) -> bool:
-    """An anchor cell's line that goes on from the one above instead of opening a row."""
-    if anchor == "weight":
-        return weight_cell(text) is None  # "%", "punti" alone on their line
-    if _open_end().search(prev):
-        return True  # "entro il" / "30/06/2026"
-    return not re.search(r"\d", text) and text[:1].islower()  # "n. 300" / "avvisi"
+def _unit_alone(text: str) -> bool:
+    """A weight cell's unit on its own line ("%", "punti"): the weight above goes on."""
+    return re.fullmatch(patterns()["weight_unit"].pattern, text.strip(), re.IGNORECASE) is not None
+
+
+def _name_starts(name: str, prev_name: str | None) -> bool:
+    """A cell's line that can open a row: not lower case ("contribuenti"), and the line above
+    it in the same column is not left open ("Controlli della velocità con")."""
+    return not name[:1].islower() and not (prev_name and _open_end().search(prev_name))
+
+
+def _target_starts(target: str, prev_target: str | None) -> bool:
+    """A target cell's line that can open a row: a figure ("n. 300") or a capital, and the
+    target line above it is not left open ("entro il")."""
+    return (bool(re.search(r"\d", target)) or not target[:1].islower()) \
+        and not (prev_target and _open_end().search(prev_target))
 
 
 def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
@@ -209,7 +235,7 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
     lines = [ln for ln in lines if ln.words]
     if not lines:
         return []
-    line_h, gap = _measures(lines, s)
+    line_h, gap, space = measures(lines, s)
     found = _find_header(lines, gap, line_h, s)
     if found is None:
         return []
@@ -224,6 +250,7 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
     k = _header_depth(lines, start, k, cells[a_col], s)
     # the body: up to the first line that reads as prose across the columns
     body: list[Line] = []
+    gutters = _gutters(cells)
     i = start + k
     while i < len(lines):
         ln = lines[i]
@@ -235,38 +262,81 @@ def tables_from_lines(lines: list[Line], s: ReaderSettings = S) -> list[Table]:
                     set(_header_columns(tuple(c.text for c in again[2])) or {}) == header_roles:
                 i += again[1]  # not deepened: the lines under it may be a row cut by the break
                 continue
-        if _crosses(ln, cells, gap):
+        if _crosses(ln, gutters, space, s):
             break
+        gutters = _narrow(gutters, ln.words)
         body.append(ln)
         i += 1
     if not body:
         return []
     borders = _borders(cells, [w for ln in body for w in ln.words])
-    # per column: (y top, y bottom, text, page) of each line's part
+    # per column: (y top, y bottom, text, page) of each line's part; per line: its parts
     cols: list[list[tuple[float, float, str, int]]] = [[] for _ in cells]
+    per_line: list[tuple[float, float, int, dict[int, str]]] = []
     for ln in body:
         parts: list[list[Word]] = [[] for _ in cells]
         for w in ln.words:
             if w.bottom - w.top < s.min_word_height * line_h:
                 continue  # a speck flatter than the text
             parts[_column_of(w, borders)].append(w)
+        texts: dict[int, str] = {}
         for c, ws in enumerate(parts):
             if ws:
                 ws.sort(key=lambda w: w.x0)
+                texts[c] = " ".join(w.text for w in ws)
                 cols[c].append((_y(ln.page, min(w.top for w in ws)), _y(ln.page, max(w.bottom for w in ws)),
-                                " ".join(w.text for w in ws), ln.page))
-    # rows: one per anchor cell
+                                texts[c], ln.page))
+        if texts:
+            per_line.append((_y(ln.page, ln.top), _y(ln.page, ln.bottom), ln.page, texts))
+    # the gap that parts two rows: wider than the tightest gap between two lines (a wrapped cell)
+    gaps = [b[0] - a[1] for a, b in zip(per_line, per_line[1:]) if a[2] == b[2]]
+    row_gap = min(gaps) + s.row_gap_extra * line_h if gaps else None
+    # rows: one per anchor cell, or per name line that opens a row with its anchor cell blank
+    name_col = roles.get("name")
     bands: list[list[float]] = []
     anchor_text: list[list[str]] = []
     pages: list[int] = []
-    for top, bottom, text, page in cols[a_col]:
-        if bands and _continues(anchor_text[-1][-1], _norm(text), anchor):
-            bands[-1][1] = bottom
-            anchor_text[-1].append(text)
-            continue
-        bands.append([top, bottom])
-        anchor_text.append([text])
-        pages.append(page)
+    t_col = roles.get("target")
+    prev_name: str | None = None
+    prev_target: str | None = None
+    prev_bottom: float | None = None
+    for top, bottom, page, texts in per_line:
+        name = _norm(texts.get(name_col, "")) if name_col is not None else ""
+        gap = top - prev_bottom if prev_bottom is not None and prev_bottom // _PAGE_SPAN == top // _PAGE_SPAN else None
+        a = texts.get(a_col)
+        # a name line that opens a row: after a row-sized gap, or level with a target line that
+        # opens a cell too (not the anchor cell of a row opened above without one: that row's
+        # centred anchor cell); a formula or notes column wraps on, level with anything
+        target = _norm(texts.get(t_col, "")) if t_col is not None else ""
+        if t_col == a_col and bands and not anchor_text[-1]:
+            target = ""
+        opens = bool(name) and _name_starts(name, prev_name) and (
+            bool(target) and _target_starts(target, prev_target)
+            or (gap is not None and row_gap is not None and gap > row_gap))
+        if a is not None:
+            a_norm = _norm(a)
+            if bands and not anchor_text[-1]:
+                goes_on = not opens  # the anchor cell of a row opened by its name (a centred cell)
+            elif anchor == "weight":
+                goes_on = bool(bands) and _unit_alone(a_norm)  # "%", "punti" alone on their line
+            else:
+                goes_on = bool(bands) and not opens  # a target's wrapped line: no new name level with it
+            if goes_on:
+                bands[-1][1] = max(bands[-1][1], bottom)
+                anchor_text[-1].append(a)
+            else:
+                bands.append([top, bottom])
+                anchor_text.append([a])
+                pages.append(page)
+        elif opens or (name and not bands):
+            bands.append([top, bottom])  # a row whose anchor cell is blank
+            anchor_text.append([])
+            pages.append(page)
+        if name:
+            prev_name = name
+        if t_col is not None and texts.get(t_col):
+            prev_target = _norm(texts[t_col])
+        prev_bottom = bottom
     if not bands:
         return []
     cell_text: list[list[str]] = [["" for _ in cells] for _ in bands]
