@@ -465,6 +465,13 @@ def find_strategic_weights(lines: list[Line]) -> tuple[dict[str, int | float], i
     for i, line in enumerate(lines):
         if not _any(rules.level_headings, fold(line.text)):
             continue
+        # The sentence naming the levels after its colon, wrapped onto the next line ("... di
+        # strategicità: Strategico 40," / "Rilevante 30, Ordinario 20.").
+        tail = line.text.split(":", 1)[1].strip() if ":" in line.text else ""
+        if tail and i + 1 < len(lines):
+            weights = _inline_pairs(fold(f"{tail} {lines[i + 1].text}"))
+            if weights:
+                return weights, line.page
         window = lines[i:i + 1 + rules.level_window]
         for cand in window:
             weights = _inline_levels(fold(cand.text))
@@ -485,7 +492,16 @@ def _level_value(label: str, value: str) -> tuple[str, int | float] | None:
 
 
 def _inline_levels(folded: str) -> dict[str, int | float]:
-    """"alta = 1,4 / media = 1,2 / bassa = 1,0": every part a pair, at least two."""
+    """"alta = 1,4 / media = 1,2 / bassa = 1,0": every part a pair, at least two; also the pairs
+    after the colon of a sentence introducing them ("... un livello di strategicita: strategico 40,
+    rilevante 30, ordinario 20")."""
+    weights = _inline_pairs(folded)
+    if not weights and ":" in folded:
+        weights = _inline_pairs(folded.split(":", 1)[1])
+    return weights
+
+
+def _inline_pairs(folded: str) -> dict[str, int | float]:
     rules = _rules()
     parts = [p for p in rules.level_separator.split(folded.strip(" .;:")) if p.strip()]
     if len(parts) < 2:

@@ -354,3 +354,67 @@ def test_the_same_plan_from_its_pdf_without_ruling_lines(tmp_path):
     assert not any(p.tables for p in doc.pages)
     record = parse_plan(doc)
     assert _readings(record) == want
+
+
+def _roccaverde(path: Path):
+    """A plan built for the before-stop review of this session: the fund in an 'ammonta a'
+    sentence, the strategicità levels named after the colon of a sentence that wraps in the
+    PDF ('Strategico 40, Rilevante 30, Ordinario 20'), 'Struttura responsabile:' before the
+    other labels, borderless indicator tables."""
+    doc = Docx()
+    doc.add_paragraph("COMUNE DI ROCCAVERDE")
+    doc.add_paragraph("Piano della Performance 2026 – Allegato B: obiettivi di performance organizzativa")
+    doc.add_paragraph("Il fondo destinato alla performance organizzativa per l'anno 2026 ammonta a € 48.500,00.")
+    doc.add_paragraph("Ad ogni obiettivo è attribuito un livello di strategicità: Strategico 40, Rilevante 30, "
+                      "Ordinario 20.")
+    doc.add_paragraph("Coefficienti per numero di dipendenti coinvolti:")
+    for band in ("da 1 a 3 dipendenti: coefficiente 1,0", "da 4 a 8 dipendenti: coefficiente 1,2",
+                 "oltre 8 dipendenti: coefficiente 1,5"):
+        doc.add_paragraph(band, style="List Bullet")
+    doc.add_paragraph("L'obiettivo si considera raggiunto, ai fini dell'erogazione del premio, se il grado di "
+                      "realizzazione è almeno pari al 60%.")
+    cards = [("Digitalizzazione delle pratiche edilizie", "Area Tecnica", "Strategico", "4 dipendenti",
+              [("Pratiche presentate on line sul totale", "≥ 80%", "60"),
+               ("Tempo medio di rilascio del permesso di costruire", "≤ 45 giorni", "40")]),
+             ("Censimento delle aree verdi comunali", "Area Lavori Pubblici", "Ordinario", "n. 9 operai",
+              [("Schede di censimento compilate", "n. 120", "50"),
+               ("Mappa pubblicata sul sito istituzionale", "Sì", "30"),
+               ("Relazione alla Giunta", "entro il 31/10/2026", "20")])]
+    for n, (title, area, level, staff, rows) in enumerate(cards, start=1):
+        if n > 1:
+            doc.add_page_break()
+        doc.add_heading(f"Obiettivo n. {n} – {title}", 2)
+        doc.add_paragraph(f"Struttura responsabile: {area}")
+        doc.add_paragraph(f"Strategicità: {level}")
+        doc.add_paragraph(f"Personale coinvolto: {staff}")
+        doc.add_paragraph("Indicatori:")
+        _table(doc, [("Indicatore", "Valore atteso", "Peso %"), *rows])
+    doc.save(path)
+    plan = (2026, 48500, {"strategico": 40, "rilevante": 30, "ordinario": 20}, 60)
+    objectives = [(c[0], c[1], c[2], s, [(name, int(w)) for name, _t, w in c[4]])
+                  for c, s in zip(cards, (4, 9))]
+    return plan, objectives
+
+
+def _roccaverde_readings(record):
+    plan = (record.plan.year, record.plan.budget.total, record.plan.strategic_weights,
+            record.plan.threshold.default_pct)
+    return plan, [(o.title, o.scope_line, o.strategic_level, o.staff_count,
+                   [(i.name, i.weight_pct) for i in o.indicators]) for o in record.objectives]
+
+
+def test_fund_levels_and_labels_in_other_sentences_from_docx(tmp_path):
+    from extractors import parse_plan, read_document
+
+    want = _roccaverde(tmp_path / "roccaverde.docx")
+    assert _roccaverde_readings(parse_plan(read_document(str(tmp_path / "roccaverde.docx")))) == want
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(pm.soffice() is None, reason="LibreOffice not installed")
+def test_fund_levels_and_labels_in_other_sentences_from_pdf(tmp_path):
+    from extractors import parse_plan, read_document
+
+    want = _roccaverde(tmp_path / "roccaverde.docx")
+    pdf = pm.to_pdf(tmp_path / "roccaverde.docx", tmp_path, tmp_path / "lo-profile")
+    assert _roccaverde_readings(parse_plan(read_document(str(pdf)))) == want
