@@ -108,6 +108,7 @@ class _Rules:
     band_window: int
     band_units: str
     band_row: re.Pattern
+    band_ocr_bullet: re.Pattern
     budget_roles: dict[str, list[re.Pattern]]
     budget_nil: dict[str, list[re.Pattern]]
     soglia: list[re.Pattern]
@@ -141,6 +142,7 @@ def _rules() -> _Rules:
         band_headings=_compile(sb["heading"]),
         band_window=int(sb["window"]),
         band_units=units,
+        band_ocr_bullet=re.compile(r"^(?:%s)\s+" % "|".join(map(re.escape, sb["ocr_bullets"]))),
         band_row=re.compile(
             rf"^(?P<label>.+?)\s*(?:[:=]|\s[-–]\s)?\s*(?:{sb['value_prefix']}\s*)?"
             rf"(?P<value>\d+[,.]\d+|\d+)\s*[;.,]?\s*$", re.IGNORECASE),
@@ -594,7 +596,9 @@ def _band_row(text: str) -> tuple[str, tuple[str, int | None, int | None], float
     """(label as printed, parsed label, coefficient) for a band row: a table row "1-2 unità 0,8"
     or a list item "– da 1 a 2 dipendenti: coefficiente 1,00;"."""
     text = clean_spaces(unify(text))
-    for candidate in dict.fromkeys((text, re.sub(r"^[-*\u2022]\s*", "", strip_bullet(text)))):
+    unbulleted = re.sub(r"^[-*\u2022]\s*", "", strip_bullet(text))
+    ocr_unbulleted = _rules().band_ocr_bullet.sub("", text, count=1)
+    for candidate in dict.fromkeys((text, unbulleted, ocr_unbulleted)):
         for rx in (BAND_ROW_RE, _rules().band_row):
             m = rx.match(candidate)
             if not m:

@@ -244,6 +244,15 @@ def test_band_labels(label, parsed):
     assert parse_band_label(label) == parsed
 
 
+def test_band_list_whose_bullets_ocr_read_as_letters():
+    # "• da 1 a 3 dipendenti: coefficiente 1,0" as Tesseract reads a 150 dpi scan of it.
+    bands, _page = find_staff_bands(_lines(
+        "Coefficienti per numero di dipendenti coinvolti:", "e dala3 dipendenti: coefficiente 1,0",
+        "e da4a8 dipendenti: coefficiente 1,2", "e oltre 8 dipendenti: coefficiente 1,5", "Testo che segue.",
+    ))
+    assert [(b.min, b.max, b.coefficient) for b in bands] == [(1, 3, 1.0), (4, 8, 1.2), (9, None, 1.5)]
+
+
 def test_unreadable_band_bounds_follow_from_neighbours():
     bands, page = find_staff_bands(_lines(
         "N. dipendenti coinvolti Peso", "1 0,50", "Da2a3 1,00", "Da4ab 1,50", "Da6a? 2,00", "Da8a9 2,50",
