@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING
 from flows import prefect_env
 from flows.run import RunOptions
 from pipeline.checks import fails
+from pipeline.errors import one_line
 from pipeline.classification import load_classification
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -253,7 +254,7 @@ def run_batch(args: argparse.Namespace) -> int:
         display.close()  # idempotent
     for o in outcomes:
         if o.status != "ok":
-            print(f"piao: {Path(args.folder) / o.file}: {o.message}", file=sys.stderr)
+            print(one_line(f"piao: {Path(args.folder) / o.file}: {o.message}"), file=sys.stderr)
     if not quiet:
         print(summary_table(outcomes))
         print(f"tempo: {time.perf_counter() - started:.1f} s -> {args.out}")

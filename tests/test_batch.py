@@ -130,3 +130,15 @@ def test_summary_table_lines_up_and_counts():
     assert lines[3][status_col:] == "ok (da cache)"
     assert "il PDF è danneggiato" in lines[4]
     assert lines[-1] == "2 di 3 piani elaborati"
+
+
+def test_batch_names_a_bad_file_with_a_newline_in_one_line(prefect_home, tmp_path, capsys):
+    from flows.cli import main
+
+    folder = tmp_path / "piani"
+    folder.mkdir()
+    (folder / "rotto\n2.pdf").write_bytes(PLAN_PDF.read_bytes()[:5000])
+    assert main(["batch", str(folder), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    named = [line for line in err.splitlines() if "rotto" in line]
+    assert named and all(r"rotto\n2.pdf" in line for line in named), err
