@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from extractors.cards.columns import _cell_lines, column_roles, unknown_columns, weight_cell
 from extractors.cards.fields import _label_of, level_value
-from extractors.cards.values import _NUM, _norm, _to_number, join_lines, kind_of, target_value
+from extractors.cards.values import _norm, join_lines, kind_of, target_value
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Table
 from extractors.normalize import fold
