@@ -13,9 +13,6 @@ from pathlib import Path
 from extractors import parse_plan, read_document
 from extractors.backends import ReadOptions
 from extractors.cards.vocabulary import load_profile
-from outputs import write_outputs
-from outputs.schema import load_plan
-from outputs.write import FILE_WRITERS
 from pipeline.allocation import allocate
 from pipeline.checks import run_checks
 from pipeline.classification import load_classification
@@ -97,6 +94,8 @@ def run_plan(path: str | Path, out_dir: str | Path, options: RunOptions = RunOpt
     record = process(record, classification)
     if progress is not None:
         progress("write", 0, 0)
+    from outputs import write_outputs  # here: a batch process that only orchestrates never loads it
+
     write_outputs(record, out_dir)
     return record
 
@@ -117,6 +116,10 @@ def render_plan(json_path: str | Path, out_dir: str | Path) -> PlanRecord:
     applied again to the corrected plan (measured values judged against the targets as they now
     read, payouts from the amounts as now allocated) and relazione.docx written with the others.
     """
+    from outputs import write_outputs
+    from outputs.schema import load_plan
+    from outputs.write import FILE_WRITERS
+
     record = process(load_plan(json_path))
     writers = {name: FILE_WRITERS[name] for name in RENDER_FILES}
     try:
