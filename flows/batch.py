@@ -13,7 +13,6 @@ at least one file could not be processed (the others were still written); otherw
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -224,13 +223,18 @@ def run_batch(args: argparse.Namespace) -> int:
         load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported
     try:  # a server the user named must answer: one line now, not a long wait
-        if os.environ.get("PREFECT_API_URL"):
-            prefect_env.check_api(os.environ["PREFECT_API_URL"])
+        if prefect_env.user_api_url():
+            prefect_env.check_api(prefect_env.user_api_url())
     except prefect_env.PrefectUnavailable as err:
         print(f"piao: {err}", file=sys.stderr)
         return 1
-    # Otherwise the temporary server starts now, while Prefect and the flows are imported below.
+    # Otherwise the temporary server starts now, while Prefect and the flows are imported below,
+    # and so does the fork server the worker processes are forked from (it imports the stages).
     prefect_env.start_temporary_server()
+    if not getattr(args, "dask_address", None):
+        from flows import workers
+
+        workers.start_early()
     from flows.plan_flow import plan_files, run_folder
 
     files = plan_files(args.folder)

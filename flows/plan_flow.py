@@ -39,6 +39,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -62,13 +63,15 @@ from prefect.runtime import flow_run as current_flow_run
 from prefect.runtime import task_run as current_task_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import _initialize_process_pool_worker  # see _start_pool
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 from pydantic import BaseModel
 
 from extractors.layout import sha256_of
 from flows import run as stages
+from flows import workers as worker_procs
 from flows.progress import stage_text
-from outputs import write_outputs
 from pipeline.checks import severity_counts
 from pipeline.classification import load_classification
 from pipeline.errors import InputError, OutputWriteError
@@ -84,7 +87,7 @@ _CODE_SUFFIXES = {".py", ".yaml", ".yml", ".json", ".jsonl", ".txt", ".csv"}
 CACHE_DAYS = float(os.environ.get("PIAO_CACHE_DAYS", "90"))
 #: Retries of a plan after a transient I/O error, waiting 2 s, then 4 s.
 RETRIES, BACKOFF_FACTOR = 2, 2
-#: Findings written to the run's log one by one (the rest are counted; all are in the artifact).
+#: Findings listed in the run's log record of findings (the rest are counted; all are in the artifact).
 LOGGED_FINDINGS = 20
 #: A scan with at least this many pages to OCR gets a progress artifact.
 PROGRESS_ARTIFACT_MIN_PAGES = 5
@@ -162,9 +165,6 @@ ProgressFn = Callable[[str, str, "PlanOutcome | None"], None]
 PageFn = Callable[[str, str, int, int], None]
 _progress_lock = threading.Lock()
 _progress: ProgressFn | None = None
-#: Where the plan task sends page events: a callable (plans on threads of this process) or a
-#: multiprocessing queue (plans in worker processes, set by :func:`_warm_worker`); or neither.
-_page_sink: PageFn | Any | None = None
 
 
 def set_progress(fn: ProgressFn | None) -> None:
@@ -184,7 +184,7 @@ def _report(file: str, stage: str, outcome: PlanOutcome | None = None) -> None:
 
 
 def _send_page(file: str, stage: str, done: int, total: int) -> None:
-    sink = _page_sink
+    sink = worker_procs.page_sink  # see flows.workers
     try:
         if callable(sink):
             sink(file, stage, done, total)
@@ -269,6 +269,14 @@ def checks_and_write_task(record: PlanRecord, classification: dict[int, str] | N
     return checked
 
 
+def write_outputs(record: PlanRecord, out_dir: str) -> None:
+    """:func:`outputs.write_outputs`, imported on first use: the batch process, which only
+    orchestrates, never loads the writers (python-docx, openpyxl, pandas, matplotlib)."""
+    from outputs import write_outputs as write
+
+    write(record, out_dir)
+
+
 def _entity_tags(record: PlanRecord) -> list[str]:
     out = []
     if record.plan.entity:
@@ -303,7 +311,9 @@ def plan_task(path: str, out_dir: str, options: stages.RunOptions,
                 if record.source.ocr_pages else "", len(record.objectives),
                 " (lettura da cache)" if cached else "")
     with tags(*_entity_tags(record)):
-        checked = checks_and_write_task(record, classification, out_dir, reporter)
+        # quote(): the record goes in as it is; Prefect would otherwise walk its ~17,000 values
+        # twice, looking for futures in them, before the task starts.
+        checked = checks_and_write_task(quote(record), classification, out_dir, reporter)
     outcome = PlanOutcome.of_record(name, out_dir, checked, cached)
     _log_findings(logger, name, checked)
     _plan_artifacts(name, out_dir, checked)
@@ -315,18 +325,23 @@ def _is_cached(state: State) -> bool:
 
 
 def _log_findings(logger: Any, name: str, record: PlanRecord) -> None:
+    """One log record for the plan's findings: the counts, then the first
+    :data:`LOGGED_FINDINGS` errors and warnings a line each (all of them are in the artifact).
+    Its level is the worst finding's; one record, not one per finding, is what the run's log
+    needs and the server stores."""
     count = severity_counts(record.findings)
-    logger.info("%s: rilievi: %d errori, %d avvisi, %d note", name, count["error"],
-                count["warning"], count["info"])
     serious = [f for f in record.findings if f.severity in ("error", "warning")]
+    lines = [f"{name}: rilievi: {count['error']} errori, {count['warning']} avvisi, "
+             f"{count['info']} note"]
     for f in serious[:LOGGED_FINDINGS]:
         where = "".join([f" obiettivo {f.objective}" if f.objective else "",
                          f" p. {f.page}" if f.page else ""])
-        level = logging.ERROR if f.severity == "error" else logging.WARNING
-        logger.log(level, "%s: [%s]%s %s", name, f.rule, where, f.message)
+        lines.append(f"- [{f.rule}]{where} {f.message}")
     if len(serious) > LOGGED_FINDINGS:
-        logger.info("%s: e altri %d rilievi (tutti nell'artefatto)", name,
-                    len(serious) - LOGGED_FINDINGS)
+        lines.append(f"e altri {len(serious) - LOGGED_FINDINGS} rilievi (tutti nell'artefatto)")
+    level = (logging.ERROR if count["error"] else logging.WARNING if count["warning"]
+             else logging.INFO)
+    logger.log(level, "%s", "\n".join(lines))
 
 
 #: The outputs linked from a plan's markdown artifact, with whom each is for.
@@ -579,40 +594,6 @@ def outcomes_of(state: State) -> list[PlanOutcome]:
 # --------------------------------------------------------------------------- task runners
 
 
-#: Modules a worker process imports once, before its first plan (the xargs baseline pays them
-#: for every plan).
-WARM_MODULES = ("flows.run", "extractors.pdf", "extractors.docx", "extractors.plan",
-                "outputs", "pipeline.checks", "pipeline.allocation", "spacy")
-
-
-class _PageConnection:
-    """A worker's end of the page-event channel: events go to the batch process over a local
-    connection (picklable address and key, unlike a multiprocessing queue)."""
-
-    def __init__(self, address: Any, authkey: bytes):
-        from multiprocessing.connection import Client
-
-        self.conn = Client(address, authkey=authkey)
-        self.lock = threading.Lock()
-
-    def put_nowait(self, item: tuple[str, str, int, int]) -> None:
-        with self.lock:
-            self.conn.send(item)
-
-
-def _warm_worker(address: Any = None, authkey: bytes = b"") -> None:
-    """``ProcessPoolTaskRunner`` initializer: import the stages once and route page events to
-    the batch process's display."""
-    global _page_sink
-    prefect_env.configure(quiet=True)
-    for name in WARM_MODULES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    if address is not None:
-        with contextlib.suppress(OSError):
-            _page_sink = _PageConnection(address, authkey)
-
-
 #: Process pools whose workers were started before their flow run, by key (this process only).
 _STARTED: dict[str, WarmProcessPoolTaskRunner] = {}
 
@@ -621,7 +602,7 @@ class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
     """Prefect's process pool, whose worker processes may start before the flow run does.
 
     :meth:`start_workers` enters a copy of the runner and starts its worker processes at once,
-    so that they import the stages (:func:`_warm_worker`) while the API server starts, instead
+    so that they are ready (:func:`flows.workers.warm_worker`) while the API server starts, instead
     of after the flow run began. The flow engine enters a ``duplicate()`` of the runner it is
     given: for the handle :meth:`start_workers` returns, that is the started copy (once). The
     handle holds only a key, so it still pickles (the flow carries its runner to the workers,
@@ -668,13 +649,48 @@ class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
             self._entered_early = False
             return self
         self._submitted = threading.Event()
-        return super().__enter__()
+        return self._start_pool(worker_procs.context())
+
+    def _start_pool(self, mp_context: Any) -> WarmProcessPoolTaskRunner:
+        """``ProcessPoolTaskRunner.__enter__`` of Prefect 3.9 with the start method as a
+        parameter: Prefect's own uses ``spawn`` (a new interpreter that imports everything,
+        per worker); :func:`flows.workers.context` gives ``forkserver`` (see there)."""
+        TaskRunner.__enter__(self)
+        self._subprocess_message_queue = mp_context.Queue()
+        self._message_forwarding_thread = threading.Thread(
+            target=self._forward_subprocess_messages,
+            name="ProcessPoolTaskRunnerMessageForwarder", daemon=True)
+        self._message_forwarding_thread.start()
+        try:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self._max_workers, mp_context=mp_context,
+                initializer=_initialize_process_pool_worker,
+                initargs=(self._subprocess_message_queue, self._initializer, self._initargs))
+            self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
+        except Exception:
+            if self._executor is not None:
+                self._executor.shutdown(cancel_futures=True, wait=True)
+                self._executor = None
+            self._stop_message_forwarding()
+            raise
+        return self
 
     def submit(self, *args: Any, **kwargs: Any) -> Any:
         if not self._submitted.is_set():  # the flow run's context: its settings name the API
             self._submit_context = contextvars.copy_context()
             self._submitted.set()
         return super().submit(*args, **kwargs)
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            # SIGTERM (Prefect's TerminationSignal), Ctrl-C, exit: the plans in progress stop
+            # now -- shutting the pool down would first wait for each of them to end. A plan
+            # cut short leaves only its staging folder, which the next run removes.
+            executor = self._executor
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                with contextlib.suppress(OSError, ValueError):
+                    process.terminate()
+        super().__exit__(exc_type, exc_value, traceback)
 
     def cancel_all(self) -> None:
         submitted = getattr(self, "_submitted", None)
@@ -722,9 +738,10 @@ def task_runner(workers: int | None = None, dask_address: str | None = None,
     """The runner for :func:`folder_flow`.
 
     Reading a plan is CPU-bound Python (pdfplumber, the parser), so threads do not scale: plans
-    run in ``workers`` processes of Prefect's process pool, which import the stages once
-    (:func:`_warm_worker`) and keep them loaded from plan to plan (started before the flow run
-    by :func:`run_folder`, see :class:`WarmProcessPoolTaskRunner`); or on the existing Dask
+    run in ``workers`` processes of Prefect's process pool, forked from a fork server that
+    imported Prefect and the stages once (:mod:`flows.workers`), which keep them loaded from plan
+    to plan (started before the flow run by :func:`run_folder`, see
+    :class:`WarmProcessPoolTaskRunner`); or on the existing Dask
     cluster at ``dask_address``. One worker: a thread (no process to start).
     """
     if dask_address:
@@ -734,23 +751,23 @@ def task_runner(workers: int | None = None, dask_address: str | None = None,
     n = local_workers(workers)
     if n == 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    return WarmProcessPoolTaskRunner(max_workers=n, initializer=_warm_worker, initargs=pages_at or ())
+    return WarmProcessPoolTaskRunner(max_workers=n, initializer=worker_procs.warm_worker,
+                                     initargs=(dict(os.environ), os.getpid(), *(pages_at or ())))
 
 
 @contextlib.contextmanager
 def _page_events(workers: int | None, dask_address: str | None,
                  pages: PageFn | None) -> Iterator[TaskRunner]:
     """Yield the task runner, with page events of the plans routed to ``pages``."""
-    global _page_sink
     if pages is None or dask_address:
         yield task_runner(workers, dask_address)
         return
     if local_workers(workers) == 1:  # plans on a thread of this process: call it directly
-        _page_sink = pages
+        worker_procs.page_sink = pages
         try:
             yield task_runner(workers, dask_address)
         finally:
-            _page_sink = None
+            worker_procs.page_sink = None
         return
     from multiprocessing.connection import Listener
 

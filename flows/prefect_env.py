@@ -177,11 +177,20 @@ class TemporaryServer:
         for service in TEMPORARY_SERVER_SERVICES_OFF:
             env[f"PREFECT_SERVER_SERVICES_{service}_ENABLED"] = "false"
         with open(self.log, "wb") as log:
+            # The server ends with this process, also when it is killed (SIGTERM, SIGKILL): the
+            # kernel's parent-death signal, asked for by the thread that starts it -- only the
+            # main thread, which lives as long as the process does.
+            import threading
+
+            from pipeline.forking import parent_death_signal
+
+            main = threading.current_thread() is threading.main_thread()
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                  "--port", str(self.port), "--no-ui", "--analytics-off", "--no-scheduler",
                  "--no-late-runs"],
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=parent_death_signal(os.getpid()) if main else None,
             )
 
     def wait(self) -> str:
@@ -230,8 +239,7 @@ def start_temporary_server() -> TemporaryServer | None:
     their own -- a second server's start-up and CPU in every batch.
     """
     global _temporary
-    user_url = os.environ.get("PREFECT_API_URL")
-    if user_url and not (_temporary is not None and user_url == _temporary.url):
+    if user_api_url():
         return None
     if _temporary is None or not _temporary.alive():
         import atexit
@@ -242,6 +250,13 @@ def start_temporary_server() -> TemporaryServer | None:
         if "prefect" not in sys.modules:  # else api_server() sets it for its block only
             os.environ["PREFECT_API_URL"] = _temporary.url
     return _temporary
+
+
+def user_api_url() -> str | None:
+    """``PREFECT_API_URL`` from the environment, unless it names this process's temporary
+    server (:func:`start_temporary_server` puts that there too)."""
+    url = os.environ.get("PREFECT_API_URL")
+    return None if not url or _ours(url) is not None else url
 
 
 def _ours(url: str | None) -> TemporaryServer | None:

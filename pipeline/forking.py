@@ -90,6 +90,26 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def parent_death_signal(parent_pid: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` for :class:`subprocess.Popen`: the child asks for SIGKILL when
+    ``parent_pid`` ends (see :func:`die_with_parent`). The C library is looked up here, in the
+    parent, so that the child -- between fork and exec -- only makes the system call. None where
+    there is no such call (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent ended before the request: end now
+            os._exit(1)
+
+    return preexec
+
+
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid)

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PLAN_PDF = EXAMPLES / "chiari-2025.pdf"
@@ -142,3 +144,71 @@ def test_batch_names_a_bad_file_with_a_newline_in_one_line(prefect_home, tmp_pat
     err = capsys.readouterr().err
     named = [line for line in err.splitlines() if "rotto" in line]
     assert named and all(r"rotto\n2.pdf" in line for line in named), err
+
+
+# --------------------------------------------------------------------------- killed batch
+
+
+def _descendants(pid: int) -> set[int]:
+    import psutil
+
+    try:
+        return {p.pid for p in psutil.Process(pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def _alive(pids: set[int]) -> set[int]:
+    import psutil
+
+    out = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.add(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_killed_batch_leaves_no_process_behind(tmp_path, sig):
+    """``piao batch`` killed while its plans are read: the temporary Prefect server, the fork
+    server and the worker processes end with it (SIGKILL gives the batch no chance to clean up:
+    the kernel's parent-death signal and the workers' own watch do it)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "piani"
+    folder.mkdir()
+    for i in range(6):
+        shutil.copy(PLAN_DOCX, folder / f"piano-{i}.docx")
+    env = {**os.environ, "PIAO_PREFECT_HOME": str(tmp_path / "home")}
+    env.pop("PREFECT_API_URL", None)
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "batch", str(folder), "--out", str(tmp_path / "out"),
+         "--workers", "2", "--quiet"], cwd=EXAMPLES.parent, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Wait for the family: the server, multiprocessing's resource tracker and the workers
+        # (with the fork server in between when there is one).
+        deadline, family = time.monotonic() + 240, set()
+        while time.monotonic() < deadline and batch.poll() is None:
+            family |= _descendants(batch.pid)
+            if len(_alive(family)) >= 4:
+                break
+            time.sleep(0.2)
+        assert batch.poll() is None, "the batch ended before it could be killed"
+        assert len(_alive(family)) >= 4, f"processes seen: {sorted(family)}"
+        batch.send_signal(getattr(signal, sig))
+        batch.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while _alive(family) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(family), f"left running after {sig}: {sorted(_alive(family))}"
+    finally:
+        for pid in _alive(_descendants(batch.pid) | {batch.pid}):
+            os.kill(pid, signal.SIGKILL)
