@@ -2,8 +2,10 @@
 
 Prefect's ``ProcessPoolTaskRunner`` spawns each worker as a fresh interpreter, which then imports
 Prefect and every stage (~2 CPU-s, the same work in each worker). Python's ``forkserver`` start
-method does that import once: a server process imports :data:`WARM_MODULES` (its "preload") and
-forks every worker from itself, so a worker costs a fork. :func:`start_early` starts the fork
+method does that import once: a server process imports :data:`WARM_MODULES` and fills the caches
+every plan uses (:data:`WARM_CALLS`: vocabularies, spaCy pipelines, compiled patterns) -- its
+"preload", :mod:`flows.preload` -- and forks every worker from itself, so a worker costs a fork
+and starts warm. :func:`start_early` starts the fork
 server at once -- ``piao batch`` calls it before it imports Prefect, so the import runs while the
 temporary Prefect server starts.
 
@@ -31,7 +33,29 @@ from typing import Any
 #: Modules the fork server imports once, before it forks the first worker (the xargs baseline
 #: pays them for every plan).
 WARM_MODULES = ("prefect", "flows.plan_flow", "flows.run", "extractors.pdf", "extractors.docx",
-                "extractors.plan", "outputs", "pipeline.checks", "pipeline.allocation", "spacy")
+                "extractors.plan", "outputs", "pipeline.checks", "pipeline.allocation", "spacy",
+                "matplotlib.pyplot")
+#: Cached functions (``module:function``, no arguments) every plan calls, filled once in the
+#: fork server: the vocabularies and wordings read from YAML, the spaCy pipelines, the regular
+#: expressions compiled from the patterns, the code version of the read cache's key.
+WARM_CALLS = (
+    "flows.plan_flow:code_version",
+    "extractors.cards.vocabulary:patterns",
+    "extractors.intro:_rules",
+    "extractors.intro:_band_labels",
+    "extractors.pageblocks:_data",
+    "extractors.cards.values:_qty_classes",
+    "extractors.staff:get_nlp",
+    "pipeline.dates:_nlp",
+    "pipeline.dates:_matcher",
+    "pipeline.checks:catalogue",
+    "pipeline.quantities:_patterns",
+    "pipeline.results:vocabulary",
+    "outputs.verifica:wording",
+    "outputs.allegato:_text",
+)
+#: What the fork server imports: a module whose import runs :func:`warm`.
+PRELOAD = "flows.preload"
 
 
 def start_method() -> str:
@@ -46,7 +70,7 @@ def context() -> BaseContext:
     """The multiprocessing context the worker processes are started with."""
     ctx = multiprocessing.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(list(WARM_MODULES))  # read when the server starts
+        ctx.set_forkserver_preload([PRELOAD])  # read when the server starts
     return ctx
 
 
@@ -57,6 +81,24 @@ def start_early() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+def warm() -> list[str]:
+    """Import :data:`WARM_MODULES` and call :data:`WARM_CALLS`; return what could not be done
+    (a worker still works without it: each cache fills on first use)."""
+    missed = []
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missed.append(name)
+    for call in WARM_CALLS:
+        module, _, function = call.partition(":")
+        try:
+            getattr(importlib.import_module(module), function)()
+        except Exception:  # noqa: BLE001 - a cache that cannot fill here fills on first use
+            missed.append(call)
+    return missed
 
 
 # --------------------------------------------------------------------------- in the worker
@@ -127,9 +169,7 @@ def warm_worker(environ: dict[str, str] | None = None, batch_pid: int | None = N
     from flows import prefect_env
 
     prefect_env.configure(quiet=True)
-    for name in WARM_MODULES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+    warm()  # done already in a worker forked from the fork server
     if address is not None:
         with contextlib.suppress(OSError):
             page_sink = PageConnection(address, authkey)
