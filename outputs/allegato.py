@@ -622,6 +622,27 @@ def _xml_text(text: str | None) -> str:
     return XML_BAD.sub("", text or "")
 
 
+class _Grid:
+    """``table.cell(r, c)`` without its cost: python-docx's ``Table.cell`` lays out every cell
+    of the table again on each call (``Table._cells``), quadratic in the cells of a table. Here
+    the layout is taken once, and again only after the table's structure changed (a merge)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.n_cols = len(table.columns)
+        self._cells: list[_Cell] | None = None
+
+    def cell(self, r: int, c: int) -> _Cell:
+        """The cell at row ``r``, grid column ``c`` (as ``table.cell(r, c)``)."""
+        if self._cells is None:
+            self._cells = self.table._cells
+        return self._cells[c + r * self.n_cols]
+
+    def changed(self) -> None:
+        """Cells were merged: lay the table out again at the next :meth:`cell`."""
+        self._cells = None
+
+
 class _BlockWriter:
     """Writes blocks into a python-docx document, one Word list per run of numbered items."""
 
@@ -748,22 +769,23 @@ class _BlockWriter:
             table.autofit = False
             for col, w in zip(table.columns, b.widths):
                 col.width = Pt(w)
+        grid = _Grid(table)
         for r, row in enumerate(b.rows):
             for c, cell in enumerate(row):
-                target = table.cell(r, c)
+                target = grid.cell(r, c)
                 if len(b.widths) == n_cols:
                     target.width = Pt(b.widths[c])
                 self._fill_cell(target, cell, bold=r < b.header_rows, size=size)
         for r in range(min(b.header_rows, len(table.rows))):
             table.rows[r]._tr.get_or_add_trPr().append(
                 parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
-        self._merge(table, b.rows)
+        self._merge(grid, b.rows)
         if self._turns_page(b):
-            self._mark_page(table.cell(0, 0).paragraphs[0])
+            self._mark_page(grid.cell(0, 0).paragraphs[0])
         if len(b.row_pages) == len(b.rows):
             for r in range(1, len(b.rows)):
                 if b.row_pages[r] > b.row_pages[r - 1]:
-                    self._mark_page(table.cell(r, 0).paragraphs[0])
+                    self._mark_page(grid.cell(r, 0).paragraphs[0])
             self.page = max(self.page or 0, b.row_pages[-1])
         self.last_list = None
         self.last_table = True
@@ -781,7 +803,7 @@ class _BlockWriter:
             _spacing(p, 0, 0)
 
     @staticmethod
-    def _merge(table: Table, rows: list[list[Cell]]) -> None:
+    def _merge(grid: _Grid, rows: list[list[Cell]]) -> None:
         """Merge what the original merged: first across (a "left" cell joins its left
         neighbour), then down (an "up" cell joins the cell above)."""
         n_rows = len(rows)
@@ -793,9 +815,10 @@ class _BlockWriter:
                     end += 1
                 if end > c:
                     try:
-                        table.cell(r, c).merge(table.cell(r, end))
+                        grid.cell(r, c).merge(grid.cell(r, end))
                     except Exception:  # noqa: BLE001 - an irregular grid: keep the cells apart
                         pass
+                    grid.changed()
                 c = end + 1
         for c in range(max(len(r) for r in rows)):
             r = 0
@@ -805,12 +828,13 @@ class _BlockWriter:
                     end += 1
                 if end > r and rows[r][c].merged != "left":
                     try:
-                        merged = table.cell(r, c).merge(table.cell(end, c))
+                        merged = grid.cell(r, c).merge(grid.cell(end, c))
                         for extra in merged.paragraphs[1:]:
                             if not extra.text and len(merged.paragraphs) > 1:
                                 extra._p.getparent().remove(extra._p)
                     except Exception:  # noqa: BLE001
                         pass
+                    grid.changed()
                 r = end + 1
 
     def section(self, b: Block) -> None:
