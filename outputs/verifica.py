@@ -215,14 +215,17 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_c
     table.style = doc.styles[style]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    # A row's cells taken once: python-docx lays the whole row out again on each ``row.cells``.
+    cells = table.rows[0].cells
     for i, text in enumerate(header):
-        _fill(table.rows[0].cells[i], text, bold=True, align=aligns[i])
+        _fill(cells[i], text, bold=True, align=aligns[i])
     repeat_header(table)
     for r, values in enumerate(rows):
         row = table.add_row()
         cant_split(row)
+        cells = row.cells
         for i, text in enumerate(values):
-            _fill(row.cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
+            _fill(cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
     _fix_widths(table, widths_cm)
     if keep_together and len(table.rows) <= 12:  # a short table stays on one page, with what precedes it
         for row in table.rows[:-1]:
