@@ -6,9 +6,12 @@ seconds (``resource.getrusage`` SELF + CHILDREN) of the best run. The first run 
 file also pays the imports and the lazy loads; the best of three does not. With ``--keep DIR``
 the last run's outputs stay in ``DIR/<file name>/`` (for ``scripts/compare_outputs.py``); with
 ``--cprofile N`` each file's last run is profiled and the N costliest functions (cumulative)
-printed, ``--sort tottime`` to sort by own time.
+printed, ``--sort tottime`` to sort by own time. ``--no-fork`` sets ``PIAO_FORK=0``: the run
+then stays in one process, as in a batch worker (a daemonic worker never forks); by default a
+run forks verifica.docx's writer (and, on an idle machine, half the PDF pages) as ``piao run``
+does, and the children's CPU is counted too.
 
-Usage: python scripts/profile_plan.py [FILE ...] [--runs 3] [--keep DIR] [--cprofile N]
+Usage: python scripts/profile_plan.py [FILE ...] [--runs 3] [--keep DIR] [--cprofile N] [--no-fork]
 With no FILE: examples/chiari-2025.{pdf,docx} and the Montecaldo and Valmorena PDF and DOCX
 fixtures (``PIAO_FIXTURES``, default /work/shared/fixtures).
 """
@@ -47,7 +50,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", type=Path, help="keep the last run's outputs in DIR/<file name>/")
     parser.add_argument("--cprofile", type=int, metavar="N", help="profile the last run, print N rows")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument("--no-fork", action="store_true", help="PIAO_FORK=0: one process, as a batch worker")
     args = parser.parse_args(argv)
+    if args.no_fork:
+        os.environ["PIAO_FORK"] = "0"
 
     from flows.run import RunOptions, run_plan
 
