@@ -21,7 +21,7 @@ from typing import Iterable
 from extractors.backends import ReadOptions
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
-from extractors import pdfguard
+from extractors import pdfguard, pdfobjects
 from pipeline.deadline import check as deadline_check
 from pipeline.deadline import deadline
 from pipeline.errors import InputError
@@ -109,6 +109,7 @@ def _open(path: str):
     import pdfplumber
 
     pdfguard.install()
+    pdfobjects.install()
     pdf = None
     try:
         pdf = pdfplumber.open(path)
