@@ -21,7 +21,7 @@ from typing import Iterable
 from extractors.backends import ReadOptions
 from extractors.layout import Document, Line, Page, Table, Word, sha256_of
 from extractors.layout import words_to_lines as layout_words_to_lines
-from extractors import pdfguard, pdfobjects
+from extractors import pdfguard
 from pipeline.deadline import check as deadline_check
 from pipeline.deadline import deadline
 from pipeline.errors import InputError
@@ -107,6 +107,8 @@ def _chain(err: BaseException | None) -> Iterable[BaseException]:
 
 def _open(path: str):
     import pdfplumber
+
+    from extractors import pdfobjects  # imports pdfplumber: only when a PDF is read
 
     pdfguard.install()
     pdfobjects.install()

@@ -6,7 +6,8 @@ references, recursing into lists, tuples and dicts). A character's attributes ar
 numbers, strings and tuples of numbers: the recursion only rebuilds what it was given, and on a
 49-page plan it was a quarter of the reading. :func:`process_object` is pdfplumber's own method
 with one change: a value that is a plain scalar, or a tuple of plain scalars, is kept (a tuple
-copied) without the call; anything else still goes through ``resolve_all``. The dicts are equal
+copied) without the call; anything else still goes through ``resolve_all``; and the colour
+space name every character carries is decoded once per name, not per character. The dicts are equal
 to pdfplumber's (``tests/test_pdf_objects.py`` compares every object of real PDFs).
 
 The method is replaced only on the pdfplumber releases it was written against
@@ -18,6 +19,11 @@ from __future__ import annotations
 import re
 import threading
 from typing import Any
+from unicodedata import normalize as normalize_unicode
+
+from pdfminer.layout import LTChar, LTCurve, LTTextContainer
+from pdfplumber import page as plpage
+from pdfplumber.utils import resolve_all, resolve_and_decode
 
 #: pdfplumber releases (major.minor) whose ``Page.process_object`` this mirrors.
 RELEASES = ("0.11",)
@@ -26,19 +32,25 @@ RELEASES = ("0.11",)
 _SCALARS = frozenset({float, int, str, bool, type(None)})
 
 _kinds: dict[type, str] = {}
+_names: dict[str, Any] = {}
 _installed = False
 _original = None  # pdfplumber's own method, once replaced
 _lock = threading.Lock()
 
 
+def _decoded_name(name):
+    """``resolve_and_decode`` of a colour space's name: a str name (every character of a page
+    names one of a few) is decoded once per process, anything else each time."""
+    if type(name) is not str:
+        return resolve_and_decode(name)
+    decoded = _names.get(name)
+    if decoded is None:
+        decoded = _names[name] = resolve_and_decode(name)
+    return decoded
+
+
 def process_object(self, obj) -> dict[str, Any]:
     """pdfplumber 0.11's ``Page.process_object``, with scalar attributes taken as they are."""
-    from unicodedata import normalize as normalize_unicode
-
-    from pdfminer.layout import LTChar, LTCurve, LTTextContainer
-    from pdfplumber import page as plpage
-    from pdfplumber.utils import resolve_all, resolve_and_decode
-
     cls = obj.__class__
     kind = _kinds.get(cls)
     if kind is None:
@@ -62,7 +74,7 @@ def process_object(self, obj) -> dict[str, Any]:
 
     for cs in ["ncs", "scs"]:
         if hasattr(obj, cs):
-            attr[cs] = resolve_and_decode(getattr(obj, cs).name)
+            attr[cs] = _decoded_name(getattr(obj, cs).name)
 
     if isinstance(obj, (LTChar, LTTextContainer)):
         text = obj.get_text()
@@ -94,7 +106,6 @@ def process_object(self, obj) -> dict[str, Any]:
 def supported() -> bool:
     """Whether the installed pdfplumber is a release :func:`process_object` mirrors."""
     import pdfplumber
-    from pdfplumber import page as plpage
 
     version = getattr(pdfplumber, "__version__", "")
     return (".".join(version.split(".")[:2]) in RELEASES
