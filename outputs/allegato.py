@@ -32,7 +32,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
+from outputs.docx_common import XML_BAD, add_field, add_text_run, cant_split, repeat_header, shade
 from pipeline.formatting import format_eur, format_number, format_pct
 from pipeline.money import from_cents, to_cents, to_decimal
 from pipeline.blocks import corrected
@@ -127,7 +127,7 @@ def _para(container, text: str = "", *, style: str | None = None, size: float | 
           after: float = 4, keep_next: bool = False, page_break: bool = False) -> Paragraph:
     p = container.add_paragraph(style=style)
     if text:
-        _set_run_font(p.add_run(text), size, bold, italic)
+        _set_run_font(add_text_run(p, text), size, bold, italic)
     if align is not None:
         p.alignment = align
     _spacing(p, before, after)
@@ -198,7 +198,7 @@ def _fill(cell: _Cell, text: str | Iterable[str], *, size: float, bold: bool = F
     for i, line in enumerate(lines):
         p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
         if line:
-            _set_run_font(p.add_run(line), size, bold)
+            _set_run_font(add_text_run(p, line), size, bold)
         p.alignment = align
         _spacing(p, 1, 1)
 
@@ -722,7 +722,7 @@ class _BlockWriter:
         p = container.add_paragraph(style=style)
         value = _xml_text(b.text if text is None else text)
         if value:
-            run = p.add_run(value)
+            run = add_text_run(p, value)
             if b.bold:
                 run.bold = True
         size = b.size or ({0: 20, 1: 14, 2: 12}.get(b.level or 1, BODY_PT) if b.kind == "heading" else None)
@@ -796,7 +796,7 @@ class _BlockWriter:
             p = target.paragraphs[0] if i == 0 else target.add_paragraph()
             value = _xml_text(text)
             if value:
-                run = p.add_run(value)
+                run = add_text_run(p, value)
                 run.font.size = Pt(size)
                 if bold:
                     run.bold = True
