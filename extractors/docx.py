@@ -244,9 +244,10 @@ class _Reader:
         self.path = path
         self.styles = _Styles(docx)
         self.state = _State()
-        from extractors.docx_blocks import Numbering
+        from extractors.docx_blocks import Numbering, ParagraphStyles
 
         self.numbering = Numbering(docx)
+        self.paragraph_styles = ParagraphStyles(docx)
         self.markers: dict = {}  # a list paragraph (element) -> its marker, as printed
         self.section_sects = self._section_properties()
         self.section = 0
@@ -330,7 +331,7 @@ class _Reader:
     def _marker(self, p) -> str | None:
         from extractors.docx_blocks import num_pr_of
 
-        num = num_pr_of(p, self.docx)
+        num = num_pr_of(p, self.paragraph_styles)
         if num is None:
             return None
         marker = self.numbering.marker(*num)
@@ -603,7 +604,7 @@ def _blocks(d, reader: "_Reader", n_pages: int) -> list:
         if el.tag == _q("tbl"):
             out.append(db.table_block(el, page, text_of))
             continue
-        out.extend(db.paragraph_blocks(el, d._body, reader.markers, page, text_of))
+        out.extend(db.paragraph_blocks(el, d._body, reader.paragraph_styles, reader.markers, page, text_of))
         if el.find(f"{_q('pPr')}/{_q('sectPr')}") is not None and section + 1 < len(sects):
             section += 1
             out.append(Block(kind="section", landscape=db.landscape(sects[section]), page=page))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from docx.enum.style import WD_STYLE_TYPE
 from docx.text.paragraph import Paragraph
 
 from pipeline.record import Block, Cell
@@ -90,31 +91,70 @@ class Numbering:
         return re.sub(r"%(\d)", fill, text)
 
 
-def _num_pr(p: Paragraph):
-    ppr = p._p.pPr
+class ParagraphStyles:
+    """The paragraph styles of one document, looked up once.
+
+    python-docx's ``Paragraph.style`` scans every style of the document for the default one on
+    each call for a paragraph without a ``pStyle`` (and runs an XPath for one with it); the
+    numbering a style gives (``numPr`` through ``basedOn``) is walked again for each paragraph.
+    Here both are looked up once per style, with python-docx's own rules: an unknown id, or the
+    id of a style of another type, gives the default paragraph style (the last one marked
+    default); a style id defined twice is its first definition."""
+
+    def __init__(self, docx) -> None:
+        styles = docx.styles
+        self.default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.by_id: dict[str, object] = {}
+        for style in styles:
+            if style.style_id is not None:
+                self.by_id.setdefault(style.style_id, style)
+        self._numbering: dict[str | None, object] = {}
+
+    def of(self, el):
+        """The style of paragraph element ``el`` (as ``Paragraph(el, parent).style``)."""
+        style_id = el.style
+        if not style_id:
+            return self.default
+        style = self.by_id.get(style_id)
+        if style is None or style.element.type != WD_STYLE_TYPE.PARAGRAPH:
+            return self.default
+        return style
+
+    def num_pr(self, style):
+        """The ``numPr`` a paragraph of ``style`` inherits: its own or its nearest base's."""
+        key = style.style_id if style is not None else None
+        if key not in self._numbering:
+            found, seen = None, set()
+            while style is not None and style.style_id not in seen:
+                seen.add(style.style_id)
+                sppr = style.element.pPr
+                if sppr is not None and sppr.numPr is not None:
+                    found = sppr.numPr
+                    break
+                style = style.base_style
+            self._numbering[key] = found
+        return self._numbering[key]
+
+
+def _num_pr(el, styles: ParagraphStyles):
+    ppr = el.pPr
     if ppr is not None and ppr.numPr is not None:
         return ppr.numPr
-    style = p.style
-    while style is not None:
-        sppr = style.element.pPr
-        if sppr is not None and sppr.numPr is not None:
-            return sppr.numPr
-        style = style.base_style
-    return None
+    return styles.num_pr(styles.of(el))
 
 
-def num_pr_of(el, docx) -> tuple[str, int] | None:
+def num_pr_of(el, styles: ParagraphStyles) -> tuple[str, int] | None:
     """(numId, level) of a body paragraph that is a list item, else None."""
-    num = _num_pr(Paragraph(el, docx._body))
+    num = _num_pr(el, styles)
     if num is None or num.numId is None or not num.numId.val:
         return None
     return str(num.numId.val), (num.ilvl.val if num.ilvl is not None else 0)
 
 
-def _align(p: Paragraph) -> str | None:
+def _align(p: Paragraph, style) -> str | None:
     value = p.alignment
-    if value is None and p.style is not None:
-        value = p.style.paragraph_format.alignment
+    if value is None and style is not None:
+        value = style.paragraph_format.alignment
     return _ALIGN.get(int(value)) if value is not None and int(value) in _ALIGN else None
 
 
@@ -137,7 +177,7 @@ def _space_after(p: Paragraph) -> float | None:
     return value.pt if value is not None else None
 
 
-def paragraph_blocks(el, parent, markers: dict, page: int, text_of) -> list[Block]:
+def paragraph_blocks(el, parent, styles: ParagraphStyles, markers: dict, page: int, text_of) -> list[Block]:
     """A body paragraph as blocks: a page break before it when it asks for one, then the
     paragraph itself (split where it holds an explicit page break)."""
     p = Paragraph(el, parent)
@@ -146,20 +186,21 @@ def paragraph_blocks(el, parent, markers: dict, page: int, text_of) -> list[Bloc
     if ppr is not None and ppr.find(_q("pageBreakBefore")) is not None and \
             ppr.find(_q("pageBreakBefore")).get(_q("val")) not in ("0", "false", "off"):
         out.append(Block(kind="page_break", page=page))
-    style = p.style.name if p.style is not None else ""
+    p_style = styles.of(el)
+    style = p_style.name if p_style is not None else ""
     heading = _HEADING.match(style or "")
     kind, level, marker = "paragraph", None, None
     if heading:
         kind, level = "heading", int(heading.group(1))
     elif (style or "").lower() in ("title", "titolo"):
         kind, level = "heading", 0
-    num = _num_pr(p)
+    num = _num_pr(el, styles)
     if num is not None and num.numId is not None and num.numId.val:
         level = num.ilvl.val if num.ilvl is not None else 0
         marker = markers.get(el)
         if kind == "paragraph":
             kind = "list_item"
-    align, bold = _align(p), _bold(p)
+    align, bold = _align(p, p_style), _bold(p)
     parts = text_of(el)
     for k, part in enumerate(parts):
         if k:

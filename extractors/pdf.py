@@ -108,7 +108,10 @@ def _chain(err: BaseException | None) -> Iterable[BaseException]:
 def _open(path: str):
     import pdfplumber
 
+    from extractors import pdfobjects  # imports pdfplumber: only when a PDF is read
+
     pdfguard.install()
+    pdfobjects.install()
     pdf = None
     try:
         pdf = pdfplumber.open(path)

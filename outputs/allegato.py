@@ -32,7 +32,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from outputs.docx_common import XML_BAD, add_field, cant_split, repeat_header, shade
+from outputs.docx_common import XML_BAD, add_field, add_text_run, cant_split, repeat_header, shade
 from pipeline.formatting import format_eur, format_number, format_pct
 from pipeline.money import from_cents, to_cents, to_decimal
 from pipeline.blocks import corrected
@@ -127,7 +127,7 @@ def _para(container, text: str = "", *, style: str | None = None, size: float | 
           after: float = 4, keep_next: bool = False, page_break: bool = False) -> Paragraph:
     p = container.add_paragraph(style=style)
     if text:
-        _set_run_font(p.add_run(text), size, bold, italic)
+        _set_run_font(add_text_run(p, text), size, bold, italic)
     if align is not None:
         p.alignment = align
     _spacing(p, before, after)
@@ -198,7 +198,7 @@ def _fill(cell: _Cell, text: str | Iterable[str], *, size: float, bold: bool = F
     for i, line in enumerate(lines):
         p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
         if line:
-            _set_run_font(p.add_run(line), size, bold)
+            _set_run_font(add_text_run(p, line), size, bold)
         p.alignment = align
         _spacing(p, 1, 1)
 
@@ -622,6 +622,27 @@ def _xml_text(text: str | None) -> str:
     return XML_BAD.sub("", text or "")
 
 
+class _Grid:
+    """``table.cell(r, c)`` without its cost: python-docx's ``Table.cell`` lays out every cell
+    of the table again on each call (``Table._cells``), quadratic in the cells of a table. Here
+    the layout is taken once, and again only after the table's structure changed (a merge)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.n_cols = len(table.columns)
+        self._cells: list[_Cell] | None = None
+
+    def cell(self, r: int, c: int) -> _Cell:
+        """The cell at row ``r``, grid column ``c`` (as ``table.cell(r, c)``)."""
+        if self._cells is None:
+            self._cells = self.table._cells
+        return self._cells[c + r * self.n_cols]
+
+    def changed(self) -> None:
+        """Cells were merged: lay the table out again at the next :meth:`cell`."""
+        self._cells = None
+
+
 class _BlockWriter:
     """Writes blocks into a python-docx document, one Word list per run of numbered items."""
 
@@ -701,7 +722,7 @@ class _BlockWriter:
         p = container.add_paragraph(style=style)
         value = _xml_text(b.text if text is None else text)
         if value:
-            run = p.add_run(value)
+            run = add_text_run(p, value)
             if b.bold:
                 run.bold = True
         size = b.size or ({0: 20, 1: 14, 2: 12}.get(b.level or 1, BODY_PT) if b.kind == "heading" else None)
@@ -748,22 +769,23 @@ class _BlockWriter:
             table.autofit = False
             for col, w in zip(table.columns, b.widths):
                 col.width = Pt(w)
+        grid = _Grid(table)
         for r, row in enumerate(b.rows):
             for c, cell in enumerate(row):
-                target = table.cell(r, c)
+                target = grid.cell(r, c)
                 if len(b.widths) == n_cols:
                     target.width = Pt(b.widths[c])
                 self._fill_cell(target, cell, bold=r < b.header_rows, size=size)
         for r in range(min(b.header_rows, len(table.rows))):
             table.rows[r]._tr.get_or_add_trPr().append(
                 parse_xml(f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
-        self._merge(table, b.rows)
+        self._merge(grid, b.rows)
         if self._turns_page(b):
-            self._mark_page(table.cell(0, 0).paragraphs[0])
+            self._mark_page(grid.cell(0, 0).paragraphs[0])
         if len(b.row_pages) == len(b.rows):
             for r in range(1, len(b.rows)):
                 if b.row_pages[r] > b.row_pages[r - 1]:
-                    self._mark_page(table.cell(r, 0).paragraphs[0])
+                    self._mark_page(grid.cell(r, 0).paragraphs[0])
             self.page = max(self.page or 0, b.row_pages[-1])
         self.last_list = None
         self.last_table = True
@@ -774,14 +796,14 @@ class _BlockWriter:
             p = target.paragraphs[0] if i == 0 else target.add_paragraph()
             value = _xml_text(text)
             if value:
-                run = p.add_run(value)
+                run = add_text_run(p, value)
                 run.font.size = Pt(size)
                 if bold:
                     run.bold = True
             _spacing(p, 0, 0)
 
     @staticmethod
-    def _merge(table: Table, rows: list[list[Cell]]) -> None:
+    def _merge(grid: _Grid, rows: list[list[Cell]]) -> None:
         """Merge what the original merged: first across (a "left" cell joins its left
         neighbour), then down (an "up" cell joins the cell above)."""
         n_rows = len(rows)
@@ -793,9 +815,10 @@ class _BlockWriter:
                     end += 1
                 if end > c:
                     try:
-                        table.cell(r, c).merge(table.cell(r, end))
+                        grid.cell(r, c).merge(grid.cell(r, end))
                     except Exception:  # noqa: BLE001 - an irregular grid: keep the cells apart
                         pass
+                    grid.changed()
                 c = end + 1
         for c in range(max(len(r) for r in rows)):
             r = 0
@@ -805,12 +828,13 @@ class _BlockWriter:
                     end += 1
                 if end > r and rows[r][c].merged != "left":
                     try:
-                        merged = table.cell(r, c).merge(table.cell(end, c))
+                        merged = grid.cell(r, c).merge(grid.cell(end, c))
                         for extra in merged.paragraphs[1:]:
                             if not extra.text and len(merged.paragraphs) > 1:
                                 extra._p.getparent().remove(extra._p)
                     except Exception:  # noqa: BLE001
                         pass
+                    grid.changed()
                 r = end + 1
 
     def section(self, b: Block) -> None:

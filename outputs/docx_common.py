@@ -34,6 +34,21 @@ def cant_split(row: _Row) -> None:
     row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")} w:val="true"/>'))
 
 
+#: Characters python-docx's ``add_run`` turns into elements of their own (tab, line break).
+_RUN_CONTROLS = re.compile(r"[\t\r\n]")
+
+
+def add_text_run(p: Paragraph, text: str | None) -> Run:
+    """``p.add_run(text)``, the same XML, without its cost for plain text: python-docx appends a
+    run's text character by character (to turn tabs and line breaks into elements) after an
+    XPath that clears the new, empty run. Text with a tab or a line break goes through it."""
+    if not text or _RUN_CONTROLS.search(text):
+        return p.add_run(text)
+    run = p.add_run()
+    run._r.add_t(text)
+    return run
+
+
 def add_field(p: Paragraph, instr: str, cached: str, style_run: Callable[[Run], object] = lambda r: r) -> None:
     """A Word field (PAGE, NUMPAGES, PAGEREF ...) showing ``cached`` until the viewer updates
     it; ``style_run`` formats each of its runs (font size)."""
@@ -50,10 +65,16 @@ def add_field(p: Paragraph, instr: str, cached: str, style_run: Callable[[Run], 
 
 
 def figure_png(fig: Any) -> bytes:
-    """A matplotlib figure as PNG bytes (laid out tight), the figure closed."""
-    import matplotlib.pyplot as plt
+    """A matplotlib figure as PNG bytes (laid out tight), the figure closed.
 
-    fig.tight_layout()
+    The tight layout is computed once, as ``fig.tight_layout()`` computes it, but without
+    leaving a layout engine on the figure: ``tight_layout`` leaves a placeholder engine, and a
+    figure with any engine is drawn twice by ``savefig`` (once more to lay it out, for nothing:
+    the layout is done). Same pixels, one draw less."""
+    import matplotlib.pyplot as plt
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    TightLayoutEngine().execute(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)

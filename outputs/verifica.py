@@ -43,7 +43,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table
 
-from outputs.docx_common import XML_BAD, add_field, cant_split, figure_png, repeat_header, shade
+from outputs.docx_common import XML_BAD, add_field, add_text_run, cant_split, figure_png, repeat_header, shade
 from pipeline.checks import SEVERITIES, severity_counts
 from pipeline.checks.allocation_rules import printed_vs_computed
 from pipeline.checks.plan_rules import band_coverage, budget_balance
@@ -196,7 +196,7 @@ def _fill(cell, text: str, *, bold: bool = False, align: str = "left", size: flo
           colour: RGBColor | None = None) -> None:
     p = cell.paragraphs[0]
     p.text = ""
-    run = p.add_run(clean(text))
+    run = add_text_run(p, clean(text))
     run.font.size = Pt(size)
     run.bold = bold
     if colour is not None:
@@ -215,14 +215,17 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]], widths_c
     table.style = doc.styles[style]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    # A row's cells taken once: python-docx lays the whole row out again on each ``row.cells``.
+    cells = table.rows[0].cells
     for i, text in enumerate(header):
-        _fill(table.rows[0].cells[i], text, bold=True, align=aligns[i])
+        _fill(cells[i], text, bold=True, align=aligns[i])
     repeat_header(table)
     for r, values in enumerate(rows):
         row = table.add_row()
         cant_split(row)
+        cells = row.cells
         for i, text in enumerate(values):
-            _fill(row.cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
+            _fill(cells[i], text, align=aligns[i], bold=bold_last and r == len(rows) - 1)
     _fix_widths(table, widths_cm)
     if keep_together and len(table.rows) <= 12:  # a short table stays on one page, with what precedes it
         for row in table.rows[:-1]:
@@ -264,7 +267,7 @@ def _para(doc: DocxDocument, text: str = "", style: str | None = None, *, bold: 
           after: float | None = None):
     p = doc.add_paragraph(style=style)
     if text:
-        run = p.add_run(clean(text))
+        run = add_text_run(p, clean(text))
         run.bold = bold
         run.italic = italic
         if size:
