@@ -33,6 +33,8 @@ _SCALARS = frozenset({float, int, str, bool, type(None)})
 
 _kinds: dict[type, str] = {}
 _names: dict[str, Any] = {}
+#: Colour space names remembered per process (a plan names a handful).
+_NAMES_KEPT = 256
 _installed = False
 _original = None  # pdfplumber's own method, once replaced
 _lock = threading.Lock()
@@ -45,7 +47,9 @@ def _decoded_name(name):
         return resolve_and_decode(name)
     decoded = _names.get(name)
     if decoded is None:
-        decoded = _names[name] = resolve_and_decode(name)
+        decoded = resolve_and_decode(name)
+        if len(_names) < _NAMES_KEPT:  # a hostile file naming a new space per character
+            _names[name] = decoded
     return decoded
 
 
