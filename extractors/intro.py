@@ -20,6 +20,7 @@ import yaml
 
 from extractors.cards import first_card_start
 from extractors.layout import Document, Line
+from extractors.pageblocks import list_marker
 from extractors.normalize import (
     IT_NUMBER,
     as_number,
@@ -696,8 +697,56 @@ HEADING_MAX_WORDS = 6
 _CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])")
 
 
-def _clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
-    """(printed clause, folded clause, page) in document order."""
+def _clauses(lines: list[Line], paragraph_lines: bool = False) -> list[tuple[str, str, int]]:
+    """(printed clause, folded clause, page) in document order. No clause runs over the end of
+    a list item (:func:`_list_runs`)."""
+    return [c for run in _list_runs(lines, paragraph_lines) for c in _run_clauses(run)]
+
+
+def _list_runs(lines: list[Line], paragraph_lines: bool = False) -> list[list[Line]]:
+    """The lines cut where a list item begins (a bullet glyph or an enumerator, as data in
+    ``pageblocks.yaml``) and where it ends: with ``paragraph_lines`` (a DOCX: one line per
+    paragraph) at its line's end; with geometry at the first line that starts left of the
+    item's text and opens a new paragraph (the line above ends a sentence, or the line's first
+    word would have fitted on it). Plain lines without geometry cannot show where an item ends."""
+    runs: list[list[Line]] = []
+    item_x: float | None = None  # where the open item's text starts (None: no open item)
+    right: dict[int, float] = {}
+    for line in lines:
+        right[line.page] = max(right.get(line.page, 0.0), line.x1)
+    for line in lines:
+        marker = list_marker(line.text)
+        if marker is not None:
+            runs.append([line])
+            after = line.words[1:] if line.words and line.words[0].text == marker else line.words
+            item_x = after[0].x0 if after else 0.0
+            continue
+        if item_x is not None and runs:
+            prev = runs[-1][-1]
+            if paragraph_lines or (line.words and _starts_paragraph(prev, line, item_x, right[prev.page])):
+                runs.append([line])
+                item_x = None
+                continue
+        if not runs:
+            runs.append([])
+        runs[-1].append(line)
+    return runs
+
+
+def _starts_paragraph(prev: Line, line: Line, item_x: float, right: float) -> bool:
+    """Whether ``line``, after ``prev`` (a list item's line), starts a paragraph of its own: it
+    starts left of the item's text, and ``prev`` ended a sentence or stopped short of the
+    right edge by more than ``line``'s first word."""
+    h = max(1.0, prev.bottom - prev.top)
+    if not item_x or line.x0 >= item_x - 0.3 * h:
+        return False
+    first = line.words[0]
+    return bool(re.search(r"[.;:!?]$", prev.text.strip())) or prev.x1 + 0.25 * h + (first.x1 - first.x0) <= right - 0.15 * h
+
+
+def _run_clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
+    if not lines:
+        return []
     joined = _join(lines, sep="\n")
     out, pos = [], 0
     for m in [*_CLAUSE_SPLIT.finditer(joined.text), None]:
@@ -748,11 +797,11 @@ def _payout(folded: str) -> str | None:
     return None
 
 
-def find_threshold(lines: list[Line]) -> Threshold:
+def find_threshold(lines: list[Line], paragraph_lines: bool = False) -> Threshold:
     """The plan-level rule: payout bands ("≥ 90% quota intera; 60–90% proporzionale; < 60%
     nessuna erogazione": default_pct 60 and three bands), else one soglia for every objective
     ("l'obiettivo si considera raggiunto ... almeno pari al 60%": default_pct 60, no bands)."""
-    clauses = _clauses(lines)
+    clauses = _clauses(lines, paragraph_lines)
     runs: list[list[tuple[str, ThresholdBand, int]]] = []
     gap = 99
     for printed, folded, page in clauses:
@@ -847,7 +896,7 @@ def parse_intro(doc: Document) -> Plan:
     if weighting is None:  # the cards may print points the front part never mentions
         weighting, p = find_weighting(doc.lines(), weights)
     note("objective_weighting", p if weighting == "points" else pages.get("strategic_weights"))
-    threshold = find_threshold(lines)
+    threshold = find_threshold(lines, paragraph_lines=doc.format == "docx")
     note("threshold", threshold.page)
     prerequisites, p = find_prerequisites(lines)
     note("prerequisites", p)
