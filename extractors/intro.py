@@ -112,6 +112,7 @@ class _Rules:
     band_ocr_bullet: re.Pattern
     budget_roles: dict[str, list[re.Pattern]]
     budget_nil: dict[str, list[re.Pattern]]
+    budget_whole: list[re.Pattern]
     soglia: list[re.Pattern]
     soglia_context: list[re.Pattern]
     payout: dict[str, list[re.Pattern]]
@@ -149,6 +150,7 @@ def _rules() -> _Rules:
             rf"(?P<value>\d+[,.]\d+|\d+)\s*[;.,]?\s*$", re.IGNORECASE),
         budget_roles={k: _compile(v) for k, v in data["budget_roles"].items()},
         budget_nil={k: _compile(v) for k, v in data["budget_nil"].items()},
+        budget_whole=_compile(data["budget_whole"]),
         soglia=_compile(th["soglia"]),
         soglia_context=_compile(th["soglia_context"]),
         payout={k: _compile(v) for k, v in th["payout"].items()},
@@ -350,7 +352,9 @@ def find_budget(lines: list[Line]) -> Budget:
     """Total, allocated, reserve and welfare from the paragraph that states them.
 
     Each amount gets a score per role from the cue words near it (closer counts more); the
-    roles are then assigned to amounts one-to-one so that the total score is highest.
+    roles are then assigned to amounts one-to-one so that the total score is highest. A plan that
+    states only its fund, in a sentence that makes it the amount to split among the objectives
+    (``budget_whole`` in ``intro_rules.yaml``), has it as the share for the objectives too.
     """
     joined = _join(lines)
     text = joined.text
@@ -399,9 +403,19 @@ def find_budget(lines: list[Line]) -> Budget:
             best = (total, chosen)
     chosen = best[1]
     values = {role: round(amounts[i][1], 2) for role, i in chosen.items()}
+    if set(values) == {"total"} and _any(_rules().budget_whole, _sentence_at(folded, amounts[chosen["total"]][0])):
+        values["allocated"] = values["total"]  # the plan's words make the fund the amount to split
     page_index = chosen.get("total", min(chosen.values()) if chosen else None)
     page = joined.page_at(amounts[page_index][0]) if page_index is not None else None
     return Budget(**_complete_budget(values, folded), page=page)
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    """The sentence of ``text`` around offset ``pos`` (a full stop or a semicolon before a space
+    ends one; "48.500,00" is no sentence end)."""
+    start = max((m.end() for m in re.finditer(r"[.;]\s", text[:pos])), default=0)
+    m = re.compile(r"[.;](?:\s|$)").search(text, pos)
+    return text[start:m.start() if m else len(text)]
 
 
 def _complete_budget(values: dict[str, float], folded: str) -> dict[str, float]:
