@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import product
 from pathlib import Path
@@ -705,16 +705,32 @@ def find_categories(lines: list[Line]) -> tuple[list[str], int | None]:
 # -- threshold rule and prerequisites ----------------------------------------------------------
 
 #: Clause boundaries inside the joined front part: ";", a full stop before a space or a line
-#: break, a colon ending a line (what follows is a list), a line that opens with a dash or bullet.
+#: break, a colon ending a line (what follows is a list), a line that opens with a dash or bullet,
+#: a blank line (put where a list item ends).
 #: A heading line has at most this many words.
 HEADING_MAX_WORDS = 6
-_CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])")
+_CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])|\n(?=\n)")
 
 
 def _clauses(lines: list[Line], paragraph_lines: bool = False) -> list[tuple[str, str, int]]:
     """(printed clause, folded clause, page) in document order. No clause runs over the end of
-    a list item (:func:`_list_runs`)."""
-    return [c for run in _list_runs(lines, paragraph_lines) for c in _run_clauses(run)]
+    a list item (:func:`_list_runs`: a blank line is put there, which ends a clause)."""
+    runs = _list_runs(lines, paragraph_lines)
+    marked = [replace(line, text=line.text + "\n") if k == len(run) - 1 and r < len(runs) - 1 else line
+              for r, run in enumerate(runs) for k, line in enumerate(run)]
+    joined = _join(marked, sep="\n")
+    out, pos = [], 0
+    for m in [*_CLAUSE_SPLIT.finditer(joined.text), None]:
+        end = m.start() if m else len(joined.text)
+        raw = joined.text[pos:end]
+        parts = raw.strip("\n").split("\n")
+        while len(parts) > 1 and _is_heading_line(parts[0], parts[1]):
+            parts = parts[1:]  # a heading printed on its own line before the sentence
+        printed = clean_spaces(" ".join(parts)).strip(" -\u2013\u2022*")
+        if printed:
+            out.append((printed, fold(printed), joined.page_at(pos + len(raw) - len(raw.lstrip()))))
+        pos = m.end() if m else end
+    return out
 
 
 def _list_runs(lines: list[Line], paragraph_lines: bool = False) -> list[list[Line]]:
@@ -756,24 +772,6 @@ def _starts_paragraph(prev: Line, line: Line, item_x: float, right: float) -> bo
         return False
     first = line.words[0]
     return bool(re.search(r"[.;:!?]$", prev.text.strip())) or prev.x1 + 0.25 * h + (first.x1 - first.x0) <= right - 0.15 * h
-
-
-def _run_clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
-    if not lines:
-        return []
-    joined = _join(lines, sep="\n")
-    out, pos = [], 0
-    for m in [*_CLAUSE_SPLIT.finditer(joined.text), None]:
-        end = m.start() if m else len(joined.text)
-        raw = joined.text[pos:end]
-        parts = raw.strip("\n").split("\n")
-        while len(parts) > 1 and _is_heading_line(parts[0], parts[1]):
-            parts = parts[1:]  # a heading printed on its own line before the sentence
-        printed = clean_spaces(" ".join(parts)).strip(" -\u2013\u2022*")
-        if printed:
-            out.append((printed, fold(printed), joined.page_at(pos + len(raw) - len(raw.lstrip()))))
-        pos = m.end() if m else end
-    return out
 
 
 def _is_heading_line(line: str, following: str) -> bool:
