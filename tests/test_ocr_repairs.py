@@ -1,9 +1,10 @@
 """OCR repairs of quantity cells apply to OCR'd text only, and each one that changes a value is
 noted in ``source.reading_notes`` (quoting the cell as read and as repaired, with the page).
 
-The plan is a Word document made with python-docx whose first indicator's target is printed
-"2 85%": on a digital page (the DOCX itself, LibreOffice's PDF of it) that is what the plan says
-and stays; on an OCR'd page it is Tesseract's usual reading of "≥ 85%" and is repaired.
+The plan is a Word document made with python-docx (the Roccaverde test plan) whose first
+indicator's target is printed "2 85%": on a digital page (the DOCX itself, LibreOffice's PDF of
+it) that is what the plan says and stays; on an OCR'd page it is Tesseract's usual reading of
+"≥ 85%" and is repaired.
 """
 
 from __future__ import annotations
@@ -18,34 +19,19 @@ from extractors.cards.values import as_read, quantity_repairs
 from pipeline.checks import run_checks
 from pipeline.notes import is_ocr_repair
 from tests import planmaker as pm
+from tests.test_layouts import _roccaverde
 
 PRINTED = "2 85%"
 REPAIRED = "≥ 85%"
 
 
 def _plan(path: Path) -> Path:
-    doc = Docx()
-    doc.add_paragraph("COMUNE DI PRATOLUNGO")
-    doc.add_paragraph("Piano della Performance 2026: obiettivi di performance organizzativa")
-    doc.add_paragraph("Ad ogni obiettivo è attribuito un livello di strategicità: Strategico 40, Ordinario 20.")
-    doc.add_paragraph("L'obiettivo si considera raggiunto se il grado di realizzazione è almeno pari al 60%.")
-    cards = [("Sportello unico digitale", "Area Amministrativa", "Strategico", "3 dipendenti",
-              [("Pratiche evase nei termini", PRINTED, "60"), ("Guida ai servizi pubblicata", "n. 1", "40")]),
-             ("Manutenzione del verde", "Area Tecnica", "Ordinario", "2 dipendenti",
-              [("Interventi eseguiti", "n. 40", "100")])]
-    for n, (title, area, level, staff, rows) in enumerate(cards, start=1):
-        if n > 1:
-            doc.add_page_break()
-        doc.add_heading(f"Obiettivo n. {n} – {title}", 2)
-        doc.add_paragraph(f"Struttura responsabile: {area}")
-        doc.add_paragraph(f"Strategicità: {level}")
-        doc.add_paragraph(f"Personale coinvolto: {staff}")
-        doc.add_paragraph("Indicatori:")
-        table = doc.add_table(rows=0, cols=3)
-        for row in [("Indicatore", "Valore atteso", "Peso %"), *rows]:
-            for cell, text in zip(table.add_row().cells, row):
-                cell.text = text
-    doc.save(path)
+    """The Roccaverde test plan (tests/test_layouts.py), its first target printed "2 85%"."""
+    _roccaverde(path)
+    doc = Docx(str(path))
+    [cell] = [c for t in doc.tables for row in t.rows for c in row.cells if c.text == "≥ 80%"]
+    cell.text = PRINTED
+    doc.save(str(path))
     return path
 
 
@@ -92,7 +78,8 @@ def test_the_same_text_on_an_ocr_page_is_repaired_and_noted(tmp_path):
     assert notes == [f"Obiettivo n. 1, indicatore 1 (pag. {page}): quantità letta dall'OCR «{PRINTED}», "
                      f"corretta in «{REPAIRED}»"]
     # the other targets needed no repair: no note, values as printed
-    assert [i.target for o in record.objectives for i in o.indicators][1:] == ["n. 1", "n. 40"]
+    assert [i.target for o in record.objectives for i in o.indicators][1:] == \
+        ["≤ 45 giorni", "n. 120", "Sì", "entro il 31/10/2026"]
     findings = [f for f in run_checks(record).findings if f.rule == "reading-uncertain"]
     assert len(findings) == 1 and findings[0].message.startswith("Lettura corretta: Obiettivo n. 1")
     assert f"«{PRINTED}»" in findings[0].message and findings[0].correction
@@ -101,8 +88,8 @@ def test_the_same_text_on_an_ocr_page_is_repaired_and_noted(tmp_path):
 def test_only_the_ocr_page_of_a_plan_is_repaired(tmp_path):
     """A plan read partly by OCR: the card on a digital page keeps its printed text."""
     doc = read_document(str(_plan(tmp_path / "piano.docx")))
-    second = next(p for p in doc.pages if any("Manutenzione" in ln.text for ln in p.lines))
-    assert not any("Pratiche evase" in ln.text for ln in second.lines)
+    second = next(p for p in doc.pages if any("Censimento" in ln.text for ln in p.lines))
+    assert not any("Pratiche presentate" in ln.text for ln in second.lines)
     second.ocr = True
     record = parse_plan(doc)
     assert _first_indicator(record).target == PRINTED
