@@ -94,3 +94,31 @@ def test_only_the_ocr_page_of_a_plan_is_repaired(tmp_path):
     record = parse_plan(doc)
     assert _first_indicator(record).target == PRINTED
     assert not [n for n in record.source.reading_notes if is_ocr_repair(n)]
+
+
+def _matrix_plan(path: Path) -> Path:
+    """The Montecaldo plan (one table per Area), its first target "100%" printed "2 85%"."""
+    doc = Docx(str(Path(__file__).parent / "data" / "montecaldo-2025.docx"))
+    cell = next(c for t in doc.tables for row in t.rows for c in row.cells if c.text == "100%")
+    cell.text = PRINTED
+    doc.save(str(path))
+    return path
+
+
+def test_a_matrix_plan_keeps_its_digital_target_and_repairs_its_ocr_one(tmp_path):
+    plan = _matrix_plan(tmp_path / "matrice.docx")
+    digital = parse_plan(read_document(str(plan)))
+    assert digital.source.layout == "matrix"
+    ind = _first_indicator(digital)
+    assert (ind.target, ind.target_value) == (PRINTED, 2)
+    assert not [n for n in digital.source.reading_notes if is_ocr_repair(n)]
+    doc = read_document(str(plan))
+    for page in doc.pages:
+        page.ocr = True
+    scanned = parse_plan(doc)
+    ind = _first_indicator(scanned)
+    assert (ind.target, ind.target_value) == (REPAIRED, 85)
+    number = scanned.objectives[0].number
+    assert [n for n in scanned.source.reading_notes if is_ocr_repair(n)] == \
+        [f"Obiettivo n. {number}, indicatore 1 (pag. {ind.page}): quantità letta dall'OCR «{PRINTED}», "
+         f"corretta in «{REPAIRED}»"]
