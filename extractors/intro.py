@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import product
 from pathlib import Path
@@ -20,6 +20,7 @@ import yaml
 
 from extractors.cards import first_card_start
 from extractors.layout import Document, Line
+from extractors.pageblocks import list_marker
 from extractors.normalize import (
     IT_NUMBER,
     as_number,
@@ -111,6 +112,7 @@ class _Rules:
     band_ocr_bullet: re.Pattern
     budget_roles: dict[str, list[re.Pattern]]
     budget_nil: dict[str, list[re.Pattern]]
+    budget_whole: list[re.Pattern]
     soglia: list[re.Pattern]
     soglia_context: list[re.Pattern]
     payout: dict[str, list[re.Pattern]]
@@ -148,6 +150,7 @@ def _rules() -> _Rules:
             rf"(?P<value>\d+[,.]\d+|\d+)\s*[;.,]?\s*$", re.IGNORECASE),
         budget_roles={k: _compile(v) for k, v in data["budget_roles"].items()},
         budget_nil={k: _compile(v) for k, v in data["budget_nil"].items()},
+        budget_whole=_compile(data["budget_whole"]),
         soglia=_compile(th["soglia"]),
         soglia_context=_compile(th["soglia_context"]),
         payout={k: _compile(v) for k, v in th["payout"].items()},
@@ -349,7 +352,9 @@ def find_budget(lines: list[Line]) -> Budget:
     """Total, allocated, reserve and welfare from the paragraph that states them.
 
     Each amount gets a score per role from the cue words near it (closer counts more); the
-    roles are then assigned to amounts one-to-one so that the total score is highest.
+    roles are then assigned to amounts one-to-one so that the total score is highest. A plan that
+    states only its fund, in a sentence that makes it the amount to split among the objectives
+    (``budget_whole`` in ``intro_rules.yaml``), has it as the share for the objectives too.
     """
     joined = _join(lines)
     text = joined.text
@@ -398,9 +403,19 @@ def find_budget(lines: list[Line]) -> Budget:
             best = (total, chosen)
     chosen = best[1]
     values = {role: round(amounts[i][1], 2) for role, i in chosen.items()}
+    if set(values) == {"total"} and _any(_rules().budget_whole, _sentence_at(folded, amounts[chosen["total"]][0])):
+        values["allocated"] = values["total"]  # the plan's words make the fund the amount to split
     page_index = chosen.get("total", min(chosen.values()) if chosen else None)
     page = joined.page_at(amounts[page_index][0]) if page_index is not None else None
     return Budget(**_complete_budget(values, folded), page=page)
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    """The sentence of ``text`` around offset ``pos`` (a full stop or a semicolon before a space
+    ends one; "48.500,00" is no sentence end)."""
+    start = max((m.end() for m in re.finditer(r"[.;]\s", text[:pos])), default=0)
+    m = re.compile(r"[.;](?:\s|$)").search(text, pos)
+    return text[start:m.start() if m else len(text)]
 
 
 def _complete_budget(values: dict[str, float], folded: str) -> dict[str, float]:
@@ -690,15 +705,20 @@ def find_categories(lines: list[Line]) -> tuple[list[str], int | None]:
 # -- threshold rule and prerequisites ----------------------------------------------------------
 
 #: Clause boundaries inside the joined front part: ";", a full stop before a space or a line
-#: break, a colon ending a line (what follows is a list), a line that opens with a dash or bullet.
+#: break, a colon ending a line (what follows is a list), a line that opens with a dash or bullet,
+#: a blank line (put where a list item ends).
 #: A heading line has at most this many words.
 HEADING_MAX_WORDS = 6
-_CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])")
+_CLAUSE_SPLIT = re.compile(r";|\.(?=\s)|:(?=[ \t]*\n)|\n(?=\s*[-\u2013\u2022*])|\n(?=\n)")
 
 
-def _clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
-    """(printed clause, folded clause, page) in document order."""
-    joined = _join(lines, sep="\n")
+def _clauses(lines: list[Line], paragraph_lines: bool = False) -> list[tuple[str, str, int]]:
+    """(printed clause, folded clause, page) in document order. No clause runs over the end of
+    a list item (:func:`_list_runs`: a blank line is put there, which ends a clause)."""
+    runs = _list_runs(lines, paragraph_lines)
+    marked = [replace(line, text=line.text + "\n") if k == len(run) - 1 and r < len(runs) - 1 else line
+              for r, run in enumerate(runs) for k, line in enumerate(run)]
+    joined = _join(marked, sep="\n")
     out, pos = [], 0
     for m in [*_CLAUSE_SPLIT.finditer(joined.text), None]:
         end = m.start() if m else len(joined.text)
@@ -711,6 +731,47 @@ def _clauses(lines: list[Line]) -> list[tuple[str, str, int]]:
             out.append((printed, fold(printed), joined.page_at(pos + len(raw) - len(raw.lstrip()))))
         pos = m.end() if m else end
     return out
+
+
+def _list_runs(lines: list[Line], paragraph_lines: bool = False) -> list[list[Line]]:
+    """The lines cut where a list item begins (a bullet glyph or an enumerator, as data in
+    ``pageblocks.yaml``) and where it ends: with ``paragraph_lines`` (a DOCX: one line per
+    paragraph) at its line's end; with geometry at the first line that starts left of the
+    item's text and opens a new paragraph (the line above ends a sentence, or the line's first
+    word would have fitted on it). Plain lines without geometry cannot show where an item ends."""
+    runs: list[list[Line]] = []
+    item_x: float | None = None  # where the open item's text starts (None: no open item)
+    right: dict[int, float] = {}
+    for line in lines:
+        right[line.page] = max(right.get(line.page, 0.0), line.x1)
+    for line in lines:
+        marker = list_marker(line.text)
+        if marker is not None:
+            runs.append([line])
+            after = line.words[1:] if line.words and line.words[0].text == marker else line.words
+            item_x = after[0].x0 if after else 0.0
+            continue
+        if item_x is not None and runs:
+            prev = runs[-1][-1]
+            if paragraph_lines or (line.words and _starts_paragraph(prev, line, item_x, right[prev.page])):
+                runs.append([line])
+                item_x = None
+                continue
+        if not runs:
+            runs.append([])
+        runs[-1].append(line)
+    return runs
+
+
+def _starts_paragraph(prev: Line, line: Line, item_x: float, right: float) -> bool:
+    """Whether ``line``, after ``prev`` (a list item's line), starts a paragraph of its own: it
+    starts left of the item's text, and ``prev`` ended a sentence or stopped short of the
+    right edge by more than ``line``'s first word."""
+    h = max(1.0, prev.bottom - prev.top)
+    if not item_x or line.x0 >= item_x - 0.3 * h:
+        return False
+    first = line.words[0]
+    return bool(re.search(r"[.;:!?]$", prev.text.strip())) or prev.x1 + 0.25 * h + (first.x1 - first.x0) <= right - 0.15 * h
 
 
 def _is_heading_line(line: str, following: str) -> bool:
@@ -748,11 +809,11 @@ def _payout(folded: str) -> str | None:
     return None
 
 
-def find_threshold(lines: list[Line]) -> Threshold:
+def find_threshold(lines: list[Line], paragraph_lines: bool = False) -> Threshold:
     """The plan-level rule: payout bands ("≥ 90% quota intera; 60–90% proporzionale; < 60%
     nessuna erogazione": default_pct 60 and three bands), else one soglia for every objective
     ("l'obiettivo si considera raggiunto ... almeno pari al 60%": default_pct 60, no bands)."""
-    clauses = _clauses(lines)
+    clauses = _clauses(lines, paragraph_lines)
     runs: list[list[tuple[str, ThresholdBand, int]]] = []
     gap = 99
     for printed, folded, page in clauses:
@@ -847,7 +908,7 @@ def parse_intro(doc: Document) -> Plan:
     if weighting is None:  # the cards may print points the front part never mentions
         weighting, p = find_weighting(doc.lines(), weights)
     note("objective_weighting", p if weighting == "points" else pages.get("strategic_weights"))
-    threshold = find_threshold(lines)
+    threshold = find_threshold(lines, paragraph_lines=doc.format == "docx")
     note("threshold", threshold.page)
     prerequisites, p = find_prerequisites(lines)
     note("prerequisites", p)

@@ -75,6 +75,24 @@ def _starts_item(line: Line) -> tuple[str | None, bool]:
     return None, False
 
 
+def list_marker(text: str) -> str | None:
+    """The list marker a line's text opens with, as printed: a bullet glyph (alone before the
+    item's text or glued to it) or a typed enumerator ("1)", "a)", "-"); ``None`` for any other
+    line. For readers of plain lines (a DOCX paragraph carries its marker at the front)."""
+    d = _data()
+    t = text.lstrip()
+    if t[:1] in d["bullets"]:
+        return t[:1]
+    for rx in d["enumerators"]:
+        m = rx.match(t)
+        if m:
+            marker = t[:m.end()]
+            if len(marker) > 1 and not marker[-1].isspace():
+                marker = marker[:-1]  # the pattern reached the item's first letter ("-Testo")
+            return marker.strip()
+    return None
+
+
 def _join(a: str, b: str) -> str:
     """Two lines of one paragraph, glued where the card reader glues them, wording untouched."""
     a, b = a.rstrip(), b.strip()

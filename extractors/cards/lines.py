@@ -10,7 +10,7 @@ from typing import Any
 from extractors.cards.settings import DEFAULT as S
 from extractors.cards.tables import _Row
 from extractors.cards.values import (
-    _article_end, _norm, _open_end, _qty_classes, _to_number, _unit, join_lines, quantity_fix, weight_of,
+    _article_end, _norm, _open_end, _qty_classes, _to_number, _unit, join_lines, quantity_repairs, weight_of,
 )
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Line
@@ -205,6 +205,7 @@ class _PLine:
     weight: int | float | None = None
     noisy: bool = False  # OCR crumbs were removed from this line
     lone_bracket: bool = False  # a "]" standing alone between words: OCR's reading of a lone "1"
+    repairs: tuple[tuple[str, str], ...] = ()  # OCR slips undone in this line (as read, as repaired)
 
 
 def _split_capital(text: str, width: int = 30, column: int | None = None) -> tuple[str, str] | None:
@@ -233,12 +234,13 @@ def _split_capital(text: str, width: int = 30, column: int | None = None) -> tup
     return found
 
 
-def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
+def _rows_from_plain_lines(items: list[tuple[int, float, str]], ocr: bool = False) -> list[_Row]:
     """Plain text, no boxes: rows end at weight lines; then, per row, the quantity is the best
     quantity-like token, the name is the run of narrow-column fragments around it (text left of
     the quantity or of a "|", short lines, the left part of a line where a new cell visibly
     starts) within one paragraph, and the rest is the activity. Heuristic by nature: OCR
-    interleaves the cells line by line or emits a cell as a paragraph of its own.
+    interleaves the cells line by line or emits a cell as a paragraph of its own. On OCR'd text
+    (``ocr``) the quantity slips of each line are undone first, and kept on the row (``repairs``).
     """
     P = patterns()
     groups: list[tuple[list[_PLine], list[_PLine], int | None]] = []  # (lines, trailing name lines, page)
@@ -250,7 +252,8 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
     prev_top: float | None = None
     for page, top, raw in items:
         lone_bracket = re.search(r"(?<=\s)\](?=\s)", raw) is not None
-        t = quantity_fix(_strip_header(raw)).replace("]", "|")
+        t, repairs = quantity_repairs(_strip_header(raw)) if ocr else (_strip_header(raw), [])
+        t = t.replace("]", "|")
         t = re.sub(r"(?<![A-Za-zÀ-ÿ])I(['’])(?=[a-zà-ù])", r"l\1", t)  # "I'esecuzione": not a capital
         gap = prev_top is not None and top > prev_top + 1.0
         prev_top = top
@@ -307,7 +310,7 @@ def _rows_from_plain_lines(items: list[tuple[int, float, str]]) -> list[_Row]:
         after_weight = False
         if cur_page is None:
             cur_page = page
-        cur.append(_PLine(rest, gap, w, noisy, lone_bracket))
+        cur.append(_PLine(rest, gap, w, noisy, lone_bracket, tuple(repairs)))
         if w is not None:
             groups.append((cur, [], cur_page))
             cur, cur_page, after_weight = [], None, True
@@ -392,6 +395,7 @@ def _qty_candidates(lines: list[_PLine]) -> list[tuple[int, int, int, int]]:
 def _plain_row(lines: list[_PLine], page: int | None, width: int = _NAME_WIDTH) -> _Row:
     row = _Row(page=page)
     row.weight = next((ln.weight for ln in lines if ln.weight is not None), None)
+    row.repairs = [c for ln in lines for c in ln.repairs]
     lines = list(lines)
     # "n." opening a line with its number slipped onto the next line as ".4" (skewed scan)
     for i in range(len(lines) - 1):

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 from extractors.cards.columns import _cell_lines, column_roles, unknown_columns, weight_cell
 from extractors.cards.fields import _label_of, level_value
-from extractors.cards.values import _norm, join_lines, kind_of, target_value
+from extractors.cards.values import _norm, join_lines, kind_of, quantity_repairs, target_value
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Table
 from extractors.normalize import fold
 from extractors.staff import count_staff
+from pipeline.notes import ocr_repair_note
 from pipeline.record import Indicator, Objective
 
 
@@ -323,6 +324,26 @@ def is_prerequisite(g: _Group) -> bool:
     return mark.upper() == "X" or (bool(weights) and weights <= {"X", "x"})
 
 
+def _repair_ocr_targets(reading, doc: Document) -> None:
+    """The OCR slips of the targets on OCR'd pages undone
+    (:func:`~extractors.cards.values.quantity_repairs`), each one that changes the value noted
+    with the target as read and as repaired. Digital pages keep their targets as printed."""
+    ocr_pages = {p.number for p in doc.pages if p.ocr or doc.format == "text"}
+    if not ocr_pages:
+        return
+    for o in reading.objectives:
+        for position, ind in enumerate(o.indicators, 1):
+            page = ind.page if ind.page is not None else (o.pages[0] if o.pages else None)
+            if not ind.target or page not in ocr_pages:
+                continue
+            fixed = join_lines([quantity_repairs(ind.target)[0]])
+            value = target_value(fixed)
+            if fixed != ind.target:
+                if value != ind.target_value:
+                    reading.notes.append(ocr_repair_note(o.number, position, page, ind.target, fixed))
+                o.indicators[position - 1] = ind.model_copy(update={"target": fixed, "target_value": value})
+
+
 def read_matrix(doc: Document, year: int | None = None):
     """Every objective of the document's matrix tables, in order (a Reading; no objectives
     when it has none). Rows marked "X" instead of a weight are prerequisites, not objectives."""
@@ -339,6 +360,7 @@ def read_matrix(doc: Document, year: int | None = None):
                           for k, g in enumerate(kept)]
     if all(not o.indicators for o in reading.objectives):
         reading.layout = "list"
+    _repair_ocr_targets(reading, doc)
     seen: set[str] = set()
     for table, _ in matrix_tables(doc):
         unknown = [u for u in unknown_columns(table.rows[0]) if u not in seen and not month_columns((u,) * 3)]

@@ -35,12 +35,13 @@ from extractors.cards.fields import SHORT_FIELDS, FIELDS, _first_paragraph, _lab
 from extractors.cards.find import _Card, _find_cards, heading_of
 from extractors.cards.lines import _has_boxes, _rows_from_boxed_lines, _rows_from_plain_lines
 from extractors.cards.settings import DEFAULT as S
-from extractors.cards.tables import _Row, _indicator_from_row, _rows_from_tables, _tables_for_card
+from extractors.cards.tables import Repair, _Row, _indicator_from_row, _rows_from_tables, _tables_for_card
 from extractors.cards.unruled import rows_from_unruled
 from extractors.cards.values import _count_staff, _norm, _to_number, join_lines, kind_of, ocr_fix
 from extractors.cards.vocabulary import patterns
 from extractors.layout import Document, Line, Table
 from extractors.normalize import fold
+from pipeline.notes import ocr_repair_note
 from pipeline.record import Objective
 
 
@@ -71,13 +72,18 @@ def _read_cards(doc: Document, year: int | None, notes: list[str]) -> list[Objec
     all_tables = [t for p in doc.pages for t in p.tables if _is_indicator_table(t)]
     used: set[int] = set()
     objectives: list[Objective] = []
+    repairs: list[list[Repair]] = []
     for k, card in enumerate(cards):
         nxt = cards[k + 1] if k + 1 < len(cards) else None
+        repairs.append([])
         obj = _parse_card(card, lines, texts, ocr_flags, heights, all_tables, used, nxt, year=year,
-                          paragraph_lines=doc.format == "docx")
+                          paragraph_lines=doc.format == "docx", repairs=repairs[-1])
         objectives.append(obj)
     _fill_numbers(objectives)
     _running_numbers(objectives, [c.heading for c in cards])
+    for obj, made in zip(objectives, repairs):  # numbered now: the notes name the objective
+        notes += [ocr_repair_note(obj.number, position, page, read, repaired)
+                  for position, page, read, repaired in made]
     for t in {id(t): t for t in all_tables}.values():
         unknown = unknown_columns(t.rows[0])
         if unknown:
@@ -187,7 +193,8 @@ def _is_footer(line: Line, height: float) -> bool:
 
 def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: list[bool],
                 heights: dict[int, float], tables: list[Table], used: set[int], nxt: _Card | None,
-                year: int | None, paragraph_lines: bool = False) -> Objective:
+                year: int | None, paragraph_lines: bool = False, repairs: list[Repair] | None = None) -> Objective:
+    """One card's objective; the OCR repairs made in its quantity cells go to ``repairs``."""
     p = patterns()
     ocr = any(ocr_flags[card.start:card.end])
     fix = ocr_fix if ocr else _norm
@@ -285,8 +292,10 @@ def _parse_card(card: _Card, lines: list[Line], texts: list[str], ocr_flags: lis
         boxed = _has_boxes(region)
         rows = _best_rows(_rows_from_boxed_lines(region) if boxed else None,
                           rows_from_unruled(region) if boxed else None,
-                          _rows_from_plain_lines(region_txt)) or []
-    indicators = [_indicator_from_row(r, ocr) for r in rows if r.name or r.target or r.weight is not None]
+                          _rows_from_plain_lines(region_txt, ocr)) or []
+    ocr_pages = {lines[i].page for i in range(card.start, card.end) if ocr_flags[i]}
+    indicators = [_indicator_from_row(r, ocr if r.page is None else r.page in ocr_pages, repairs, position)
+                  for position, r in enumerate((r for r in rows if r.name or r.target or r.weight is not None), 1)]
 
     field_pages: dict[str, int] = {}
     for f_name, key in (("title", "title"), ("timeframe", "timeframe"), ("description", "description"),

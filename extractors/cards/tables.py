@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from extractors.cards.columns import _cell_lines, _header_columns, weight_cell
 from extractors.cards.find import _Card
-from extractors.cards.values import _norm, join_lines, ocr_fix, quantity_fix, target_value, weight_of
+from extractors.cards.values import _norm, as_read, join_lines, ocr_fix, quantity_repairs, target_value, weight_of
 from extractors.layout import Line, Table
 from pipeline.record import Indicator
 
@@ -21,6 +21,14 @@ class _Row:
     page: int | None = None
     baseline: list[str] = field(default_factory=list)
     formula: list[str] = field(default_factory=list)
+    #: OCR slips undone in the row's lines before its target was cut from them (fragment as
+    #: read, as repaired): the target is then quoted as read in a reading note.
+    repairs: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: An OCR repair of a quantity cell: (indicator's position in the card, 1-based; page; target as
+#: read; target as repaired).
+Repair = tuple[int, int | None, str, str]
 
 
 def _rows_from_tables(tables: list[Table]) -> list[_Row]:
@@ -69,10 +77,24 @@ def _rows_from_tables(tables: list[Table]) -> list[_Row]:
     return rows
 
 
-def _indicator_from_row(row: _Row, ocr: bool) -> Indicator:
+def _indicator_from_row(row: _Row, ocr: bool, repairs: list[Repair] | None = None,
+                        position: int = 0) -> Indicator:
+    """The indicator of a row. On OCR'd text (``ocr``) the quantity cell's OCR slips are undone
+    (:func:`~extractors.cards.values.quantity_repairs`); each target whose value the repair
+    changed ("2 85%": 2, "≥ 85%": 85) is added to ``repairs`` (as read and as repaired) for a
+    reading note. Digital text is kept as printed."""
     fix = ocr_fix if ocr else _norm
     name = join_lines([fix(x) for x in row.name]) or None
-    target = join_lines([fix(quantity_fix(x) if ocr else x) for x in row.target]) or None
+    if ocr:
+        fixed = [quantity_repairs(x) for x in row.target]
+        target = join_lines([fix(t) for t, _ in fixed]) or None
+        read = join_lines([fix(x) for x in row.target]) or None
+        if read and row.repairs:  # repaired before the target was cut from its line
+            read = as_read(read, [c for c in row.repairs if c[1] in read])
+        if repairs is not None and target and read and target_value(read) != target_value(target):
+            repairs.append((position, row.page, read, target))  # the repair changed the value
+    else:
+        target = join_lines([fix(x) for x in row.target]) or None
     activity_text = join_lines([fix(x) for x in row.activity])
     weight, activity_text = weight_of(activity_text)
     if row.weight is not None:

@@ -44,23 +44,58 @@ def ocr_fix(text: str) -> str:
 def quantity_fix(text: str) -> str:
     """OCR slips in quantity cells: "nA20" -> "n.120", "n.1azione" -> "n.1 azione", "n-12" -> "n.12",
     "nazioni"/"no azioni" -> "n. azioni", ".1 azione" -> "n.1 azione", "n.s" -> "n.5",
-    "n.] azione"/"n. l azioni" -> "n.1 ...", "2 85%" -> "≥ 85%"."""
+    "n.] azione"/"n. l azioni" -> "n.1 ...", "2 85%" -> "≥ 85%".
+
+    For OCR'd text only (a printed "2 85%" is what a digital plan says): see
+    :func:`quantity_repairs`, which also says what it changed."""
+    return quantity_repairs(text)[0]
+
+
+def _quantity_slips() -> list[tuple[str, str]]:
+    """(pattern, replacement) of :func:`quantity_fix`, applied in this order."""
+    return [
+        (r"\bnA(\d*)\b", r"n.1\1"),
+        (r"\bn[-·,]\s?(\d)", r"n.\1"),
+        (r"\bn\.s\b", "n.5"),
+        (r"\bn\.\s?[\]|lI!](?=\s|$)", "n.1"),  # "n.]", "n. l": a lone 1 read as a lookalike
+        # "≥ 85%" read as "2 85%" from a low-resolution scan: a lone 2 before a percentage is no quantity
+        (r"^\s*2\s+(?=\d{1,3}(?:[.,]\d+)?\s?%)", "≥ "),
+        (r"\bazion[t1l]\b", "azioni"),
+        (r"\bn\s*°\s*(\d)", r"n°\1"),
+        (r"\b(?:no\s+|n)(azion[ei])\b", r"n. \1"),
+        (r"(?:(?<=\s)|^)\.(\d+\s+azion)", r"n.\1"),
+        (r"(\bn\s*[.°]\s*\d+)(?=[a-zA-Zà-ù])", r"\1 "),
+        # a unit word glued to the preposition after it ("corsoin" -> "corso in", "viesu" -> "vie su")
+        (r"\b((?-i:" + _unit() + r"))(?-i:(" + "|".join(patterns()["quantity"]["glued_after_unit"])
+         + r"))\b", r"\1 \2"),
+    ]
+
+
+def quantity_repairs(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` with the OCR slips of quantity cells undone (:func:`quantity_fix`), and each
+    change made as (fragment as read, fragment as repaired), in the order made."""
+    changes: list[tuple[str, str]] = []
     t = text
-    t = re.sub(r"\bnA(\d*)\b", r"n.1\1", t)
-    t = re.sub(r"\bn[-·,]\s?(\d)", r"n.\1", t)
-    t = re.sub(r"\bn\.s\b", "n.5", t)
-    t = re.sub(r"\bn\.\s?[\]|lI!](?=\s|$)", "n.1", t)  # "n.]", "n. l": a lone 1 read as a lookalike
-    # "≥ 85%" read as "2 85%" from a low-resolution scan: a lone 2 before a percentage is no quantity
-    t = re.sub(r"^\s*2\s+(?=\d{1,3}(?:[.,]\d+)?\s?%)", "≥ ", t)
-    t = re.sub(r"\bazion[t1l]\b", "azioni", t)
-    t = re.sub(r"\bn\s*°\s*(\d)", r"n°\1", t)
-    t = re.sub(r"\b(?:no\s+|n)(azion[ei])\b", r"n. \1", t)
-    t = re.sub(r"(?:(?<=\s)|^)\.(\d+\s+azion)", r"n.\1", t)
-    t = re.sub(r"(\bn\s*[.°]\s*\d+)(?=[a-zA-Zà-ù])", r"\1 ", t)
-    # a unit word glued to the preposition after it ("corsoin" -> "corso in", "viesu" -> "vie su")
-    t = re.sub(r"\b((?-i:" + _unit() + r"))(?-i:(" + "|".join(patterns()["quantity"]["glued_after_unit"])
-               + r"))\b", r"\1 \2", t)
-    return t
+    for pattern, repl in _quantity_slips():
+        def sub(m: re.Match[str], repl: str = repl) -> str:
+            out = m.expand(repl)
+            if out != m.group(0):
+                changes.append((m.group(0), out))
+            return out
+
+        t = re.sub(pattern, sub, t)
+    return t, changes
+
+
+def as_read(repaired: str, changes: list[tuple[str, str]]) -> str:
+    """The text before the ``changes`` of :func:`quantity_repairs` that it shows (undone last
+    first): what the OCR read."""
+    out = repaired
+    for before, after in reversed(changes):
+        k = out.find(after)
+        if k >= 0:
+            out = out[:k] + before + out[k + len(after):]
+    return out
 
 
 def join_lines(parts: list[str]) -> str:
@@ -108,7 +143,7 @@ def target_value(target: str | None) -> int | float | None:
     "3 documenti" -> 3, "n. azioni" / "Continua" -> None. The first number printed is the target."""
     if not target:
         return None
-    t = quantity_fix(target)
+    t = target  # as given: OCR slips are repaired (and noted) where OCR'd cells are read
     # the first number printed; of a date its day ("entro il 31/05/2025": 31)
     found = [m for m in (re.search(r"(?<![\d/])(" + _NUM + r")(?![\d/])", t),
                          re.search(r"(?<![\d/])(\d{1,2})(?=/\d)", t)) if m]

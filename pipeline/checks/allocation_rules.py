@@ -196,8 +196,14 @@ def allocation_incomplete(record: PlanRecord) -> Iterator[RuleHit]:
     allocations = _allocations(record)
     if allocations and all(a.amount_eur is not None for a in allocations):
         return
-    if record.plan.budget.allocated is None:
-        yield RuleHit(page=record.plan.budget.page, variant="budget")
+    budget = record.plan.budget
+    if budget.allocated is None:
+        if budget.total is not None:  # a fund, but not the share of it the objectives split
+            page = budget.page or record.plan.pages.get("budget")
+            yield RuleHit(page=page, variant="total_only",
+                          values={"total": format_eur(budget.total), "where": f" (pag. {page})" if page else ""})
+        else:
+            yield RuleHit(page=budget.page, variant="budget")
         return
     scores = _scores(record)
     by_reason: dict[str, list[str]] = {}
