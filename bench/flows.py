@@ -96,6 +96,12 @@ def _become_subreaper() -> bool:
         return False
 
 
+def _children() -> frozenset[int]:
+    import psutil
+
+    return frozenset(c.pid for c in psutil.Process().children())
+
+
 def _reap(keep: frozenset[int] = frozenset(), limit: float = 60.0) -> None:
     """Wait for every child of this process (adopted orphans included) but ``keep`` to end."""
     import psutil
@@ -113,13 +119,14 @@ def _reap(keep: frozenset[int] = frozenset(), limit: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def _timed(cmd: list[str], keep: frozenset[int] = frozenset(), **kwargs) -> tuple[float, float]:
+def _timed(cmd: list[str], **kwargs) -> tuple[float, float]:
     """Wall time of ``cmd`` and the CPU time of every process it started (server, fork server,
-    workers, forks), once they have all ended (``keep``: children that are not its own)."""
+    workers, forks), once they have all ended (children this process had before are not its)."""
+    before = _children()
     cpu, t = _children_cpu(), time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=1800, check=True, **kwargs)
     wall = time.perf_counter() - t
-    _reap(keep)
+    _reap(before)
     return wall, _children_cpu() - cpu
 
 
@@ -135,8 +142,7 @@ def _batch(folder: Path, out: Path, home: Path, server=None) -> tuple[float, flo
 
     proc = psutil.Process(server.process.pid)
     before = sum(proc.cpu_times()[:2])
-    wall, cpu = _timed(cmd, keep=frozenset({server.process.pid}),
-                       env={**_env(home), "PREFECT_API_URL": server.url})
+    wall, cpu = _timed(cmd, env={**_env(home), "PREFECT_API_URL": server.url})
     return wall, cpu + sum(proc.cpu_times()[:2]) - before
 
 

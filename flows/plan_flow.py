@@ -13,8 +13,13 @@ of :mod:`flows.run`, and no logic of their own:
   settings choose where (``results.local_storage_path``, default ``$PREFECT_HOME/storage``, or
   ``results.default_storage_block``), so workers on other machines share the cache when it is
   on a shared folder or a storage block.
-- ``checks-and-write`` -> :func:`flows.run.process` + :func:`outputs.write_outputs`, tagged
-  with the plan's entity and year (``ente:...``, ``anno:...``), known once the plan is read.
+- ``checks-and-write`` -> :func:`flows.run.process` + :func:`outputs.write_outputs`.
+
+The plan's entity and year (``ente:...``, ``anno:...``), known once the plan is read, tag the
+flow run (the batch's run gets those of all its plans). Not the task runs: Prefect takes a
+concurrency slot for every tag of a task run from the server before it starts (a tag may carry
+a concurrency limit), and with tags on the nested run a plan waited ~2 s for it now and then
+(measured: 4 of 12 plans of a batch, with both workers waiting at once).
 
 The plan task logs pages, OCR progress and findings with ``get_run_logger``, publishes a table
 artifact of the findings and a markdown artifact linking the outputs (a progress artifact too
@@ -49,7 +54,7 @@ from flows import prefect_env
 
 prefect_env.configure(quiet=False)
 
-from prefect import flow, get_run_logger, tags, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -277,15 +282,6 @@ def write_outputs(record: PlanRecord, out_dir: str) -> None:
     write(record, out_dir)
 
 
-def _entity_tags(record: PlanRecord) -> list[str]:
-    out = []
-    if record.plan.entity:
-        out.append(f"ente:{record.plan.entity}")
-    if record.plan.year:
-        out.append(f"anno:{record.plan.year}")
-    return out
-
-
 @task(
     name="piao-plan",
     task_run_name=_plan_name,
@@ -310,10 +306,9 @@ def plan_task(path: str, out_dir: str, options: stages.RunOptions,
                 record.source.pages, f" (OCR su {len(record.source.ocr_pages)})"
                 if record.source.ocr_pages else "", len(record.objectives),
                 " (lettura da cache)" if cached else "")
-    with tags(*_entity_tags(record)):
-        # quote(): the record goes in as it is; Prefect would otherwise walk its ~17,000 values
-        # twice, looking for futures in them, before the task starts.
-        checked = checks_and_write_task(quote(record), classification, out_dir, reporter)
+    # quote(): the record goes in as it is; Prefect would otherwise walk its ~17,000 values
+    # twice, looking for futures in them, before the task starts.
+    checked = checks_and_write_task(quote(record), classification, out_dir, reporter)
     outcome = PlanOutcome.of_record(name, out_dir, checked, cached)
     _log_findings(logger, name, checked)
     _plan_artifacts(name, out_dir, checked)
