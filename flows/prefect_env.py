@@ -287,17 +287,22 @@ def api_server() -> Iterator[str]:
         return
     server = start_temporary_server() or TemporaryServer()  # ours again, or a new one
     url = server.wait()
-    # Also in the environment (see start_temporary_server): threads and worker processes.
-    saved = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = url
+    # Also in the environment (see start_temporary_server): threads and worker processes. The
+    # server is this very installation of Prefect: the client's version handshake (a request to
+    # /admin/version each time a client is opened: the flow run, every artifact) is skipped.
+    ours_env = {"PREFECT_API_URL": url, "PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED": "false"}
+    saved = {key: os.environ.get(key) for key in ours_env}
+    os.environ.update(ours_env)
     try:
-        with temporary_settings(updates={"api.url": url}):  # type: ignore[dict-item]
+        with temporary_settings(updates={  # type: ignore[dict-item]
+                "api.url": url, "client.server_version_check_enabled": False}):
             yield url
     finally:
-        if saved is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = saved
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _quiet_console() -> None:
