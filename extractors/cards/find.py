@@ -74,10 +74,13 @@ def _find_cards(texts: list[str], pages: list[int] | None = None,
         while j >= lo and seen < 8:
             if texts[j]:
                 seen += 1
-                if p["card_banner"].match(texts[j]):
+                # A line that starts in lower case goes on from the line above (a wrapped
+                # heading "... Obiettivi di / performance organizzativa"): no banner, no year.
+                own_line = not texts[j].lstrip()[:1].islower()
+                if own_line and p["card_banner"].match(texts[j]):
                     banner = j
                     break
-                if year_idx is None and p["card_year"].match(texts[j]):
+                if year_idx is None and own_line and p["card_year"].match(texts[j]):
                     year_idx = j
             j -= 1
         top = year_idx if year_idx is not None else banner
