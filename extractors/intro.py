@@ -113,6 +113,8 @@ class _Rules:
     budget_roles: dict[str, list[re.Pattern]]
     budget_nil: dict[str, list[re.Pattern]]
     budget_whole: list[re.Pattern]
+    budget_whole_not_in_sentence: list[re.Pattern]
+    budget_whole_not_in_intro: list[re.Pattern]
     soglia: list[re.Pattern]
     soglia_context: list[re.Pattern]
     payout: dict[str, list[re.Pattern]]
@@ -151,6 +153,8 @@ def _rules() -> _Rules:
         budget_roles={k: _compile(v) for k, v in data["budget_roles"].items()},
         budget_nil={k: _compile(v) for k, v in data["budget_nil"].items()},
         budget_whole=_compile(data["budget_whole"]),
+        budget_whole_not_in_sentence=_compile(data["budget_whole_not_in_sentence"]),
+        budget_whole_not_in_intro=_compile(data["budget_whole_not_in_intro"]),
         soglia=_compile(th["soglia"]),
         soglia_context=_compile(th["soglia_context"]),
         payout={k: _compile(v) for k, v in th["payout"].items()},
@@ -403,8 +407,11 @@ def find_budget(lines: list[Line]) -> Budget:
             best = (total, chosen)
     chosen = best[1]
     values = {role: round(amounts[i][1], 2) for role, i in chosen.items()}
-    if set(values) == {"total"} and _any(_rules().budget_whole, _sentence_at(folded, amounts[chosen["total"]][0])):
-        values["allocated"] = values["total"]  # the plan's words make the fund the amount to split
+    if set(values) == {"total"}:
+        rules, sentence = _rules(), _sentence_at(folded, amounts[chosen["total"]][0])
+        if _any(rules.budget_whole, sentence) and not _any(rules.budget_whole_not_in_sentence, sentence) \
+                and not _any(rules.budget_whole_not_in_intro, folded):
+            values["allocated"] = values["total"]  # the plan's words make the fund the amount to split
     page_index = chosen.get("total", min(chosen.values()) if chosen else None)
     page = joined.page_at(amounts[page_index][0]) if page_index is not None else None
     return Budget(**_complete_budget(values, folded), page=page)

@@ -72,3 +72,25 @@ def test_a_fund_said_to_be_split_whole_among_the_objectives_is_split(tmp_path):
     record = _checked(plan)
     assert record.plan.budget.allocated == 48500
     assert [a.amount_eur for a in record.allocations] == AMOUNTS
+
+
+@pytest.mark.parametrize("text", [
+    "Il fondo destinato alla performance organizzativa e individuale ammonta a € 48.500,00.",
+    "Il fondo destinato alla performance organizzativa e alla performance individuale ammonta a "
+    "€ 48.500,00.",
+    "Il fondo destinato alla performance organizzativa ammonta a € 100.000,00, di cui il 60% agli "
+    "obiettivi e il 40% alla performance individuale.",
+    "Il fondo destinato alla performance organizzativa ammonta a € 48.500,00, di cui il 20% a "
+    "titolo di riserva.",
+    "Il fondo destinato alla performance organizzativa ammonta a € 48.500,00. Il 30% del fondo "
+    "remunera la performance individuale.",
+])
+def test_a_fund_with_other_parts_is_not_split_whole(text):
+    """The fund also pays individual performance, a reserve or welfare: the share for the
+    objectives is not the whole fund, and the reserve is not taken as nil."""
+    from extractors.intro import find_budget
+    from extractors.layout import Line
+
+    budget = find_budget([Line(text=text, page=1)])
+    assert budget.total is not None
+    assert budget.allocated is None and not budget.reserve == 0.0
