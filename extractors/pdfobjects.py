@@ -25,8 +25,10 @@ from pdfminer.layout import LTChar, LTCurve, LTTextContainer
 from pdfplumber import page as plpage
 from pdfplumber.utils import resolve_all, resolve_and_decode
 
-#: pdfplumber releases (major.minor) whose ``Page.process_object`` this mirrors.
-RELEASES = ("0.11",)
+#: pdfplumber releases whose ``Page.process_object`` this mirrors: from 0.11.7 (compared with
+#: 0.11.7 and 0.11.11; 0.11.4-0.11.6 normalise colours and add pattern keys, 0.11.0 has no
+#: ``unicode_norm``) up to, not including, 0.12.
+RELEASES = ((0, 11, 7), (0, 12, 0))
 
 #: Types ``resolve_all`` returns unchanged (exact types: a subclass still goes through it).
 _SCALARS = frozenset({float, int, str, bool, type(None)})
@@ -111,8 +113,11 @@ def supported() -> bool:
     """Whether the installed pdfplumber is a release :func:`process_object` mirrors."""
     import pdfplumber
 
-    version = getattr(pdfplumber, "__version__", "")
-    return (".".join(version.split(".")[:2]) in RELEASES
+    try:
+        version = tuple(int(x) for x in str(getattr(pdfplumber, "__version__", "")).split(".")[:3])
+    except ValueError:  # "0.12.0rc1", a local build: not one we compared
+        return False
+    return (RELEASES[0] <= version < RELEASES[1]
             and all(hasattr(plpage, name) for name in ("ALL_ATTRS", "lt_pat", "fix_fontname_bytes")))
 
 

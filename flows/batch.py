@@ -231,10 +231,10 @@ def run_batch(args: argparse.Namespace) -> int:
     # Otherwise the temporary server starts now, while Prefect and the flows are imported below,
     # and so does the fork server the worker processes are forked from (it imports the stages).
     prefect_env.start_temporary_server()
-    if not getattr(args, "dask_address", None):
+    if not getattr(args, "dask_address", None) and getattr(args, "workers", None) != 1:
         from flows import workers
 
-        workers.start_early()
+        workers.start_early()  # (one worker is a thread of this process: no fork server)
     from flows.plan_flow import plan_files, run_folder
 
     files = plan_files(args.folder)

@@ -9,8 +9,10 @@ forked from it never run this: a forked worker ends with ``os._exit``.
 
 import atexit
 import os
+import sys
 
 from flows.workers import warm
 
 warm()
-atexit.register(os._exit, 0)
+if any("multiprocessing.forkserver" in arg for arg in getattr(sys, "orig_argv", ())):
+    atexit.register(os._exit, 0)  # only in the fork server itself (imported elsewhere: nothing)

@@ -26,6 +26,7 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import sys
 import threading
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -59,8 +60,11 @@ PRELOAD = "flows.preload"
 
 
 def start_method() -> str:
-    """``forkserver`` where it exists, unless ``PIAO_WORKER_START=spawn``."""
-    wanted = os.environ.get("PIAO_WORKER_START", "forkserver")
+    """``forkserver`` on Linux, unless ``PIAO_WORKER_START=spawn``; ``spawn`` elsewhere (on
+    macOS a process that loaded numpy and the system frameworks is not safe to fork), unless
+    ``PIAO_WORKER_START=forkserver``."""
+    default = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    wanted = os.environ.get("PIAO_WORKER_START", default)
     if wanted == "forkserver" and "forkserver" in multiprocessing.get_all_start_methods():
         return "forkserver"
     return "spawn"
@@ -86,11 +90,14 @@ def start_early() -> None:
 def warm() -> list[str]:
     """Import :data:`WARM_MODULES` and call :data:`WARM_CALLS`; return what could not be done
     (a worker still works without it: each cache fills on first use)."""
+    from flows import prefect_env
+
+    prefect_env.configure(quiet=True)  # before Prefect is imported
     missed = []
     for name in WARM_MODULES:
         try:
             importlib.import_module(name)
-        except ImportError:
+        except Exception:  # noqa: BLE001 - e.g. a bad MPLBACKEND: the fork server must live on
             missed.append(name)
     for call in WARM_CALLS:
         module, _, function = call.partition(":")
@@ -133,6 +140,9 @@ def exit_with(pid: int) -> None:
     """
     import select
     import time
+
+    if sys.platform == "win32":  # os.kill(pid, 0) sends CTRL_C_EVENT there: no watch
+        return
 
     def watch() -> None:
         try:

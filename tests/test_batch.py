@@ -182,6 +182,7 @@ def test_a_killed_batch_leaves_no_process_behind(tmp_path, sig):
     import sys
     import time
 
+    family: set[int] = set()
     folder = tmp_path / "piani"
     folder.mkdir()
     for i in range(6):
@@ -195,7 +196,7 @@ def test_a_killed_batch_leaves_no_process_behind(tmp_path, sig):
     try:
         # Wait for the family: the server, multiprocessing's resource tracker and the workers
         # (with the fork server in between when there is one).
-        deadline, family = time.monotonic() + 240, set()
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline and batch.poll() is None:
             family |= _descendants(batch.pid)
             if len(_alive(family)) >= 4:
@@ -209,6 +210,6 @@ def test_a_killed_batch_leaves_no_process_behind(tmp_path, sig):
         while _alive(family) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not _alive(family), f"left running after {sig}: {sorted(_alive(family))}"
-    finally:
-        for pid in _alive(_descendants(batch.pid) | {batch.pid}):
+    finally:  # also the family's orphans, when an assertion above failed
+        for pid in _alive(family | _descendants(batch.pid) | {batch.pid}):
             os.kill(pid, signal.SIGKILL)

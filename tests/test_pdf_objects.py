@@ -45,7 +45,9 @@ def test_same_dicts_as_pdfplumber(path):
 
 
 def test_installed_only_on_a_mirrored_release(monkeypatch):
-    monkeypatch.setattr(pdfplumber, "__version__", "9.0.0")
-    assert not pdfobjects.supported()
-    monkeypatch.setattr(pdfplumber, "__version__", "0.11.99")
-    assert pdfobjects.supported()
+    for other in ("9.0.0", "0.12.0", "0.11.6", "0.11.0", "0.12.0rc1"):
+        monkeypatch.setattr(pdfplumber, "__version__", other)
+        assert not pdfobjects.supported(), other
+    for mirrored in ("0.11.7", "0.11.11"):
+        monkeypatch.setattr(pdfplumber, "__version__", mirrored)
+        assert pdfobjects.supported(), mirrored
