@@ -223,8 +223,9 @@ def run_batch(args: argparse.Namespace) -> int:
         load_classification(options.classification)  # a bad file fails now, not in every plan
     prefect_env.configure(quiet=True)  # before Prefect is imported
     try:  # a server the user named must answer: one line now, not a long wait
-        if prefect_env.user_api_url():
-            prefect_env.check_api(prefect_env.user_api_url())
+        user_url = prefect_env.user_api_url()
+        if user_url:
+            prefect_env.check_api(user_url)
     except prefect_env.PrefectUnavailable as err:
         print(f"piao: {err}", file=sys.stderr)
         return 1

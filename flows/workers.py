@@ -16,8 +16,9 @@ environment when the server started; :func:`warm_worker` (the pool's initializer
 environment the pool was started with, so a later run in the same process (another
 ``PIAO_PREFECT_HOME``, another server) is not served with the first one's.
 
-``PIAO_WORKER_START=spawn`` keeps Prefect's own start method (also used where ``forkserver`` does
-not exist).
+The fork server is the default on Linux; elsewhere (macOS: a process that loaded numpy and the
+system frameworks is not safe to fork; Windows: no fork) workers are spawned, Prefect's own way.
+``PIAO_WORKER_START=spawn`` or ``=forkserver`` chooses.
 """
 
 from __future__ import annotations
